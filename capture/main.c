@@ -1,0 +1,35 @@
+/* kdumpcap: one binary, several personalities.
+ *   PID 1 in the capture kernel         -> init_main (initramfs/init.c)
+ *   kdumpcap SUBCOMMAND ...             -> the table below
+ *   kdumpcap [makedumpfile options] ... -> collector_main */
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/cmds.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} subcmds[] = {
+	{ "savecore", savecore_main },
+	{ "mkinitrd", mkinitrd_main },
+	{ "load", load_main },
+	{ "unload", unload_main },
+	{ "status", status_main },
+	{ "init", init_main },
+};
+
+int main(int argc, char **argv)
+{
+	if (getpid() == 1) {
+		return init_main(argc, argv);
+	}
+	if (argc > 1) {
+		for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
+			if (!strcmp(argv[1], subcmds[i].name)) {
+				return subcmds[i].fn(argc - 1, argv + 1);
+			}
+		}
+	}
+	return collector_main(argc, argv);
+}

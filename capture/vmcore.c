@@ -1,0 +1,487 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture/vmcore.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/rd.h"
+
+#define WIN_SIZE (4u << 20)
+#define START_KERNEL_MAP 0xffffffff80000000ull
+#define KERNEL_IMAGE_END 0xffffffffc0000000ull /* KERNEL_IMAGE_SIZE = 1 GiB with KASLR */
+
+#define PT_LOAD 1
+#define PT_NOTE 4
+#define NT_PRSTATUS 1
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct vmcore_seg *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+static int parse_notes(struct vmcore *vc)
+{
+	struct rd r = rd_init(vc->notes, vc->notes_len);
+
+	while (rd_has(&r, 12)) {
+		uint32_t namesz = rd_u32(&r), descsz = rd_u32(&r), type = rd_u32(&r);
+		const char *name = rd_bytes(&r, namesz);
+		size_t desc_off;
+
+		rd_align(&r, 4);
+		desc_off = r.off;
+		rd_skip(&r, descsz);
+		rd_align(&r, 4);
+		if (r.err) {
+			/* /proc/vmcore pads the PT_NOTE; trailing zeros end the list */
+			if (namesz == 0 && descsz == 0) {
+				break;
+			}
+			log_err("%s: ELF note at offset %zu runs past the notes (%zu bytes): corrupt vmcore",
+				vc->path, desc_off, vc->notes_len);
+			return -EINVAL;
+		}
+		if (namesz == 0 && descsz == 0 && type == 0) {
+			break;
+		}
+		if (type == NT_PRSTATUS && namesz == 5 && !memcmp(name, "CORE", 5)) {
+			vc->nr_cpus++;
+		} else if (namesz == 11 && !memcmp(name, "VMCOREINFO", 11)) {
+			vc->vmcoreinfo_off = desc_off;
+			vc->vi.text = (const char *)vc->notes + desc_off;
+			vc->vi.len = descsz;
+		}
+	}
+	return 0;
+}
+
+static int read_headers(struct vmcore *vc)
+{
+	uint8_t eh[64];
+	uint8_t *ph = NULL;
+	uint64_t phoff;
+	unsigned phnum, phentsize;
+	ssize_t n;
+	int ret = -EINVAL;
+
+	n = io_pread(vc->fd, eh, sizeof(eh), 0);
+	if (n < 0) {
+		log_err("%s: cannot read ELF header: %s", vc->path, strerror((int)-n));
+		return (int)n;
+	}
+	if (n < (ssize_t)sizeof(eh) || memcmp(eh, "\177ELF", 4)) {
+		log_err("%s: not an ELF file (no ELF magic): not a vmcore", vc->path);
+		return -EINVAL;
+	}
+	if (eh[4] != 2 || eh[5] != 1) {
+		log_err("%s: not a little-endian ELF64 core; only x86_64 vmcores are supported", vc->path);
+		return -EINVAL;
+	}
+	if ((eh[16] | eh[17] << 8) != 4 || (eh[18] | eh[19] << 8) != 62) {
+		log_err("%s: ELF type %u machine %u: expected an x86_64 core (ET_CORE, EM_X86_64)", vc->path,
+			eh[16] | eh[17] << 8, eh[18] | eh[19] << 8);
+		return -EINVAL;
+	}
+	phoff = ld_le64(eh + 32);
+	phentsize = eh[54] | eh[55] << 8;
+	phnum = eh[56] | eh[57] << 8;
+	if (phentsize != 56 || phnum == 0 || phnum > VMCORE_MAX_SEGS + 2) {
+		log_err("%s: bad program header table (%u entries of %u bytes): corrupt vmcore", vc->path, phnum,
+			phentsize);
+		return -EINVAL;
+	}
+	if (phoff > vc->file_size || (uint64_t)phnum * 56 > vc->file_size - phoff) {
+		log_err("%s: program headers lie beyond the end of the file (truncated vmcore?)", vc->path);
+		return -EINVAL;
+	}
+	ph = malloc((size_t)phnum * 56);
+	vc->seg = calloc(phnum, sizeof(*vc->seg));
+	if (!ph || !vc->seg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = io_pread(vc->fd, ph, (size_t)phnum * 56, phoff);
+	if (n != (ssize_t)phnum * 56) {
+		log_err("%s: cannot read program headers: %s", vc->path, n < 0 ? strerror((int)-n) : "short read");
+		goto out;
+	}
+	for (unsigned i = 0; i < phnum; i++) {
+		const uint8_t *p = ph + (size_t)i * 56;
+		uint32_t type = ld_le32(p);
+		struct vmcore_seg s = {
+			.offset = ld_le64(p + 8), .vaddr = ld_le64(p + 16), .paddr = ld_le64(p + 24),
+			.filesz = ld_le64(p + 32), .memsz = ld_le64(p + 40),
+		};
+
+		if (type == PT_NOTE) {
+			uint8_t *nn;
+
+			if (s.filesz > VMCORE_MAX_NOTES || vc->notes_len + s.filesz > VMCORE_MAX_NOTES) {
+				log_err("%s: ELF notes of %llu bytes: corrupt vmcore", vc->path,
+					(unsigned long long)s.filesz);
+				goto out;
+			}
+			if (s.offset > vc->file_size || s.filesz > vc->file_size - s.offset) {
+				log_err("%s: ELF notes lie beyond the end of the file (truncated vmcore?)", vc->path);
+				goto out;
+			}
+			nn = realloc(vc->notes, vc->notes_len + s.filesz + 1);
+			if (!nn) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			vc->notes = nn;
+			n = io_pread(vc->fd, nn + vc->notes_len, s.filesz, s.offset);
+			if (n != (ssize_t)s.filesz) {
+				log_err("%s: cannot read ELF notes", vc->path);
+				goto out;
+			}
+			vc->notes_len += s.filesz;
+		} else if (type == PT_LOAD) {
+			if (s.filesz > s.memsz || s.paddr + s.memsz < s.paddr) {
+				log_err("%s: PT_LOAD %u has file size beyond memory size or wraps: corrupt vmcore",
+					vc->path, i);
+				goto out;
+			}
+			if (s.vaddr >= START_KERNEL_MAP && s.vaddr < KERNEL_IMAGE_END && !vc->have_text) {
+				/* The kernel image mapping aliases RAM that another PT_LOAD covers. */
+				vc->text = s;
+				vc->have_text = true;
+				continue;
+			}
+			if (s.memsz == 0) {
+				continue;
+			}
+			vc->seg[vc->nseg++] = s;
+		}
+	}
+	if (vc->nseg == 0) {
+		log_err("%s: no memory segments (PT_LOAD) in the vmcore", vc->path);
+		goto out;
+	}
+	qsort(vc->seg, vc->nseg, sizeof(*vc->seg), cmp_seg);
+	for (unsigned i = 0; i < vc->nseg; i++) {
+		uint64_t end = vc->seg[i].paddr + vc->seg[i].memsz;
+		uint64_t pfn_end = (end + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
+
+		if (i + 1 < vc->nseg && end > vc->seg[i + 1].paddr) {
+			log_err("%s: PT_LOAD segments overlap at physical 0x%llx: corrupt vmcore", vc->path,
+				(unsigned long long)vc->seg[i + 1].paddr);
+			goto out;
+		}
+		if (pfn_end > vc->max_pfn) {
+			vc->max_pfn = pfn_end;
+		}
+	}
+	ret = 0;
+out:
+	free(ph);
+	return ret;
+}
+
+int vmcore_open(struct vmcore *vc, const char *path)
+{
+	struct stat st;
+	int ret;
+	int64_t l5 = 0;
+
+	memset(vc, 0, sizeof(*vc));
+	vc->path = path;
+	vc->fd = io_open(path, O_RDONLY, 0);
+	if (vc->fd < 0) {
+		log_err("cannot open vmcore %s: %s", path, strerror(-vc->fd));
+		return vc->fd;
+	}
+	if (fstat(vc->fd, &st) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	/* /proc/vmcore reports its size; a block device or pipe would not */
+	vc->file_size = (uint64_t)st.st_size;
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		log_err("%s: not a regular file with a size; give /proc/vmcore or a copy of it", path);
+		ret = -EINVAL;
+		goto fail;
+	}
+	vc->pagebuf = malloc(VMCORE_PAGE_SIZE);
+	if (!vc->pagebuf) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = read_headers(vc);
+	if (ret < 0) {
+		goto fail;
+	}
+	ret = parse_notes(vc);
+	if (ret < 0) {
+		goto fail;
+	}
+	if (!vc->vi.len) {
+		log_warn("%s: no VMCOREINFO note: pages cannot be filtered and the kernel log cannot be read", path);
+	}
+	if (vmci_number(&vc->vi, "phys_base", (int64_t *)&vc->phys_base)) {
+		vc->have_phys_base = true;
+	} else if (vc->have_text) {
+		vc->phys_base = vc->text.paddr - (vc->text.vaddr - START_KERNEL_MAP);
+		vc->have_phys_base = true;
+	}
+	vc->l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
+	return 0;
+fail:
+	vmcore_close(vc);
+	return ret;
+}
+
+static void win_drop(struct vmcore_win *w)
+{
+	if (w->map) {
+		munmap(w->map, w->len);
+	}
+	w->map = NULL;
+	w->len = 0;
+}
+
+void vmcore_close(struct vmcore *vc)
+{
+	win_drop(&vc->data);
+	win_drop(&vc->meta);
+	if (vc->fd >= 0) {
+		close(vc->fd);
+	}
+	free(vc->seg);
+	free(vc->notes);
+	free(vc->pagebuf);
+	memset(vc, 0, sizeof(*vc));
+	vc->fd = -1;
+}
+
+const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr)
+{
+	unsigned lo = 0, hi = vc->nseg;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const struct vmcore_seg *s = &vc->seg[mid];
+
+		if (paddr < s->paddr) {
+			hi = mid;
+		} else if (paddr - s->paddr >= s->memsz) {
+			lo = mid + 1;
+		} else {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Pointer to n bytes at file offset off through window w; NULL when the
+ * range crosses the window's natural boundary or mmap is unavailable. */
+static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t off, size_t n, int *err)
+{
+	uint64_t base = off & ~(uint64_t)(WIN_SIZE - 1);
+	size_t len;
+
+	*err = 0;
+	if (vc->no_mmap || off + n > base + WIN_SIZE || off + n > vc->file_size) {
+		return NULL;
+	}
+	if (w->map && w->off == base) {
+		return w->map + (off - base);
+	}
+	win_drop(w);
+	len = (size_t)(vc->file_size - base < WIN_SIZE ? vc->file_size - base : WIN_SIZE);
+	w->map = io_mmap_ro(vc->fd, len, base, err);
+	if (!w->map) {
+		log_debug("mmap of %s failed (%s); reading with pread", vc->path, strerror(-*err));
+		vc->no_mmap = true;
+		*err = 0;
+		return NULL;
+	}
+	w->off = base;
+	w->len = len;
+	return w->map + (off - base);
+}
+
+/* Copy [paddr, paddr+n) from a single segment into buf. */
+static int seg_copy(struct vmcore *vc, struct vmcore_win *w, const struct vmcore_seg *s, uint64_t paddr, void *buf,
+		    size_t n)
+{
+	uint64_t rel = paddr - s->paddr;
+	size_t in_file = rel >= s->filesz ? 0 : (size_t)(s->filesz - rel < n ? s->filesz - rel : n);
+	uint64_t off = s->offset + rel;
+	const uint8_t *p;
+	int err;
+
+	if (in_file) {
+		if (off > vc->file_size || in_file > vc->file_size - off) {
+			return -EIO; /* truncated file */
+		}
+		p = win_get(vc, w, off, in_file, &err);
+		if (p) {
+			memcpy(buf, p, in_file);
+		} else {
+			ssize_t k = io_pread(vc->fd, buf, in_file, off);
+			if (k < 0) {
+				return (int)k;
+			}
+			if ((size_t)k != in_file) {
+				return -EIO;
+			}
+		}
+	}
+	memset((uint8_t *)buf + in_file, 0, n - in_file);
+	return 0;
+}
+
+const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
+{
+	uint64_t paddr = pfn << VMCORE_PAGE_SHIFT;
+	const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
+	uint64_t rel, off;
+	const uint8_t *p;
+
+	if (!s) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	rel = paddr - s->paddr;
+	off = s->offset + rel;
+	if (rel + VMCORE_PAGE_SIZE <= s->filesz && off + VMCORE_PAGE_SIZE <= vc->file_size) {
+		p = win_get(vc, &vc->data, off, VMCORE_PAGE_SIZE, err);
+		if (p) {
+			return p;
+		}
+	}
+	/* page crossing the segment's end, beyond filesz, or no mmap */
+	memset(vc->pagebuf, 0, VMCORE_PAGE_SIZE);
+	*err = seg_copy(vc, &vc->data, s, paddr, vc->pagebuf,
+			(size_t)(s->memsz - rel < VMCORE_PAGE_SIZE ? s->memsz - rel : VMCORE_PAGE_SIZE));
+	return *err ? NULL : vc->pagebuf;
+}
+
+int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
+{
+	uint8_t *out = buf;
+
+	while (n) {
+		const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
+		size_t chunk;
+		int r;
+
+		if (!s) {
+			return -ENOENT;
+		}
+		chunk = s->memsz - (paddr - s->paddr) < n ? (size_t)(s->memsz - (paddr - s->paddr)) : n;
+		r = seg_copy(vc, &vc->meta, s, paddr, out, chunk);
+		if (r) {
+			return r;
+		}
+		out += chunk;
+		paddr += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+#define PTE_PRESENT 0x1ull
+#define PTE_PSE 0x80ull
+#define PTE_PFN_MASK 0x000ffffffffff000ull
+
+static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
+{
+	uint64_t top, table, e = 0;
+	int levels = vc->l5 ? 5 : 4;
+	int r;
+
+	if (!vmci_symbol(&vc->vi, "init_top_pgt", &top) || !vc->have_phys_base || top < START_KERNEL_MAP) {
+		return -ENOTSUP;
+	}
+	table = top - START_KERNEL_MAP + vc->phys_base;
+	for (int lvl = levels; lvl >= 1; lvl--) {
+		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
+		uint64_t idx = (vaddr >> shift) & 511;
+
+		r = vmcore_read_phys(vc, table + idx * 8, &e, 8);
+		if (r) {
+			return r;
+		}
+		if (!(e & PTE_PRESENT)) {
+			return -EFAULT;
+		}
+		if ((lvl == 3 || lvl == 2) && (e & PTE_PSE)) {
+			uint64_t mask = (1ull << shift) - 1;
+			*paddr = ((e & PTE_PFN_MASK) & ~mask) | (vaddr & mask);
+			return 0;
+		}
+		table = e & PTE_PFN_MASK;
+	}
+	*paddr = table | (vaddr & 0xfff);
+	return 0;
+}
+
+int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
+{
+	int r;
+
+	if (vaddr >= START_KERNEL_MAP && vaddr < KERNEL_IMAGE_END && vc->have_phys_base) {
+		*paddr = vaddr - START_KERNEL_MAP + vc->phys_base;
+		return 0;
+	}
+	r = walk(vc, vaddr, paddr);
+	if (r == 0) {
+		return 0;
+	}
+	for (unsigned i = 0; i < vc->nseg; i++) {
+		const struct vmcore_seg *s = &vc->seg[i];
+
+		if (s->vaddr && s->vaddr != UINT64_MAX && vaddr >= s->vaddr && vaddr - s->vaddr < s->memsz) {
+			*paddr = s->paddr + (vaddr - s->vaddr);
+			return 0;
+		}
+	}
+	return r;
+}
+
+int vmcore_read_virt(struct vmcore *vc, uint64_t vaddr, void *buf, size_t n)
+{
+	uint8_t *out = buf;
+
+	while (n) {
+		size_t chunk = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
+		uint64_t pa;
+		int r;
+
+		if (chunk > n) {
+			chunk = n;
+		}
+		r = vmcore_vtop(vc, vaddr, &pa);
+		if (!r) {
+			r = vmcore_read_phys(vc, pa, out, chunk);
+		}
+		if (r) {
+			return r;
+		}
+		out += chunk;
+		vaddr += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int vmcore_read_u64(struct vmcore *vc, uint64_t vaddr, uint64_t *out)
+{
+	uint8_t b[8];
+	int r = vmcore_read_virt(vc, vaddr, b, 8);
+
+	if (!r) {
+		*out = ld_le64(b);
+	}
+	return r;
+}

@@ -1,0 +1,80 @@
+/* The dead kernel's memory as an ELF64 core (/proc/vmcore or a copy):
+ * program headers, notes (PRSTATUS per CPU, VMCOREINFO), and page access
+ * through mmap windows (pread when mmap fails), never the whole file. */
+#ifndef KDC_VMCORE_H
+#define KDC_VMCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/vmcoreinfo.h"
+
+#define VMCORE_PAGE_SIZE 4096u
+#define VMCORE_PAGE_SHIFT 12
+#define VMCORE_MAX_SEGS 8192
+#define VMCORE_MAX_NOTES (16u << 20)
+
+struct vmcore_seg {
+	uint64_t paddr;  /* physical start */
+	uint64_t vaddr;  /* kernel virtual start (direct map or text), or 0/-1 */
+	uint64_t filesz; /* bytes present in the file */
+	uint64_t memsz;  /* bytes of memory described (>= filesz; the rest reads as zero) */
+	uint64_t offset; /* file offset */
+};
+
+/* One mmap window over the file (or a pread buffer when mmap is refused). */
+struct vmcore_win {
+	uint8_t *map;
+	uint64_t off;
+	size_t len;
+};
+
+struct vmcore {
+	int fd;
+	const char *path;
+	uint64_t file_size;
+	struct vmcore_seg *seg; /* sorted by paddr; the kernel-text alias kept apart */
+	unsigned nseg;
+	struct vmcore_seg text; /* PT_LOAD of the kernel image mapping, if any */
+	bool have_text;
+	uint8_t *notes;         /* all PT_NOTE bytes, concatenated */
+	size_t notes_len;
+	unsigned nr_cpus;       /* NT_PRSTATUS notes */
+	size_t vmcoreinfo_off;  /* offset of VMCOREINFO's text within notes */
+	struct vmcoreinfo vi;   /* len 0 when absent */
+	uint64_t max_pfn;       /* one past the highest pfn any segment describes */
+	uint64_t phys_base;
+	bool have_phys_base;
+	bool l5;                /* 5-level paging */
+	bool no_mmap;           /* mmap failed once: pread from now on */
+	struct vmcore_win data; /* page data window (vmcore_page) */
+	struct vmcore_win meta; /* small reads (vmcore_read_phys) */
+	uint8_t *pagebuf;       /* pread fallback and zero-filled tails */
+};
+
+/* Open and parse; on error returns -errno after logging one clear line. */
+int vmcore_open(struct vmcore *vc, const char *path);
+void vmcore_close(struct vmcore *vc);
+
+/* Segment holding paddr (memsz range), or NULL. */
+const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr);
+static inline bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
+{
+	return vmcore_seg_of(vc, pfn << VMCORE_PAGE_SHIFT) != NULL;
+}
+
+/* The page's bytes, valid until the next vmcore_page() call. NULL with *err:
+ * -ENOENT the pfn is in no segment, -EIO (or other) the file could not be read. */
+const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err);
+
+/* Copy physical memory; 0 or -errno (-ENOENT: some part is in no segment). */
+int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n);
+/* Kernel virtual address to physical: kernel image mapping via phys_base,
+ * else the page tables (4/5 level, 2M/1G pages), else a PT_LOAD's vaddr. */
+int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr);
+/* Copy kernel virtual memory (may cross pages); 0 or -errno. */
+int vmcore_read_virt(struct vmcore *vc, uint64_t vaddr, void *buf, size_t n);
+int vmcore_read_u64(struct vmcore *vc, uint64_t vaddr, uint64_t *out);
+
+#endif

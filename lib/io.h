@@ -1,0 +1,43 @@
+/* The one I/O layer: every read, write, fsync, close, rename and mount of the
+ * product goes through here. Calls retry EINTR, loop on short counts and
+ * return 0 / a byte count or -errno. Fault injection (for tests) hooks in
+ * here too:
+ *   KDUMPCAP_FAULT=OP:N:ERR[:once][,OP:N:ERR...]
+ * makes the Nth call (1-based) of OP fail with errno ERR, and every later one
+ * unless ":once". OP is read, write, fsync, close, open, mount, rename, mmap;
+ * ERR is a name (ENOSPC, EIO, ...) or a number. A "write" fault that is
+ * ENOSPC first writes half the buffer, as a filling disk does. */
+#ifndef KDC_IO_H
+#define KDC_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum io_op { IO_READ, IO_WRITE, IO_FSYNC, IO_CLOSE, IO_OPEN, IO_MOUNT, IO_RENAME, IO_MMAP, IO_NOPS };
+
+/* Parse KDUMPCAP_FAULT (or the given spec); -EINVAL on a bad spec. */
+int io_fault_setup(const char *spec);
+/* Called by io_* before each op; returns 0 or the injected -errno. */
+int io_fault_check(enum io_op op);
+
+int io_open(const char *path, int flags, mode_t mode);
+/* Read up to n bytes at off; returns bytes read (< n only at EOF) or -errno. */
+ssize_t io_pread(int fd, void *buf, size_t n, uint64_t off);
+/* Read up to n bytes from the current position; < n only at EOF. */
+ssize_t io_read(int fd, void *buf, size_t n);
+/* Write all n bytes; 0 or -errno. */
+int io_write(int fd, const void *buf, size_t n);
+int io_pwrite(int fd, const void *buf, size_t n, uint64_t off);
+int io_fsync(int fd);
+int io_close(int fd);
+int io_rename(const char *from, const char *to);
+int io_mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data);
+/* mmap read-only; returns NULL with *err set on failure. */
+void *io_mmap_ro(int fd, size_t len, uint64_t off, int *err);
+
+/* errno name for messages ("ENOSPC"); strerror() for the text. */
+const char *io_errname(int err);
+
+#endif

@@ -1,0 +1,52 @@
+#include <errno.h>
+#include <string.h>
+
+#include "capture/vmcoreinfo.h"
+#include "lib/io.h"
+#include "lib/rd.h"
+#include "tests/unit/t.h"
+
+TEST(test_rd_bounds)
+{
+	uint8_t b[6] = { 1, 0, 0, 0, 2, 0 };
+	struct rd r = rd_init(b, sizeof(b));
+
+	CHECK(rd_u32(&r) == 1);
+	CHECK(rd_u16(&r) == 2);
+	CHECK(!r.err);
+	CHECK(rd_u32(&r) == 0);
+	CHECK(r.err);
+}
+
+TEST(test_vmcoreinfo)
+{
+	static const char txt[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(prb)=ffffffff82a1b2c0\n"
+				  "OFFSET(page.flags)=0\nNUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\nKERNELOFFSET=1e000000";
+	struct vmcoreinfo vi = { txt, sizeof(txt) - 1 };
+	uint64_t v;
+	int64_t s;
+	char buf[16];
+
+	CHECK(vmci_symbol(&vi, "prb", &v) && v == 0xffffffff82a1b2c0ull);
+	CHECK(vmci_offset(&vi, "page.flags", &v) && v == 0);
+	CHECK(vmci_number(&vi, "PAGE_BUDDY_MAPCOUNT_VALUE", &s) && s == -129);
+	CHECK(vmci_u64(&vi, "KERNELOFFSET", 16, &v) && v == 0x1e000000);
+	CHECK(vmci_str(&vi, "OSRELEASE", buf, sizeof(buf)) && !strcmp(buf, "6.1.0"));
+	CHECK(!vmci_offset(&vi, "page.lru", &v));
+	CHECK(!vmci_u64(&vi, "OSRELEASE", 10, &v)); /* not a number */
+}
+
+TEST(test_fault_spec)
+{
+	CHECK(io_fault_setup("write:2:ENOSPC") == 0);
+	CHECK(io_fault_check(IO_WRITE) == 0);
+	CHECK(io_fault_check(IO_WRITE) == -ENOSPC);
+	CHECK(io_fault_check(IO_WRITE) == -ENOSPC);
+	CHECK(io_fault_setup("read:1:EIO:once") == 0);
+	CHECK(io_fault_check(IO_READ) == -EIO);
+	CHECK(io_fault_check(IO_READ) == 0);
+	CHECK(io_fault_setup("bogus:1:EIO") == -EINVAL);
+	CHECK(io_fault_setup("write:0:EIO") == -EINVAL);
+	CHECK(io_fault_setup(NULL) == 0);
+	CHECK(io_fault_check(IO_WRITE) == 0);
+}
