@@ -1,0 +1,43 @@
+/* The collector as a library: what `kdumpcap [options] VMCORE [DUMPFILE]`
+ * does, callable from PID 1 (initramfs/init.c) with the options of a
+ * kdump.conf core_collector line. */
+#ifndef KDC_COLLECTOR_H
+#define KDC_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "transport/sink.h"
+
+#define COMPRESS_NONE 0
+#define COMPRESS_ZLIB 0x1  /* DUMP_DH_COMPRESSED_ZLIB */
+#define COMPRESS_ZSTD 0x20 /* DUMP_DH_COMPRESSED_ZSTD */
+
+struct collect_opts {
+	unsigned level;      /* -d */
+	int compress;        /* COMPRESS_* */
+	bool flat;           /* -F */
+	bool show_stats;     /* --show-stats */
+	int msg_level;       /* --message-level (makedumpfile's bitmask) */
+	unsigned threads;    /* --num-threads; 0 = pick */
+	size_t mem_budget;   /* bytes; 0 = derive from MemAvailable */
+	bool progress;       /* progress lines on stderr */
+};
+
+enum collect_mode { COLLECT_DUMP, COLLECT_DMESG, COLLECT_REARRANGE };
+
+/* Parse a makedumpfile-compatible command line (argv[0] is the program
+ * name). Fills opts, mode, and up to two positional paths. Returns 0, or
+ * -EINVAL after printing a one-line error naming the bad option. */
+int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_mode *mode, const char **in,
+		    const char **out);
+
+/* Write the kdump-compressed dump of VMCORE to SINK (finished or aborted
+ * on return). 0 when the dump is complete; -errno otherwise, after the
+ * header was flagged INCOMPLETE where the sink still took writes. */
+int collect_dump(const struct collect_opts *o, const char *vmcore, struct sink *sink);
+
+/* Write the dead kernel's log as text to FD. 0 or -errno. */
+int collect_dmesg(const char *vmcore, int fd);
+
+#endif
