@@ -394,7 +394,9 @@ int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
 #define PTE_PSE 0x80ull
 #define PTE_PFN_MASK 0x000ffffffffff000ull
 
-static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
+/* Walk the dead kernel's page tables; *size is the size of the mapping
+ * (4K, 2M or 1G page) that holds vaddr. */
+static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
 	uint64_t top, table, e = 0;
 	int levels = vc->l5 ? 5 : 4;
@@ -418,24 +420,29 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
 		if ((lvl == 3 || lvl == 2) && (e & PTE_PSE)) {
 			uint64_t mask = (1ull << shift) - 1;
 			*paddr = ((e & PTE_PFN_MASK) & ~mask) | (vaddr & mask);
+			*size = mask + 1;
 			return 0;
 		}
 		table = e & PTE_PFN_MASK;
 	}
 	*paddr = table | (vaddr & 0xfff);
+	*size = VMCORE_PAGE_SIZE;
 	return 0;
 }
 
-int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
+int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
 {
+	uint64_t size = VMCORE_PAGE_SIZE;
 	int r;
 
 	if (vaddr >= START_KERNEL_MAP && vaddr < KERNEL_IMAGE_END && vc->have_phys_base) {
 		*paddr = vaddr - START_KERNEL_MAP + vc->phys_base;
+		*span = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
 		return 0;
 	}
-	r = walk(vc, vaddr, paddr);
+	r = walk(vc, vaddr, paddr, &size);
 	if (r == 0) {
+		*span = size - (vaddr & (size - 1));
 		return 0;
 	}
 	for (unsigned i = 0; i < vc->nseg; i++) {
@@ -443,10 +450,18 @@ int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
 
 		if (s->vaddr && s->vaddr != UINT64_MAX && vaddr >= s->vaddr && vaddr - s->vaddr < s->memsz) {
 			*paddr = s->paddr + (vaddr - s->vaddr);
+			*span = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
 			return 0;
 		}
 	}
 	return r;
+}
+
+int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
+{
+	uint64_t span;
+
+	return vmcore_vtop_span(vc, vaddr, paddr, &span);
 }
 
 int vmcore_read_virt(struct vmcore *vc, uint64_t vaddr, void *buf, size_t n)

@@ -73,6 +73,9 @@ int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n);
 /* Kernel virtual address to physical: kernel image mapping via phys_base,
  * else the page tables (4/5 level, 2M/1G pages), else a PT_LOAD's vaddr. */
 int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr);
+/* Same, and *span = bytes from vaddr to the end of the page (4K, 2M, 1G)
+ * that maps it, so a caller can copy a large range in few reads. */
+int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
 /* Copy kernel virtual memory (may cross pages); 0 or -errno. */
 int vmcore_read_virt(struct vmcore *vc, uint64_t vaddr, void *buf, size_t n);
 int vmcore_read_u64(struct vmcore *vc, uint64_t vaddr, uint64_t *out);

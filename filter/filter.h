@@ -50,5 +50,8 @@ int filter_init(struct filter *f, struct vmcore *vc, unsigned level, size_t budg
  * pages are added to f->st (call with COUNT once per pfn). */
 int filter_window(struct filter *f, uint64_t start, uint64_t n, uint8_t *ram, uint8_t *dump, bool count);
 void filter_close(struct filter *f);
+/* makedumpfile's --show-stats report of f->st for a dump of MAX_MAPNR pfns,
+ * into buf (NUL-terminated, truncated to size); returns its length. */
+size_t filter_report(const struct filter *f, uint64_t max_mapnr, char *buf, size_t size);
 
 #endif

@@ -1,0 +1,235 @@
+#include <errno.h>
+#include <string.h>
+
+#include "filter/memmap.h"
+#include "lib/log.h"
+#include "lib/rd.h"
+
+/* mem_section.section_mem_map: the low bits are flags (PRESENT is bit 0);
+ * SECTION_MAP_LAST_BIT has been 1 << 5 or lower since Linux 4.13, so
+ * masking five bits is right for every kernel with VMCOREINFO. */
+#define SECTION_MARKED_PRESENT 1ull
+#define SECTION_MAP_MASK (~31ull)
+
+/* x86_64 values, used when VMCOREINFO predates NUMBER(SECTION_SIZE_BITS)
+ * (Linux 5.8) or NUMBER(MAX_PHYSMEM_BITS) (Linux 5.1): 27 since 2.6.26,
+ * 46 bits of physical address space with 4-level paging, 52 with 5. */
+#define X86_64_SECTION_SIZE_BITS 27
+#define X86_64_MAX_PHYSMEM_BITS_L4 46
+#define X86_64_MAX_PHYSMEM_BITS_L5 52
+#define FIXMAP_FLOOR 0xffffffffff000000ull
+
+bool memmap_is_kaddr(const struct memmap *m, uint64_t v)
+{
+	return v >= m->kmin && v < FIXMAP_FLOOR;
+}
+
+uint64_t memmap_section_end(const struct memmap *m, uint64_t pfn)
+{
+	return ((pfn >> m->sec_shift) + 1) << m->sec_shift;
+}
+
+static int read_u64(struct memmap *m, uint64_t va, uint64_t *out)
+{
+	uint8_t b[8];
+	int r;
+
+	if (!memmap_is_kaddr(m, va)) {
+		return -EFAULT;
+	}
+	r = vmcore_read_virt(m->vc, va, b, sizeof(b));
+	if (r) {
+		return r;
+	}
+	*out = ld_le64(b);
+	return 0;
+}
+
+/* mem_map base of section sec such that base + pfn * SIZE(page) is the
+ * struct page of pfn (the kernel stores mem_map minus the section's first
+ * pfn, see sparse_encode_mem_map()). */
+static int section_base(struct memmap *m, uint64_t roots, uint64_t sec, uint64_t *base)
+{
+	uint64_t ms, map;
+	int r;
+
+	if (sec >= m->nr_sections) {
+		return -ENOENT;
+	}
+	if (m->extreme) {
+		uint64_t root;
+
+		r = read_u64(m, roots + (sec / m->per_root) * 8, &root);
+		if (r) {
+			return -EIO;
+		}
+		if (root == 0) {
+			return -ENOENT;
+		}
+		ms = root + (sec % m->per_root) * m->ms_size;
+	} else {
+		ms = roots + sec * m->ms_size;
+	}
+	r = read_u64(m, ms + m->ms_map_off, &map);
+	if (r) {
+		return -EIO;
+	}
+	if (!(map & SECTION_MARKED_PRESENT)) {
+		return -ENOENT;
+	}
+	*base = map & SECTION_MAP_MASK;
+	/* the struct pages of the section must lie in kernel space */
+	if (!memmap_is_kaddr(m, *base + (sec << m->sec_shift) * m->page_size)) {
+		return -EIO;
+	}
+	return 0;
+}
+
+static int memmap_base(struct memmap *m, uint64_t sec, uint64_t *base)
+{
+	if (!m->cur_valid || m->cur_sec != sec) {
+		m->cur_sec = sec;
+		m->cur_ret = section_base(m, m->roots, sec, &m->cur_base);
+		m->cur_valid = true;
+	}
+	*base = m->cur_base;
+	return m->cur_ret;
+}
+
+int memmap_vaddr(struct memmap *m, uint64_t pfn, uint64_t *vaddr)
+{
+	uint64_t base;
+	int r = memmap_base(m, pfn >> m->sec_shift, &base);
+
+	if (r) {
+		return r;
+	}
+	*vaddr = base + pfn * m->page_size;
+	return 0;
+}
+
+/* Whether ROOTS interprets mem_section right: the sections holding the
+ * first pages of (up to 64) RAM segments must all have a mem_map. */
+static bool roots_valid(struct memmap *m, uint64_t roots)
+{
+	uint64_t last = UINT64_MAX, base;
+	unsigned checked = 0;
+
+	for (unsigned i = 0; i < m->vc->nseg && checked < 64; i++) {
+		uint64_t sec = (m->vc->seg[i].paddr >> VMCORE_PAGE_SHIFT) >> m->sec_shift;
+
+		if (sec == last) {
+			continue;
+		}
+		last = sec;
+		if (section_base(m, roots, sec, &base)) {
+			return false;
+		}
+		checked++;
+	}
+	return checked > 0;
+}
+
+int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
+{
+	const struct vmcoreinfo *vi = &vc->vi;
+	int64_t ssb = X86_64_SECTION_SIZE_BITS;
+	int64_t mpb = vc->l5 ? X86_64_MAX_PHYSMEM_BITS_L5 : X86_64_MAX_PHYSMEM_BITS_L4;
+	uint64_t sym, len;
+
+	memset(m, 0, sizeof(*m));
+	m->vc = vc;
+	m->kmin = vc->l5 ? 0xff00000000000000ull : 0xffff800000000000ull;
+	if (!vmci_size(vi, "page", &m->page_size) || m->page_size < 16 || m->page_size > 1024) {
+		*why = "VMCOREINFO has no usable SIZE(page)";
+		return -ENOTSUP;
+	}
+	if (!vmci_symbol(vi, "mem_section", &sym)) {
+		*why = "VMCOREINFO has no SYMBOL(mem_section) (not a SPARSEMEM kernel?)";
+		return -ENOTSUP;
+	}
+	if (!vmci_size(vi, "mem_section", &m->ms_size) || m->ms_size < 8 || m->ms_size > 4096 ||
+	    !vmci_offset(vi, "mem_section.section_mem_map", &m->ms_map_off) || m->ms_map_off + 8 > m->ms_size) {
+		*why = "VMCOREINFO has no usable SIZE(mem_section) / OFFSET(mem_section.section_mem_map)";
+		return -ENOTSUP;
+	}
+	vmci_number(vi, "SECTION_SIZE_BITS", &ssb);
+	vmci_number(vi, "MAX_PHYSMEM_BITS", &mpb);
+	if (ssb <= VMCORE_PAGE_SHIFT || ssb > 40 || mpb < ssb || mpb > 56 || mpb - ssb > 40) {
+		*why = "VMCOREINFO has impossible SECTION_SIZE_BITS / MAX_PHYSMEM_BITS";
+		return -ENOTSUP;
+	}
+	m->sec_shift = (unsigned)(ssb - VMCORE_PAGE_SHIFT);
+	m->nr_sections = 1ull << (mpb - ssb);
+	/* EXTREME when LENGTH(mem_section) counts roots of a page of sections each */
+	m->per_root = VMCORE_PAGE_SIZE / m->ms_size;
+	m->extreme = !vmci_length(vi, "mem_section", &len) ||
+		     len == (m->nr_sections + m->per_root - 1) / m->per_root;
+	if (!m->extreme) {
+		m->per_root = 1;
+	}
+	/* VMCOREINFO gives the root array itself; some kernels (and vmlinux)
+	 * give the address of the pointer to it */
+	if (roots_valid(m, sym)) {
+		m->roots = sym;
+		return 0;
+	}
+	if (m->extreme && read_u64(m, sym, &m->roots) == 0 && roots_valid(m, m->roots)) {
+		return 0;
+	}
+	*why = "mem_section does not describe the vmcore's RAM (unreadable or inconsistent entries)";
+	return -EINVAL;
+}
+
+int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, uint8_t *ok)
+{
+	uint64_t va, len = n * m->page_size, done = 0, slow_until = 0;
+	int64_t good = 0;
+	int r = memmap_vaddr(m, pfn, &va);
+
+	memset(buf, 0, len);
+	memset(ok, 1, n);
+	if (r) {
+		memset(ok, 0, n);
+		return r;
+	}
+	while (done < len) {
+		uint64_t pa, span, chunk;
+
+		r = vmcore_vtop_span(m->vc, va + done, &pa, &span);
+		if (r) {
+			/* not mapped: skip to the next 4K page of the mem_map */
+			span = VMCORE_PAGE_SIZE - ((va + done) & (VMCORE_PAGE_SIZE - 1));
+		}
+		if (done < slow_until && span > VMCORE_PAGE_SIZE) {
+			span = VMCORE_PAGE_SIZE - ((va + done) & (VMCORE_PAGE_SIZE - 1));
+		}
+		chunk = span < len - done ? span : len - done;
+		if (!r) {
+			r = vmcore_read_phys(m->vc, pa, buf + done, (size_t)chunk);
+			if (r) {
+				memset(buf + done, 0, (size_t)chunk);
+			}
+			if (r && chunk > VMCORE_PAGE_SIZE) {
+				/* a large mapping partly outside the vmcore: retry page by page */
+				slow_until = done + chunk;
+				chunk = VMCORE_PAGE_SIZE - ((va + done) & (VMCORE_PAGE_SIZE - 1));
+				r = vmcore_read_phys(m->vc, pa, buf + done, (size_t)chunk);
+				if (r) {
+					memset(buf + done, 0, (size_t)chunk);
+				}
+			}
+		}
+		if (r) {
+			uint64_t a = done / m->page_size;
+			uint64_t b = (done + chunk + m->page_size - 1) / m->page_size;
+
+			memset(ok + a, 0, (size_t)(b - a));
+		}
+		done += chunk;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		good += ok[i];
+	}
+	return good ? good : -EIO;
+}
