@@ -15,6 +15,7 @@
 #include "filter/filter.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/meminfo.h"
 
 #define VERSION "0.1"
 
@@ -350,6 +351,7 @@ int collector_main(int argc, char **argv)
 		log_set_level(LOG_WARN);
 	}
 	o.progress = (o.msg_level & ML_PROGRESS) != 0;
+	o.mem_budget = meminfo_budget();
 	if (!o.threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		o.threads = n > 1 ? (unsigned)(n > 8 ? 8 : n) : 1;
