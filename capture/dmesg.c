@@ -106,6 +106,15 @@ static int kread(struct dmesg *d, uint64_t va, void *buf, size_t n, const char *
 	return (r == -ENOENT || r == -EFAULT || r == -ENOTSUP) ? -EINVAL : r;
 }
 
+/* The first and last byte of an array in kernel memory are readable. */
+static int probe(struct dmesg *d, uint64_t va, uint64_t len, const char *what)
+{
+	uint8_t b;
+	int r = kread(d, va, &b, 1, what);
+
+	return r ? r : kread(d, va + len - 1, &b, 1, what);
+}
+
 static bool fits(uint64_t off, uint64_t width, uint64_t size)
 {
 	return off <= size && width <= size - off;
@@ -173,7 +182,6 @@ static int prb_setup(struct dmesg *d, struct prb *p)
 {
 	const char *path = d->vc->path;
 	uint64_t *k = p->k, kaddr, dr, tr, cbits, sbits;
-	uint8_t probe;
 	int r;
 
 	for (int i = 0; i < K_PRB_NR; i++) {
@@ -217,15 +225,14 @@ static int prb_setup(struct dmesg *d, struct prb *p)
 		return -EINVAL;
 	}
 	/* the arrays' ends must be readable, or every record would fail */
-	if ((r = kread(d, p->descs, &probe, 1, "descriptor array")) ||
-	    (r = kread(d, p->descs + p->count * k[K_DESC_SIZE] - 1, &probe, 1, "descriptor array")) ||
-	    (r = kread(d, p->infos, &probe, 1, "record info array")) ||
-	    (r = kread(d, p->infos + p->count * k[K_INFO_SIZE] - 1, &probe, 1, "record info array")) ||
-	    (r = kread(d, p->data, &probe, 1, "text ring")) ||
-	    (r = kread(d, p->data + p->size - 1, &probe, 1, "text ring"))) {
-		return r;
+	r = probe(d, p->descs, p->count * k[K_DESC_SIZE], "descriptor array");
+	if (!r) {
+		r = probe(d, p->infos, p->count * k[K_INFO_SIZE], "record info array");
 	}
-	return 0;
+	if (!r) {
+		r = probe(d, p->data, p->size, "text ring");
+	}
+	return r;
 }
 
 static int prb_record(struct dmesg *d, const struct prb *p, uint64_t id)
@@ -367,10 +374,17 @@ static int legacy_dump(struct dmesg *d)
 	if (r) {
 		return r;
 	}
-	if ((r = kread(d, k[L_BUF], d->rec, 8, "buffer pointer (log_buf)")) ||
-	    (r = read_u32(d, k[L_BUF_LEN], &blen, "length (log_buf_len)")) ||
-	    (r = read_u32(d, k[L_FIRST], &first, "first index (log_first_idx)")) ||
-	    (r = read_u32(d, k[L_NEXT], &next, "next index (log_next_idx)"))) {
+	r = kread(d, k[L_BUF], d->rec, 8, "buffer pointer (log_buf)");
+	if (!r) {
+		r = read_u32(d, k[L_BUF_LEN], &blen, "length (log_buf_len)");
+	}
+	if (!r) {
+		r = read_u32(d, k[L_FIRST], &first, "first index (log_first_idx)");
+	}
+	if (!r) {
+		r = read_u32(d, k[L_NEXT], &next, "next index (log_next_idx)");
+	}
+	if (r) {
 		return r;
 	}
 	buf = ld_le64(d->rec);
@@ -455,9 +469,14 @@ static int raw_dump(struct dmesg *d)
 		log_err("%s: VMCOREINFO lacks SYMBOL(log_buf_len): cannot read the kernel log", d->vc->path);
 		return -EINVAL;
 	}
-	if ((r = kread(d, sym_buf, d->rec, 8, "buffer pointer (log_buf)")) ||
-	    (r = read_u32(d, sym_len, &blen, "length (log_buf_len)")) ||
-	    (r = kread(d, sym_end, d->rec + 8, 8, "end index (log_end)"))) {
+	r = kread(d, sym_buf, d->rec, 8, "buffer pointer (log_buf)");
+	if (!r) {
+		r = read_u32(d, sym_len, &blen, "length (log_buf_len)");
+	}
+	if (!r) {
+		r = kread(d, sym_end, d->rec + 8, 8, "end index (log_end)");
+	}
+	if (r) {
 		return r;
 	}
 	buf = ld_le64(d->rec);
