@@ -11,6 +11,7 @@
 
 #include "capture/cmds.h"
 #include "capture/collector.h"
+#include "capture/dmesg.h"
 #include "capture/kdump.h"
 #include "filter/filter.h"
 #include "lib/io.h"
@@ -306,8 +307,15 @@ int collect_dump(const struct collect_opts *o, const char *path, struct sink *s)
 
 int collect_dmesg(const char *vmcore, int fd)
 {
-	log_err("--dump-dmesg is not built in yet");
-	return -ENOSYS;
+	struct vmcore vc;
+	int r = vmcore_open(&vc, vmcore);
+
+	if (r) {
+		return r;
+	}
+	r = dmesg_write(&vc, fd);
+	vmcore_close(&vc);
+	return r;
 }
 
 static int dmesg_to_file(const char *vmcore, const char *out)
