@@ -24,7 +24,7 @@
 #define LOOKBACK_MAX_ORDER 20  /* largest block (4 GiB) a head before a window may span */
 #define CACHE_RUN 512          /* makedumpfile's PGMM_CACHED: no compound lookahead past it */
 #define BUF_MIN (256u << 10)
-#define BUF_MAX (32u << 20)
+#define BUF_MAX (16u << 20)
 #define BUF_DEFAULT (8u << 20)
 
 enum cat { C_KEEP, C_TAIL, C_FREE, C_CACHE, C_CACHE_PRI, C_USER, C_HWPOISON, C_OFFLINE };
@@ -558,7 +558,8 @@ int filter_init(struct filter *f, struct vmcore *vc, unsigned level, size_t budg
 	if (r) {
 		goto keep_all;
 	}
-	bytes = budget ? budget / 2 : BUF_DEFAULT;
+	/* a quarter of the budget: the writer needs the rest for pages and compression */
+	bytes = budget ? budget / 4 : BUF_DEFAULT;
 	bytes = bytes < BUF_MIN ? BUF_MIN : bytes > BUF_MAX ? BUF_MAX : bytes;
 	x->chunk = (bytes / (x->psize + 1) - 1) / CACHE_RUN * CACHE_RUN;
 	if (x->chunk < CACHE_RUN) {
