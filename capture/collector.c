@@ -208,34 +208,12 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
 	return 0;
 }
 
-static void report(const struct filter_stats *st, const struct kdump_result *res, uint64_t max_pfn)
+static void report(const struct filter *f, const struct kdump_result *res, uint64_t max_pfn)
 {
-	uint64_t excluded = st->zero + st->cache + st->cache_private + st->user + st->free + st->hwpoison +
-			    st->offline;
-	uint64_t remaining = st->total - excluded;
+	char buf[1024];
 
-	fprintf(stderr,
-		"\nOriginal pages  : 0x%016llx\n"
-		"  Excluded pages   : 0x%016llx\n"
-		"    Pages filled with zero  : 0x%016llx\n"
-		"    Non-private cache pages : 0x%016llx\n"
-		"    Private cache pages     : 0x%016llx\n"
-		"    User process data pages : 0x%016llx\n"
-		"    Free pages              : 0x%016llx\n"
-		"    Hwpoison pages          : 0x%016llx\n"
-		"    Offline pages           : 0x%016llx\n"
-		"  Remaining pages  : 0x%016llx\n"
-		"  (The number of pages is reduced to %lld%%.)\n"
-		"Memory Hole     : 0x%016llx\n"
-		"--------------------------------------------------\n"
-		"Total pages     : 0x%016llx\n\n"
-		"Write bytes     : %llu\n\n",
-		(unsigned long long)st->total, (unsigned long long)excluded, (unsigned long long)st->zero,
-		(unsigned long long)st->cache, (unsigned long long)st->cache_private, (unsigned long long)st->user,
-		(unsigned long long)st->free, (unsigned long long)st->hwpoison, (unsigned long long)st->offline,
-		(unsigned long long)remaining, st->total ? (long long)(remaining * 100 / st->total) : 0,
-		(unsigned long long)(max_pfn - st->total), (unsigned long long)max_pfn,
-		(unsigned long long)res->bytes);
+	filter_report(f, max_pfn, buf, sizeof(buf));
+	fprintf(stderr, "\n%s\nWrite bytes     : %llu\n\n", buf, (unsigned long long)res->bytes);
 }
 
 /* A vmcore without VMCOREINFO names no kernel: nothing can read its dump. */
@@ -280,7 +258,7 @@ static int dump_vmcore(const struct collect_opts *o, struct vmcore *vc, struct s
 		}
 	}
 	if (o->show_stats || (o->msg_level & ML_REPORT)) {
-		report(&f.st, &res, vc->max_pfn);
+		report(&f, &res, vc->max_pfn);
 	}
 	if (!r && (o->msg_level & ML_COMMON)) {
 		log_info("the dumpfile is saved to %s (%llu of %llu pages, %llu bytes)", s->name,

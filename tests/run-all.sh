@@ -10,8 +10,9 @@ suites=(
 	"unit:build/unit"
 	"fake:tests/integration/fake.sh"
 	"real:tests/integration/real.sh"
+	"filter:tests/integration/filter.sh"
 )
-for f in tests/integration/filter-compare-all.sh qemu/e2e-all.sh; do
+for f in qemu/e2e-all.sh; do
 	[ -x "$f" ] && suites+=("$(basename "$f" .sh):$f")
 done
 rc=0

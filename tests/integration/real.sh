@@ -8,8 +8,8 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 if [ $# -eq 0 ]; then
-	set -- "$("$TOP/qemu/mkvmcore.sh" --mem 1536 --paging 4 --kaslr on | tail -1)" \
-		"$("$TOP/qemu/mkvmcore.sh" --mem 1536 --paging 5 --kaslr off | tail -1)"
+	mapfile -t vmcores < <("$TOP/qemu/standard-vmcores.sh")
+	set -- "${vmcores[@]}"
 fi
 W=$(mktemp -d /var/tmp/kdc-real.XXXXXX)
 trap 'rm -rf "$W"' EXIT
@@ -32,6 +32,11 @@ for vmcore in "$@"; do
 			dumps+=("$out")
 		done
 	done
+	out=$W/$tag-d31-zstd
+	check "$tag: -d 31 zstd written" "$KDUMPCAP" -z -d 31 --message-level 0 "$vmcore" "$out"
+	check "$tag: -d 31 zstd: every dumped page equals the vmcore's" \
+		$PY "$TOP/tests/tools/checkdump.py" "$out" "$vmcore" --level 31 --compress zstd --filtered
+	dumps+=("$out")
 	check "$tag: crash answers sys, bt -a, log, ps, kmem -i, files as on the vmcore" \
 		"$TOP/tests/integration/crash-compare.sh" "$vmlinux" "$vmcore" "${dumps[@]}"
 	makedumpfile -d 1 "$vmcore" "$W/mdf-d1" >/dev/null 2>&1
