@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Collector tests on real vmcores from the QEMU harness (qemu/mkvmcore.sh):
-#   real.sh [VMCORE...]   (default: make/reuse the 4-level and 5-level ones)
+#   real.sh [VMCORE...]   (default: the 1.5 GB 4-level and 5-level ones)
 # For each: dumps at -d 0 and -d 1 with zlib, zstd and none are checked page
 # by page against the vmcore, opened with crash (same answers as the vmcore),
 # the -d 1 page set is compared with makedumpfile's, -F | -R is byte-identical,
@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 if [ $# -eq 0 ]; then
-	mapfile -t vmcores < <("$TOP/qemu/standard-vmcores.sh")
+	mapfile -t vmcores < <("$TOP/qemu/standard-vmcores.sh" --small)
 	set -- "${vmcores[@]}"
 fi
 W=$(mktemp -d /var/tmp/kdc-real.XXXXXX)
