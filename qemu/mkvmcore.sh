@@ -205,6 +205,19 @@ memload run $ANON_MB $HUGE_PAGES /run/tmpfs/data $TMPFS_MB /run/memload.ready &
 i=0
 while [ ! -e /run/memload.ready ] && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done
 [ -e /run/memload.ready ] || fail "memload did not get ready"
+# The product's load/unload round trip and one refused image, checked on the
+# way (reported as MKVMCORE-CHECK lines; they do not stop the vmcore).
+if kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img && kdumpcap unload &&
+	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 0 ]; then
+	step "CHECK load+unload ok"
+else
+	echo "MKVMCORE-CHECK-FAILED: load+unload round trip"
+fi
+if kdumpcap load --kernel /bin/memload --initrd /boot/capture.img; then
+	echo "MKVMCORE-CHECK-FAILED: kdumpcap load accepted a non-kernel file"
+else
+	step "CHECK non-kernel refused"
+fi
 kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img || fail "kdumpcap load"
 [ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "kexec_crash_loaded is not 1"
 step "capture kernel loaded"
@@ -257,6 +270,7 @@ grep -aq 'MKVMCORE: crashing' "$console" || die "first kernel never reached sysr
 grep -aq 'MKVMCORE-CAPTURE: started' "$console" || die "capture kernel never started (kdump did not happen); see $out/console.log"
 grep -a 'MKVMCORE-CAPTURE-FAIL' "$console" && die "capture step failed; see $out/console.log"
 grep -aq 'MKVMCORE-CAPTURE: DONE' "$console" || die "capture kernel did not finish the copy; see $out/console.log"
+grep -a 'MKVMCORE-CHECK-FAILED' "$console" >&2 && echo "mkvmcore: warning: kdumpcap load/unload checks failed (vmcore still made)" >&2
 size=$(tr -d '\r' <"$console" | sed -n 's/.*MKVMCORE-CAPTURE: VMCORE_SIZE=\([0-9]*\).*/\1/p' | tail -1)
 [ -n "$size" ] && [ "$size" -gt 0 ] || die "capture kernel did not report the vmcore size"
 [ "$(stat -c %s "$work/vmcore.disk")" -ge "$size" ] || die "vmcore ($size bytes) larger than its disk"
