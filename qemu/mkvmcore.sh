@@ -23,7 +23,9 @@
 # Environment: KDUMPCAP_CACHE, KDUMPCAP_BIN (default build/kdumpcap),
 # MKVMCORE_TIMEOUT (seconds for the whole QEMU run).
 set -euo pipefail
-
+# The whole script is one compound command: bash parses it before running it,
+# so editing this file cannot derail a run in progress.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cache=${KDUMPCAP_CACHE:-$HOME/.cache/kdumpcap}
@@ -311,3 +313,5 @@ mv "$work/vmcore.disk" "$out/vmcore"
 mv "$out/info.tmp" "$out/info"
 log "vmcore ready ($size bytes)"
 echo "$out/vmcore"
+exit 0
+}
