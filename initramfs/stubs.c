@@ -23,16 +23,6 @@ int mkinitrd_main(int argc, char **argv)
 	return not_yet("mkinitrd");
 }
 
-int load_main(int argc, char **argv)
-{
-	return not_yet("load");
-}
-
-int unload_main(int argc, char **argv)
-{
-	return not_yet("unload");
-}
-
 int status_main(int argc, char **argv)
 {
 	return not_yet("status");
