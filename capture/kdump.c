@@ -103,11 +103,9 @@ static void fill_utsname(struct writer *w, uint8_t *uts)
 static void build_header(struct writer *w)
 {
 	uint8_t *h = w->hdr;
-	uint8_t *kh = h + 0; /* sub header goes to its own block; built in write_headers */
 	uint64_t crashtime;
 	struct timeval tv;
 
-	(void)kh;
 	memset(h, 0, BS);
 	memcpy(h, KDUMP_SIGNATURE, 8);
 	st_le32(h + 8, KDUMP_HDR_VERSION);
