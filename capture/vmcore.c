@@ -223,9 +223,6 @@ int vmcore_open(struct vmcore *vc, const char *path)
 	if (ret < 0) {
 		goto fail;
 	}
-	if (!vc->vi.len) {
-		log_warn("%s: no VMCOREINFO note: pages cannot be filtered and the kernel log cannot be read", path);
-	}
 	if (vmci_number(&vc->vi, "phys_base", (int64_t *)&vc->phys_base)) {
 		vc->have_phys_base = true;
 	} else if (vc->have_text) {

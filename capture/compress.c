@@ -1,0 +1,113 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "capture/collector.h"
+#include "capture/compress.h"
+
+size_t compress_bound(int method, size_t page_size)
+{
+	switch (method) {
+	case COMPRESS_ZLIB:
+		return compressBound((uLong)page_size);
+	case COMPRESS_ZSTD:
+		return ZSTD_compressBound(page_size);
+	default:
+		return page_size;
+	}
+}
+
+int compress_init(struct compressor *c, int method)
+{
+	c->method = method;
+	c->zstd = NULL;
+	c->zs = NULL;
+	if (method == COMPRESS_ZLIB) {
+		z_stream *zs = calloc(1, sizeof(*zs));
+		/* Z_BEST_SPEED: the capture kernel's time is the scarce resource */
+		if (!zs || deflateInit(zs, Z_BEST_SPEED) != Z_OK) {
+			free(zs);
+			return -ENOMEM;
+		}
+		c->zs = zs;
+	}
+	if (method == COMPRESS_ZSTD) {
+		c->zstd = ZSTD_createCCtx();
+		if (!c->zstd) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void compress_fini(struct compressor *c)
+{
+	if (c->zstd) {
+		ZSTD_freeCCtx(c->zstd);
+	}
+	c->zstd = NULL;
+	if (c->zs) {
+		deflateEnd(c->zs);
+		free(c->zs);
+	}
+	c->zs = NULL;
+}
+
+ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out, size_t cap)
+{
+	size_t sz;
+
+	switch (c->method) {
+	case COMPRESS_ZLIB: {
+		z_stream *zs = c->zs;
+		if (deflateReset(zs) != Z_OK) {
+			return -EIO;
+		}
+		zs->next_in = (Bytef *)(uintptr_t)in;
+		zs->avail_in = (uInt)n;
+		zs->next_out = out;
+		zs->avail_out = (uInt)cap;
+		if (deflate(zs, Z_FINISH) != Z_STREAM_END) {
+			return -EIO;
+		}
+		sz = zs->total_out;
+		break;
+	}
+	case COMPRESS_ZSTD:
+		sz = ZSTD_compressCCtx(c->zstd, out, cap, in, n, 1);
+		if (ZSTD_isError(sz)) {
+			return -EIO;
+		}
+		break;
+	default:
+		return 0;
+	}
+	return sz < n ? (ssize_t)sz : 0;
+}
+
+int compress_unpack(int method, const void *in, size_t n, void *out, size_t cap, size_t *outn)
+{
+	switch (method) {
+	case COMPRESS_ZLIB: {
+		uLongf len = (uLongf)cap;
+		if (uncompress(out, &len, in, (uLong)n) != Z_OK) {
+			return -EINVAL;
+		}
+		*outn = len;
+		return 0;
+	}
+	case COMPRESS_ZSTD: {
+		size_t r = ZSTD_decompress(out, cap, in, n);
+		if (ZSTD_isError(r)) {
+			return -EINVAL;
+		}
+		*outn = r;
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}

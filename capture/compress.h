@@ -1,0 +1,25 @@
+/* Page compression: one context per worker thread, caller-owned buffers. */
+#ifndef KDC_COMPRESS_H
+#define KDC_COMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct compressor {
+	int method; /* COMPRESS_NONE / _ZLIB / _ZSTD (capture/collector.h) */
+	void *zstd; /* ZSTD_CCtx */
+	void *zs;   /* z_stream, reset per page: deflateInit per page costs more than the page */
+};
+
+/* Worst-case output size for one page. */
+size_t compress_bound(int method, size_t page_size);
+int compress_init(struct compressor *c, int method);
+void compress_fini(struct compressor *c);
+/* Compress one page into out (cap bytes, >= compress_bound). Returns the
+ * compressed size, or 0 when compression does not shrink the page (store it
+ * raw), or -errno. */
+ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out, size_t cap);
+/* Inverse, for tests and savecore checks: 0 or -errno, *outn = bytes. */
+int compress_unpack(int method, const void *in, size_t n, void *out, size_t cap, size_t *outn);
+
+#endif

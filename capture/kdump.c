@@ -1,0 +1,593 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/compress.h"
+#include "capture/kdump.h"
+#include "lib/log.h"
+#include "lib/progress.h"
+#include "lib/rd.h"
+
+#define BS VMCORE_PAGE_SIZE
+/* A window covers 2^18 pfns (1 GiB): its bitmaps are whole blocks, and it is
+ * a multiple of every buddy block and of a 1 GiB hugetlb page. */
+#define WIN_PFNS (1u << 18)
+#define BATCH 256               /* pages compressed together */
+#define DESC_BUF 4096           /* descriptors buffered before a write */
+#define DATA_BUF (2u << 20)     /* page data buffered before a write */
+#define MAX_THREADS 16
+
+enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_BAD };
+
+struct slot {
+	enum slot_kind kind;
+	ssize_t csize; /* compressed size, 0 = raw, < 0 error */
+};
+
+struct writer;
+
+struct worker {
+	struct writer *w;
+	struct compressor comp;
+	pthread_t tid;
+	bool started;
+};
+
+struct writer {
+	struct vmcore *vc;
+	struct filter *f;
+	const struct collect_opts *o;
+	struct sink *s;
+	struct kdump_result *res;
+	/* layout */
+	uint64_t max_mapnr;
+	uint32_t sub_blocks;
+	uint32_t bitmap_blocks;
+	uint64_t off_bm1, off_bm2, off_desc, off_data;
+	uint64_t ndump;
+	/* buffers */
+	uint8_t *bm_ram, *bm_dump;
+	uint8_t *desc;
+	unsigned ndesc;
+	uint64_t desc_index; /* index of desc[0] */
+	uint8_t *data;
+	size_t data_len;
+	uint64_t data_off;   /* file offset of data[0] */
+	uint64_t zero_off;   /* where the shared zero page lies */
+	/* batch */
+	uint8_t *in;
+	uint8_t *out;
+	size_t bound;
+	struct slot slots[BATCH];
+	unsigned nslots;
+	unsigned ndata;      /* SLOT_DATA entries: in[]/out[] slots 0..ndata-1 */
+	unsigned data_of[BATCH];
+	/* workers */
+	struct worker workers[MAX_THREADS];
+	unsigned nthreads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_job, cv_done;
+	uint64_t job_gen;
+	unsigned next, done;
+	bool quit;
+	uint8_t hdr[BS];
+};
+
+/* ---- header ---- */
+
+static void fill_utsname(struct writer *w, uint8_t *uts)
+{
+	struct vmcore *vc = w->vc;
+	uint64_t sym, off = 4;
+	char rel[65];
+
+	if (vmci_symbol(&vc->vi, "init_uts_ns", &sym)) {
+		(void)vmci_offset(&vc->vi, "uts_namespace.name", &off);
+		if (vmcore_read_virt(vc, sym + off, uts, 6 * 65) == 0 && !memcmp(uts, "Linux", 6)) {
+			return;
+		}
+		log_warn("%s: cannot read the kernel's utsname; the header carries OSRELEASE only", vc->path);
+	}
+	memset(uts, 0, 6 * 65);
+	memcpy(uts, "Linux", 5);
+	if (vmci_str(&vc->vi, "OSRELEASE", rel, sizeof(rel))) {
+		memcpy(uts + 2 * 65, rel, strlen(rel));
+	}
+	memcpy(uts + 4 * 65, "x86_64", 6);
+}
+
+static void build_header(struct writer *w)
+{
+	uint8_t *h = w->hdr;
+	uint8_t *kh = h + 0; /* sub header goes to its own block; built in write_headers */
+	uint64_t crashtime;
+	struct timeval tv;
+
+	(void)kh;
+	memset(h, 0, BS);
+	memcpy(h, KDUMP_SIGNATURE, 8);
+	st_le32(h + 8, KDUMP_HDR_VERSION);
+	fill_utsname(w, h + 12);
+	gettimeofday(&tv, NULL);
+	if (vmci_u64(&w->vc->vi, "CRASHTIME", 10, &crashtime) && crashtime) {
+		tv.tv_sec = (time_t)crashtime;
+		tv.tv_usec = 0;
+	}
+	st_le64(h + 408, (uint64_t)tv.tv_sec);
+	st_le64(h + 416, (uint64_t)tv.tv_usec);
+	st_le32(h + 424, (uint32_t)w->o->compress | KDUMP_INCOMPLETE);
+	st_le32(h + 428, BS);
+	st_le32(h + 432, w->sub_blocks);
+	st_le32(h + 436, w->bitmap_blocks);
+	st_le32(h + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	st_le32(h + 460, w->vc->nr_cpus);
+}
+
+static int write_headers(struct writer *w)
+{
+	struct vmcore *vc = w->vc;
+	size_t sub_len = (size_t)w->sub_blocks * BS;
+	uint8_t *sub = calloc(1, sub_len);
+	uint64_t off_note = BS + KDUMP_SUBHDR_SIZE;
+	int r;
+
+	if (!sub) {
+		return -ENOMEM;
+	}
+	st_le64(sub + 0, vc->phys_base);
+	st_le32(sub + 8, w->o->level);
+	if (vc->vi.len) {
+		st_le64(sub + 32, off_note + vc->vmcoreinfo_off);
+		st_le64(sub + 40, vc->vi.len);
+	}
+	st_le64(sub + 48, off_note);
+	st_le64(sub + 56, vc->notes_len);
+	st_le64(sub + 96, w->max_mapnr);
+	memcpy(sub + KDUMP_SUBHDR_SIZE, vc->notes, vc->notes_len);
+	r = w->s->pwrite(w->s, w->hdr, BS, 0);
+	if (!r) {
+		r = w->s->pwrite(w->s, sub, sub_len, BS);
+	}
+	free(sub);
+	return r;
+}
+
+/* ---- buffered output ---- */
+
+static int flush_data(struct writer *w)
+{
+	int r = 0;
+
+	if (w->data_len) {
+		r = w->s->pwrite(w->s, w->data, w->data_len, w->data_off);
+		w->data_off += w->data_len;
+		w->data_len = 0;
+	}
+	return r;
+}
+
+/* Descriptors only reach the file after the data they point to, so a dump
+ * cut short never has a descriptor pointing past what was written. */
+static int flush_desc(struct writer *w)
+{
+	int r;
+
+	if (!w->ndesc) {
+		return 0;
+	}
+	r = flush_data(w);
+	if (!r) {
+		r = w->s->pwrite(w->s, w->desc, (size_t)w->ndesc * KDUMP_DESC_SIZE,
+				 w->off_desc + w->desc_index * KDUMP_DESC_SIZE);
+	}
+	w->desc_index += w->ndesc;
+	w->ndesc = 0;
+	return r;
+}
+
+static int add_desc(struct writer *w, uint64_t off, uint32_t size, uint32_t flags)
+{
+	uint8_t *d = w->desc + (size_t)w->ndesc * KDUMP_DESC_SIZE;
+
+	st_le64(d, off);
+	st_le32(d + 8, size);
+	st_le32(d + 12, flags);
+	st_le64(d + 16, 0);
+	if (++w->ndesc == DESC_BUF) {
+		return flush_desc(w);
+	}
+	return 0;
+}
+
+static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
+{
+	int r;
+
+	if (w->data_len + n > DATA_BUF) {
+		r = flush_data(w);
+		if (r) {
+			return r;
+		}
+	}
+	*at = w->data_off + w->data_len;
+	memcpy(w->data + w->data_len, p, n);
+	w->data_len += n;
+	return 0;
+}
+
+/* ---- compression workers: fork-join per batch, output kept in pfn order ---- */
+
+static void compress_range(struct writer *w, struct compressor *c)
+{
+	for (;;) {
+		unsigned i;
+
+		pthread_mutex_lock(&w->mu);
+		i = w->next < w->ndata ? w->next++ : w->ndata;
+		pthread_mutex_unlock(&w->mu);
+		if (i >= w->ndata) {
+			return;
+		}
+		w->slots[w->data_of[i]].csize = compress_page(c, w->in + (size_t)i * BS, BS, w->out + i * w->bound,
+							      w->bound);
+		pthread_mutex_lock(&w->mu);
+		if (++w->done == w->ndata) {
+			pthread_cond_broadcast(&w->cv_done);
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct writer *w = wk->w;
+	uint64_t seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->quit && w->job_gen == seen) {
+			pthread_cond_wait(&w->cv_job, &w->mu);
+		}
+		if (w->quit) {
+			pthread_mutex_unlock(&w->mu);
+			return NULL;
+		}
+		seen = w->job_gen;
+		pthread_mutex_unlock(&w->mu);
+		compress_range(w, &wk->comp);
+	}
+}
+
+static void compress_batch(struct writer *w)
+{
+	if (w->o->compress == COMPRESS_NONE || !w->ndata) {
+		for (unsigned i = 0; i < w->ndata; i++) {
+			w->slots[w->data_of[i]].csize = 0;
+		}
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->next = 0;
+	w->done = 0;
+	w->job_gen++;
+	pthread_cond_broadcast(&w->cv_job);
+	pthread_mutex_unlock(&w->mu);
+	compress_range(w, &w->workers[0].comp);
+	pthread_mutex_lock(&w->mu);
+	while (w->done < w->ndata) {
+		pthread_cond_wait(&w->cv_done, &w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int emit_batch(struct writer *w)
+{
+	int r = 0;
+
+	compress_batch(w);
+	for (unsigned k = 0, di = 0; k < w->nslots && !r; k++) {
+		struct slot *sl = &w->slots[k];
+		uint64_t at;
+
+		switch (sl->kind) {
+		case SLOT_ZERO:
+			r = add_desc(w, w->zero_off, BS, 0);
+			w->res->zero++;
+			break;
+		case SLOT_BAD:
+			r = add_desc(w, 0, 0, 0);
+			break;
+		case SLOT_DATA:
+			if (sl->csize < 0) {
+				log_err("compression failed; storing the page raw");
+				sl->csize = 0;
+			}
+			if (sl->csize > 0) {
+				r = add_data(w, w->out + di * w->bound, (size_t)sl->csize, &at);
+				if (!r) {
+					r = add_desc(w, at, (uint32_t)sl->csize, (uint32_t)w->o->compress);
+				}
+			} else {
+				r = add_data(w, w->in + (size_t)di * BS, BS, &at);
+				if (!r) {
+					r = add_desc(w, at, BS, 0);
+				}
+			}
+			w->res->data_pages++;
+			di++;
+			break;
+		}
+	}
+	w->nslots = 0;
+	w->ndata = 0;
+	return r;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)(const void *)p;
+
+	for (size_t i = 0; i < BS / 8; i++) {
+		if (q[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int add_page(struct writer *w, uint64_t pfn)
+{
+	int err;
+	const uint8_t *p = vmcore_page(w->vc, pfn, &err);
+	struct slot *sl = &w->slots[w->nslots];
+
+	if (!p) {
+		if (w->res->unreadable++ == 0) {
+			log_err("%s: cannot read pfn 0x%llx: %s; its page is left out and the dump flagged incomplete",
+				w->vc->path, (unsigned long long)pfn, err == -EIO ? "file is truncated or unreadable"
+										  : strerror(-err));
+		}
+		sl->kind = SLOT_BAD;
+	} else if ((w->o->level & DL_ZERO) && page_is_zero(p)) {
+		sl->kind = SLOT_ZERO;
+	} else {
+		sl->kind = SLOT_DATA;
+		memcpy(w->in + (size_t)w->ndata * BS, p, BS);
+		w->data_of[w->ndata++] = w->nslots;
+	}
+	if (++w->nslots == BATCH) {
+		return emit_batch(w);
+	}
+	return 0;
+}
+
+/* ---- passes ---- */
+
+static uint64_t popcount_bytes(const uint8_t *b, size_t n)
+{
+	uint64_t c = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c += (uint64_t)__builtin_popcount(b[i]);
+	}
+	return c;
+}
+
+static int window(struct writer *w, uint64_t start, bool count)
+{
+	uint64_t n = w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+	uint64_t nbits = (n + 7) & ~7ull;
+
+	memset(w->bm_ram, 0, WIN_PFNS / 8);
+	memset(w->bm_dump, 0, WIN_PFNS / 8);
+	return filter_window(w->f, start, nbits, w->bm_ram, w->bm_dump, count);
+}
+
+static int pass_bitmaps(struct writer *w)
+{
+	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
+		uint64_t n = w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+		size_t bytes = (size_t)((n + 7) / 8);
+		int r = window(w, start, true);
+
+		if (r) {
+			return r;
+		}
+		w->ndump += popcount_bytes(w->bm_dump, bytes);
+		r = w->s->pwrite(w->s, w->bm_ram, bytes, w->off_bm1 + start / 8);
+		if (!r) {
+			r = w->s->pwrite(w->s, w->bm_dump, bytes, w->off_bm2 + start / 8);
+		}
+		if (r) {
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int pass_pages(struct writer *w)
+{
+	struct progress pg;
+	uint64_t seen = 0;
+	int r;
+
+	progress_start(&pg, "Copying data", w->ndump, w->o->progress);
+	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
+		uint64_t n = w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+
+		r = window(w, start, false);
+		if (r) {
+			return r;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			if (!(w->bm_dump[i >> 3] & (1u << (i & 7)))) {
+				if ((i & 7) == 7 || !w->bm_dump[i >> 3]) {
+					i |= 7; /* skip the rest of an empty byte */
+				}
+				continue;
+			}
+			r = add_page(w, start + i);
+			if (r) {
+				return r;
+			}
+			if ((++seen & 4095) == 0) {
+				progress_update(&pg, seen);
+			}
+		}
+	}
+	r = emit_batch(w);
+	if (!r) {
+		r = flush_desc(w);
+	}
+	if (!r) {
+		r = flush_data(w);
+	}
+	progress_end(&pg, seen);
+	return r;
+}
+
+static int writer_setup(struct writer *w)
+{
+	unsigned nt = w->o->threads ? w->o->threads : 1;
+
+	w->bound = compress_bound(w->o->compress, BS);
+	w->bm_ram = malloc(WIN_PFNS / 8);
+	w->bm_dump = malloc(WIN_PFNS / 8);
+	w->desc = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
+	w->data = malloc(DATA_BUF);
+	w->in = malloc((size_t)BATCH * BS);
+	w->out = malloc((size_t)BATCH * w->bound);
+	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || !w->in || !w->out) {
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv_job, NULL);
+	pthread_cond_init(&w->cv_done, NULL);
+	if (w->o->compress == COMPRESS_NONE) {
+		nt = 1;
+	}
+	if (nt > MAX_THREADS) {
+		nt = MAX_THREADS;
+	}
+	for (unsigned i = 0; i < nt; i++) {
+		int r = compress_init(&w->workers[i].comp, w->o->compress);
+
+		if (r) {
+			return r;
+		}
+		w->workers[i].w = w;
+		w->nthreads = i + 1;
+		if (i > 0) {
+			if (pthread_create(&w->workers[i].tid, NULL, worker_main, &w->workers[i])) {
+				log_warn("cannot start compression thread %u; continuing with %u", i, i);
+				compress_fini(&w->workers[i].comp);
+				w->nthreads = i;
+				break;
+			}
+			w->workers[i].started = true;
+		}
+	}
+	return 0;
+}
+
+static void writer_teardown(struct writer *w)
+{
+	if (w->nthreads) {
+		pthread_mutex_lock(&w->mu);
+		w->quit = true;
+		pthread_cond_broadcast(&w->cv_job);
+		pthread_mutex_unlock(&w->mu);
+		for (unsigned i = 0; i < w->nthreads; i++) {
+			if (w->workers[i].started) {
+				pthread_join(w->workers[i].tid, NULL);
+			}
+			compress_fini(&w->workers[i].comp);
+		}
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv_job);
+		pthread_cond_destroy(&w->cv_done);
+	}
+	free(w->bm_ram);
+	free(w->bm_dump);
+	free(w->desc);
+	free(w->data);
+	free(w->in);
+	free(w->out);
+}
+
+int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *o, struct sink *s,
+		struct kdump_result *res)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	uint64_t bm_bytes;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (!w) {
+		return -ENOMEM;
+	}
+	w->vc = vc;
+	w->f = f;
+	w->o = o;
+	w->s = s;
+	w->res = res;
+	w->max_mapnr = vc->max_pfn;
+	w->sub_blocks = (uint32_t)((KDUMP_SUBHDR_SIZE + vc->notes_len + BS - 1) / BS);
+	bm_bytes = ((w->max_mapnr + 7) / 8 + BS - 1) / BS * BS;
+	w->bitmap_blocks = (uint32_t)(2 * bm_bytes / BS);
+	w->off_bm1 = (uint64_t)(1 + w->sub_blocks) * BS;
+	w->off_bm2 = w->off_bm1 + bm_bytes;
+	w->off_desc = w->off_bm1 + 2 * bm_bytes;
+
+	r = writer_setup(w);
+	if (r) {
+		log_err("cannot set up the dump writer: %s", strerror(-r));
+		goto out;
+	}
+	build_header(w);
+	r = write_headers(w);
+	if (!r) {
+		r = pass_bitmaps(w);
+	}
+	if (r) {
+		goto out;
+	}
+	res->dumped = w->ndump;
+	w->off_data = w->off_desc + w->ndump * KDUMP_DESC_SIZE;
+	w->data_off = w->off_data;
+	if (o->level & DL_ZERO) {
+		static const uint8_t zero[BS];
+
+		w->zero_off = w->off_data;
+		r = add_data(w, zero, BS, &w->zero_off);
+		if (r) {
+			goto out;
+		}
+	}
+	r = pass_pages(w);
+	if (r) {
+		goto out;
+	}
+	if (res->unreadable) {
+		log_err("%llu pages could not be read from %s; the dump is flagged incomplete",
+			(unsigned long long)res->unreadable, vc->path);
+		r = -EIO;
+		goto out;
+	}
+	/* everything is written: clear INCOMPLETE */
+	st_le32(w->hdr + 424, (uint32_t)o->compress);
+	r = s->pwrite(s, w->hdr, BS, 0);
+	if (!r) {
+		res->complete = true;
+	}
+out:
+	res->bytes = s->bytes;
+	writer_teardown(w);
+	free(w);
+	return r;
+}

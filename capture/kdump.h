@@ -1,0 +1,37 @@
+/* The kdump-compressed writer (header version 6). See FORMAT.md. Two passes
+ * over the pfn space, window by window: the first writes both bitmaps and
+ * counts the dumped pages (which places the descriptor table), the second
+ * reads, compresses and writes the pages in pfn order. Only positioned
+ * writes, so a file and a flattened stream take the same path. */
+#ifndef KDC_KDUMP_H
+#define KDC_KDUMP_H
+
+#include <stdint.h>
+
+#include "capture/collector.h"
+#include "capture/vmcore.h"
+#include "filter/filter.h"
+#include "transport/sink.h"
+
+#define KDUMP_SIGNATURE "KDUMP   "
+#define KDUMP_HDR_VERSION 6
+#define KDUMP_INCOMPLETE 0x8
+#define KDUMP_DESC_SIZE 24
+#define KDUMP_SUBHDR_SIZE 104
+
+struct kdump_result {
+	uint64_t dumped;     /* pages in the 2nd bitmap */
+	uint64_t data_pages; /* pages whose contents were written */
+	uint64_t zero;       /* pages that share the zero page */
+	uint64_t unreadable; /* pages the vmcore could not give (descriptor left empty) */
+	uint64_t bytes;      /* bytes written */
+	bool complete;
+};
+
+/* Write the dump of VC filtered by F with O to S. Does not finish S.
+ * 0 when complete; -errno on the first write error or when pages were
+ * unreadable (the header then keeps its INCOMPLETE flag). */
+int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *o, struct sink *s,
+		struct kdump_result *res);
+
+#endif

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Check a kdump-compressed file against the ELF vmcore it was made from.
+
+Parses the dump independently of kdumpcap (header, sub header, bitmaps,
+descriptors) and compares every dumped page with the vmcore's page; page
+contents are decompressed here (zlib, raw) or, for zstd, read through
+libkdumpfile when it is installed (Debian python3-libkdumpfile), else the
+zstd command. Exit 0 when all checks pass.
+  checkdump.py DUMP VMCORE [--level N] [--compress none|zlib|zstd]
+               [--expect-incomplete] [--pages-out FILE]
+"""
+import argparse
+import mmap
+import struct
+import subprocess
+import sys
+import zlib
+
+PAGE = 4096
+ZLIB, ZSTD, INCOMPLETE = 0x1, 0x20, 0x8
+
+
+def fail(msg):
+    print("checkdump: FAIL: " + msg)
+    sys.exit(1)
+
+
+class Elf:
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        self.m = mmap.mmap(self.f.fileno(), 0, access=mmap.ACCESS_READ)
+        m = self.m
+        phoff, = struct.unpack_from("<Q", m, 32)
+        phnum, = struct.unpack_from("<H", m, 56)
+        self.segs, self.notes = [], b""
+        for i in range(phnum):
+            t, _, off, vaddr, paddr, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", m, phoff + 56 * i)
+            if t == 4:
+                self.notes += m[off:off + filesz]
+            elif t == 1 and not (0xffffffff80000000 <= vaddr < 0xffffffffc0000000) and memsz:
+                self.segs.append((paddr, memsz, filesz, off))
+        self.max_pfn = max((p + ms + PAGE - 1) // PAGE for p, ms, _, _ in self.segs)
+
+    def ram(self, pfn):
+        a = pfn * PAGE
+        return any(p <= a < p + ms for p, ms, _, _ in self.segs)
+
+    def page(self, pfn):
+        a = pfn * PAGE
+        for p, ms, fs, off in self.segs:
+            if p <= a < p + ms:
+                rel = a - p
+                n = max(0, min(PAGE, fs - rel))
+                data = self.m[off + rel:off + rel + n] if n else b""
+                return data + b"\0" * (PAGE - len(data))
+        return None
+
+
+def bits(buf, n):
+    for i in range(n):
+        if buf[i >> 3] >> (i & 7) & 1:
+            yield i
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dump")
+    ap.add_argument("vmcore")
+    ap.add_argument("--level", type=int, default=None)
+    ap.add_argument("--compress", choices=["none", "zlib", "zstd"], default=None)
+    ap.add_argument("--expect-incomplete", action="store_true")
+    ap.add_argument("--pages-out", help="write the dumped pfns (and zero-shared ones) to this file")
+    ap.add_argument("--filtered", action="store_true", help="2nd bitmap may be a subset of RAM")
+    a = ap.parse_args()
+
+    vm = Elf(a.vmcore)
+    df = open(a.dump, "rb")
+    d = mmap.mmap(df.fileno(), 0, access=mmap.ACCESS_READ)
+    if a.expect_incomplete:
+        # a dump cut short: read what is missing as zeros (empty descriptors)
+        d = bytes(d) + bytes(max(0, 64 << 20))
+    if len(d) < 2 * PAGE:
+        fail("file too short (%d bytes) for a header and sub header" % len(d))
+    if d[:8] != b"KDUMP   ":
+        fail("no KDUMP signature")
+    ver, = struct.unpack_from("<i", d, 8)
+    status, bs, sub_blocks, bm_blocks, max32 = struct.unpack_from("<IiiII", d, 424)
+    nr_cpus, = struct.unpack_from("<i", d, 460)
+    if ver != 6 or bs != PAGE:
+        fail("header version %d block size %d" % (ver, bs))
+    kh = bs
+    phys_base, level = struct.unpack_from("<Qi", d, kh)
+    off_vi, size_vi, off_note, size_note = struct.unpack_from("<QQQQ", d, kh + 32)
+    max_mapnr, = struct.unpack_from("<Q", d, kh + 96)
+    if max_mapnr != vm.max_pfn or max32 != min(vm.max_pfn, 0xffffffff):
+        fail("max_mapnr %d, vmcore has %d pfns" % (max_mapnr, vm.max_pfn))
+    if d[off_note:off_note + size_note] != vm.notes:
+        fail("notes in the sub header differ from the vmcore's")
+    if size_vi and b"OSRELEASE=" not in d[off_vi:off_vi + size_vi]:
+        fail("offset_vmcoreinfo does not point at VMCOREINFO")
+    if a.level is not None and level != a.level:
+        fail("dump level %d, expected %d" % (level, a.level))
+    want_c = {"none": 0, "zlib": ZLIB, "zstd": ZSTD}.get(a.compress)
+    if want_c is not None and status & (ZLIB | ZSTD | 0x2 | 0x4) != want_c:
+        fail("status 0x%x does not name compression %s" % (status, a.compress))
+    if bool(status & INCOMPLETE) != a.expect_incomplete:
+        fail("INCOMPLETE flag is %s" % bool(status & INCOMPLETE))
+    if nr_cpus != vm.notes.count(b"CORE\0\0\0\0\x01") and nr_cpus <= 0:
+        fail("nr_cpus %d" % nr_cpus)
+
+    half = bm_blocks * bs // 2
+    b1 = (1 + sub_blocks) * bs
+    b2 = b1 + half
+    bm1 = d[b1:b1 + half]
+    bm2 = d[b2:b2 + half]
+    desc_off = b2 + half
+    for pfn in range(vm.max_pfn) if not a.expect_incomplete else []:
+        isram = vm.ram(pfn)
+        if (bm1[pfn >> 3] >> (pfn & 7) & 1) != isram:  # noqa
+            fail("1st bitmap bit of pfn 0x%x is %d, RAM is %d" % (pfn, not isram, isram))
+    dumped = list(bits(bm2, vm.max_pfn))
+    for pfn in dumped if not a.expect_incomplete else []:
+        if not bm1[pfn >> 3] >> (pfn & 7) & 1:
+            fail("pfn 0x%x dumped but not RAM" % pfn)
+    ram = sum(1 for pfn in range(vm.max_pfn) if vm.ram(pfn))
+    if not a.filtered and not a.expect_incomplete and (level & ~1) == 0 and len(dumped) != ram:
+        fail("%d pages dumped, %d RAM pages at level %d" % (len(dumped), ram, level))
+
+    kd = None
+    offsets = {}
+    missing = 0
+    out = open(a.pages_out, "w") if a.pages_out else None
+    for i, pfn in enumerate(dumped):
+        off, size, flags, pflags = struct.unpack_from("<QIIQ", d, desc_off + 24 * i)
+        if off == 0 and size == 0:
+            missing += 1
+            if not a.expect_incomplete:
+                fail("pfn 0x%x has an empty descriptor in a complete dump" % pfn)
+            continue
+        if off + size > len(d):
+            fail("pfn 0x%x data beyond the end of the file" % pfn)
+        raw = d[off:off + size]
+        if flags == 0:
+            if size != PAGE:
+                fail("raw page of size %d" % size)
+            page = raw
+        elif flags & ZLIB:
+            page = zlib.decompress(raw)
+        elif flags & ZSTD:
+            if kd is None:
+                kd = open_kdumpfile(a.dump)
+            page = kd(pfn)
+        else:
+            fail("pfn 0x%x unknown flags 0x%x" % (pfn, flags))
+        if flags and size >= PAGE:
+            fail("pfn 0x%x stored compressed at %d bytes, not smaller than a page" % (pfn, size))
+        orig = vm.page(pfn)
+        if page != orig:
+            fail("pfn 0x%x content differs from the vmcore" % pfn)
+        offsets.setdefault(off, []).append(pfn)
+        if out:
+            out.write("%x%s\n" % (pfn, " z" if (level & 1) and page == bytes(PAGE) else ""))
+    if level & 1:
+        shared = [o for o, l in offsets.items() if len(l) > 1]
+        zeros = sum(1 for l in offsets.values() for pfn in l if vm.page(pfn) == bytes(PAGE))
+        if zeros and (len(shared) != 1 or len(offsets[shared[0]]) != zeros):
+            fail("zero pages do not share exactly one descriptor offset")
+    elif len(offsets) != len(dumped) - missing:
+        fail("descriptors share data at level without bit 1")
+    print("checkdump: OK %s: %d pages dumped of %d RAM, %d pfns, status 0x%x%s" %
+          (a.dump, len(dumped), ram, vm.max_pfn, status, ", %d missing" % missing if missing else ""))
+
+
+def open_kdumpfile(path):
+    try:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        import kdumpfile
+        k = kdumpfile.kdumpfile(path)
+        return lambda pfn: k.read(kdumpfile.KDUMP_MACHPHYSADDR, pfn * PAGE, PAGE)
+    except Exception as e:  # fall back to an own zstd decode through the CLI
+        print("checkdump: libkdumpfile unavailable (%s); using zstd -d" % e)
+        d = open(path, "rb").read()
+
+        def rd(pfn):
+            raise SystemExit("zstd page check needs python3-libkdumpfile")
+        return rd
+
+
+if __name__ == "__main__":
+    main()
