@@ -8,11 +8,6 @@ static int not_yet(const char *what)
 	return 2;
 }
 
-int init_main(int argc, char **argv)
-{
-	return not_yet("init");
-}
-
 int savecore_main(int argc, char **argv)
 {
 	return not_yet("savecore");
