@@ -13,11 +13,6 @@ int savecore_main(int argc, char **argv)
 	return not_yet("savecore");
 }
 
-int mkinitrd_main(int argc, char **argv)
-{
-	return not_yet("mkinitrd");
-}
-
 int load_main(int argc, char **argv)
 {
 	return not_yet("load");
