@@ -8,11 +8,6 @@ static int not_yet(const char *what)
 	return 2;
 }
 
-int savecore_main(int argc, char **argv)
-{
-	return not_yet("savecore");
-}
-
 int load_main(int argc, char **argv)
 {
 	return not_yet("load");
@@ -21,9 +16,4 @@ int load_main(int argc, char **argv)
 int unload_main(int argc, char **argv)
 {
 	return not_yet("unload");
-}
-
-int status_main(int argc, char **argv)
-{
-	return not_yet("status");
 }
