@@ -88,6 +88,21 @@ static void mount_api(void)
 	}
 }
 
+static bool console_shows_info(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = io_open("/proc/sys/kernel/printk", O_RDONLY, 0);
+
+	if (fd < 0) {
+		return false;
+	}
+	n = io_read(fd, buf, sizeof(buf) - 1);
+	io_close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return atoi(buf) > 6;
+}
+
 static void console_setup(void)
 {
 	int fd;
@@ -107,6 +122,11 @@ static void console_setup(void)
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		log_set_kmsg(fd);
+		/* the kernel echoes kmsg to the console: write there directly only
+		 * when it would hide our info lines (quiet, loglevel<7) */
+		if (console_shows_info()) {
+			log_set_level(LOG_ERR - 1);
+		}
 	}
 }
 
@@ -132,6 +152,7 @@ static void read_cmdline(void)
 		} else if (sscanf(t, "kdumpcap.watchdog=%u", &v) == 1) {
 			knobs.watchdog = v ? v : 1;
 		} else if (!strcmp(t, "kdumpcap.debug")) {
+			log_set_kmsg(-1);
 			log_set_level(LOG_DEBUG);
 		}
 	}
@@ -226,18 +247,33 @@ static void load_modules(void)
 	}
 }
 
-static int collector_opts(struct collect_opts *o)
+/* The core_collector options, checked by the collector's own parser (given
+ * the two paths it expects after them). */
+static int parse_collector(struct collect_opts *o)
 {
+	char *argv[CONF_MAX_ARGS + 3];
 	enum collect_mode mode;
 	const char *in, *out;
+	int argc = 0;
 
-	if (collector_parse(conf.argc, conf.argv, o, &mode, &in, &out) == 0 && mode == COLLECT_DUMP) {
+	for (int i = 0; i < conf.argc; i++) {
+		argv[argc++] = conf.argv[i];
+	}
+	argv[argc++] = VMCORE;
+	argv[argc++] = "vmcore";
+	argv[argc] = NULL;
+	return collector_parse(argc, argv, o, &mode, &in, &out) == 0 && mode == COLLECT_DUMP ? 0 : -EINVAL;
+}
+
+static int collector_opts(struct collect_opts *o)
+{
+	if (parse_collector(o) == 0) {
 		return 0;
 	}
 	log_err("%s:%d: the core_collector options cannot be used; using the default 'kdumpcap -d 31 -z'",
 		CONF_PATH, conf.collector_line);
 	conf_default_collector(&conf);
-	return collector_parse(conf.argc, conf.argv, o, &mode, &in, &out) ? -EINVAL : 0;
+	return parse_collector(o);
 }
 
 static int save_fs(const char *dev, const struct collect_opts *o)
