@@ -47,8 +47,11 @@ check: $(O)/kdumpcap $(O)/unit
 test: $(O)/kdumpcap $(O)/unit
 	./tests/run-all.sh
 
+demo: $(O)/kdumpcap
+	./qemu/demo.sh
+
 clean:
 	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit
 
-.PHONY: all check test clean
+.PHONY: all check test clean demo
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

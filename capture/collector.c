@@ -11,10 +11,12 @@
 
 #include "capture/cmds.h"
 #include "capture/collector.h"
+#include "capture/dmesg.h"
 #include "capture/kdump.h"
 #include "filter/filter.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/meminfo.h"
 
 #define VERSION "0.1"
 
@@ -305,8 +307,15 @@ int collect_dump(const struct collect_opts *o, const char *path, struct sink *s)
 
 int collect_dmesg(const char *vmcore, int fd)
 {
-	log_err("--dump-dmesg is not built in yet");
-	return -ENOSYS;
+	struct vmcore vc;
+	int r = vmcore_open(&vc, vmcore);
+
+	if (r) {
+		return r;
+	}
+	r = dmesg_write(&vc, fd);
+	vmcore_close(&vc);
+	return r;
 }
 
 static int dmesg_to_file(const char *vmcore, const char *out)
@@ -350,6 +359,7 @@ int collector_main(int argc, char **argv)
 		log_set_level(LOG_WARN);
 	}
 	o.progress = (o.msg_level & ML_PROGRESS) != 0;
+	o.mem_budget = meminfo_budget();
 	if (!o.threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		o.threads = n > 1 ? (unsigned)(n > 8 ? 8 : n) : 1;

@@ -217,9 +217,9 @@ static int write_all(int fd, const void *buf, size_t n, int64_t off)
 	int r = io_fault_check(IO_WRITE);
 
 	if (r) {
-		if (r == -ENOSPC && n > 1) {
-			/* a filling disk takes part of the last write */
-			n /= 2;
+		if (r == -ENOSPC && n > 4096) {
+			/* a filling disk takes the whole blocks it still has */
+			n = n / 2 / 4096 * 4096;
 			(void)(off < 0 ? write(fd, buf, n) : pwrite(fd, buf, n, (off_t)off));
 		}
 		return r;

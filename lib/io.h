@@ -6,7 +6,8 @@
  * makes the Nth call (1-based) of OP fail with errno ERR, and every later one
  * unless ":once". OP is read, write, fsync, close, open, mount, rename, mmap;
  * ERR is a name (ENOSPC, EIO, ...) or a number. A "write" fault that is
- * ENOSPC first writes half the buffer, as a filling disk does. */
+ * ENOSPC first writes the whole blocks of half the buffer, as a filling
+ * disk does. */
 #ifndef KDC_IO_H
 #define KDC_IO_H
 

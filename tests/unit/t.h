@@ -1,5 +1,5 @@
 /* Minimal unit-test harness: `TEST(name) { ... CHECK(x); ... }` in any
- * tests/unit/*.c registers itself (constructor), so test files never
+ * tests/unit/<name>.c registers itself (constructor), so test files never
  * touch a shared list. */
 #ifndef KDC_T_H
 #define KDC_T_H

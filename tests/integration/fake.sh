@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Collector tests on small synthetic vmcores (tests/tools/fakevmcore.py):
+# every compression at levels 0 and 1, page-exact checks by an independent
+# reader, -F/-R identity, makedumpfile -R on our stream, and bad inputs.
+set -u
+. "$(dirname "$0")/../lib.sh"
+W=$(mktemp -d /tmp/kdc-fake.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+FAKE="$PY $TOP/tests/tools/fakevmcore.py"
+CHECK="$PY $TOP/tests/tools/checkdump.py"
+$FAKE "$W/core"
+
+for lvl in 0 1; do
+	for c in none zlib zstd; do
+		flag=$(case $c in zlib) echo -c ;; zstd) echo -z ;; esac)
+		out=$W/d$lvl$c
+		check "dump -d $lvl $c is written" "$KDUMPCAP" $flag -d $lvl --message-level 0 "$W/core" "$out"
+		check "dump -d $lvl $c: every page equals the vmcore's" $CHECK "$out" "$W/core" --level $lvl --compress $c
+	done
+done
+
+check "threads give the same bytes" bash -c "'$KDUMPCAP' -z -d 1 --num-threads 3 --message-level 0 '$W/core' '$W/t3' &&
+	'$KDUMPCAP' -z -d 1 --num-threads 1 --message-level 0 '$W/core' '$W/t1' && cmp '$W/t1' '$W/t3'"
+for c in -c -z ""; do
+	check "-F | -R is byte-identical to a direct write ($c)" bash -c "'$KDUMPCAP' $c -d 1 -F --message-level 0 '$W/core' |
+		'$KDUMPCAP' -R '$W/r$c' && '$KDUMPCAP' $c -d 1 --message-level 0 '$W/core' '$W/direct$c' && cmp '$W/r$c' '$W/direct$c'"
+done
+check "makedumpfile -R accepts the flattened stream" bash -c "'$KDUMPCAP' -c -d 1 -F --message-level 0 '$W/core' |
+	makedumpfile -R '$W/mkr' >/dev/null && cmp '$W/mkr' '$W/direct-c'"
+check_fails "-R refuses a stream without its end marker" "incomplete" bash -c "'$KDUMPCAP' -c -F --message-level 0 '$W/core' |
+	head -c 100000 | '$KDUMPCAP' -R '$W/cut'"
+check_fails "-R refuses a non-stream" "not a flattened" bash -c "'$KDUMPCAP' -R '$W/x' < '$W/core'"
+
+# bad inputs: one clear line, non-zero exit, no crash
+$FAKE "$W/trunc" --truncate 20000000
+check_fails "truncated vmcore: error and non-zero exit" "truncated" "$KDUMPCAP" -c "$W/trunc" "$W/trunc.dump"
+check "truncated vmcore: the pages that were there are saved, header INCOMPLETE" \
+	$CHECK "$W/trunc.dump" "$W/trunc" --expect-incomplete
+$FAKE "$W/garbage" --garbage-notes
+check_fails "garbage notes: clear error" "corrupt vmcore" "$KDUMPCAP" -c "$W/garbage" "$W/g.dump"
+check "garbage notes: no output file is left" test ! -e "$W/g.dump"
+$FAKE "$W/novi" --no-vmcoreinfo
+check_fails "missing VMCOREINFO: clear error" "no VMCOREINFO" "$KDUMPCAP" -c "$W/novi" "$W/n.dump"
+head -c 30 "$W/core" > "$W/tiny"
+check_fails "tiny file: clear error" "not an ELF\|ELF header" "$KDUMPCAP" "$W/tiny" "$W/tiny.dump"
+check_fails "not a vmcore: clear error" "no ELF magic" "$KDUMPCAP" /etc/passwd "$W/p.dump"
+check_fails "missing vmcore: clear error" "cannot open vmcore" "$KDUMPCAP" "$W/nonexistent" "$W/ne.dump"
+touch "$W/exists"
+check_fails "existing DUMPFILE refused" "already exists" "$KDUMPCAP" -c "$W/core" "$W/exists"
+check_fails "unwritable output: clear error" "cannot create" "$KDUMPCAP" -c "$W/core" /proc/kdc-no/dump
+check_fails "-l fails before creating a file" "not supported" "$KDUMPCAP" -l "$W/core" "$W/l.dump"
+check "-l left no file" test ! -e "$W/l.dump"
+check_fails "-p fails clearly" "not supported" "$KDUMPCAP" -p "$W/core" "$W/p2.dump"
+check_fails "-d 32 refused" "invalid dump level" "$KDUMPCAP" -d 32 "$W/core" "$W/x.dump"
+check_fails "bad --message-level refused" "message-level" "$KDUMPCAP" --message-level x "$W/core" "$W/x.dump"
+
+# a full disk at every write in turn: non-zero exit, INCOMPLETE, no crash
+nw=$(strace -f -c -e trace=pwrite64,write "$KDUMPCAP" -c -d 1 --message-level 0 "$W/core" "$W/count" 2>&1 |
+	awk '$NF=="pwrite64"{print $4}')
+[ -n "$nw" ] || nw=20
+bad=0
+for n in $(seq 2 "$nw"); do
+	rm -f "$W/full"
+	if KDUMPCAP_FAULT=write:$n:ENOSPC "$KDUMPCAP" -c -d 1 --message-level 0 "$W/core" "$W/full" 2>"$W/err"; then
+		bad=1; echo "    write $n: exit 0 on ENOSPC"
+	elif ! grep -q "No space left" "$W/err"; then
+		bad=1; echo "    write $n: no clear message"; cat "$W/err"
+	elif ! $CHECK "$W/full" "$W/core" --expect-incomplete >/dev/null; then
+		bad=1; echo "    write $n: dump not flagged INCOMPLETE or pages wrong"
+		$CHECK "$W/full" "$W/core" --expect-incomplete | tail -2
+	fi
+done
+[ $bad = 0 ] && ok "ENOSPC at each of $nw writes: INCOMPLETE, pages written are right" ||
+	not_ok "ENOSPC at some write"
+rm -f "$W/eio"
+check_fails "EIO on fsync is reported" "durable\|Input/output" env KDUMPCAP_FAULT=fsync:1:EIO "$KDUMPCAP" -c "$W/core" "$W/eio"
+rm -f "$W/nommap"
+check "mmap refused: falls back to pread, same bytes" bash -c "KDUMPCAP_FAULT=mmap:1:ENOMEM '$KDUMPCAP' -c -d 1 --message-level 0 '$W/core' '$W/nommap' && cmp '$W/nommap' '$W/direct-c'"
+t_done

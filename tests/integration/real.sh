@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Collector tests on real vmcores from the QEMU harness (qemu/mkvmcore.sh):
+#   real.sh [VMCORE...]   (default: make/reuse the 4-level and 5-level ones)
+# For each: dumps at -d 0 and -d 1 with zlib, zstd and none are checked page
+# by page against the vmcore, opened with crash (same answers as the vmcore),
+# the -d 1 page set is compared with makedumpfile's, -F | -R is byte-identical,
+# and --dump-dmesg equals makedumpfile's.
+set -u
+. "$(dirname "$0")/../lib.sh"
+if [ $# -eq 0 ]; then
+	set -- "$("$TOP/qemu/mkvmcore.sh" --mem 1536 --paging 4 --kaslr on | tail -1)" \
+		"$("$TOP/qemu/mkvmcore.sh" --mem 1536 --paging 5 --kaslr off | tail -1)"
+fi
+W=$(mktemp -d /var/tmp/kdc-real.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+for vmcore in "$@"; do
+	if [ ! -s "$vmcore" ]; then
+		not_ok "vmcore $vmcore was not made"; continue
+	fi
+	info=$(dirname "$vmcore")/info
+	vmlinux=$(sed -n 's/^VMLINUX=//p' "$info" 2>/dev/null)
+	[ -n "$vmlinux" ] || vmlinux=$(ls "${KDUMPCAP_CACHE:-$HOME/.cache/kdumpcap}"/kernel/*/vmlinux | head -1)
+	tag=$(basename "$(dirname "$vmcore")")
+	dumps=()
+	for lvl in 0 1; do
+		for c in none zlib zstd; do
+			flag=$(case $c in zlib) echo -c ;; zstd) echo -z ;; esac)
+			out=$W/$tag-d$lvl-$c
+			check "$tag: -d $lvl $c written" "$KDUMPCAP" $flag -d $lvl --message-level 0 "$vmcore" "$out"
+			check "$tag: -d $lvl $c: every page equals the vmcore's" \
+				$PY "$TOP/tests/tools/checkdump.py" "$out" "$vmcore" --level $lvl --compress $c
+			dumps+=("$out")
+		done
+	done
+	check "$tag: crash answers sys, bt -a, log, ps, kmem -i, files as on the vmcore" \
+		"$TOP/tests/integration/crash-compare.sh" "$vmlinux" "$vmcore" "${dumps[@]}"
+	makedumpfile -d 1 "$vmcore" "$W/mdf-d1" >/dev/null 2>&1
+	check "$tag: -d 1 page set and zero pages equal makedumpfile's" \
+		$PY "$TOP/tests/tools/cmpdumps.py" "$W/$tag-d1-none" "$W/mdf-d1" --zero
+	rm -f "$W/mdf-d1"
+	check "$tag: -F | -R is byte-identical to the direct write" bash -c \
+		"'$KDUMPCAP' -z -d 1 -F --message-level 0 '$vmcore' | '$KDUMPCAP' -R '$W/rearranged' &&
+		 cmp '$W/rearranged' '$W/$tag-d1-zstd'"
+	check "$tag: makedumpfile -R accepts kdumpcap's stream" bash -c \
+		"'$KDUMPCAP' -c -d 1 -F --message-level 0 '$vmcore' | makedumpfile -R '$W/mdf-r' >/dev/null &&
+		 cmp '$W/mdf-r' '$W/$tag-d1-zlib'"
+	rm -f "$W/rearranged" "$W/mdf-r"
+	check "$tag: --dump-dmesg equals makedumpfile's" "$TOP/tests/integration/dmesg.sh" "$vmcore" "$KDUMPCAP"
+	rm -f "${dumps[@]}" "$W"/*.crash*
+done
+t_done

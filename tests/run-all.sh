@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test, fast ones first: unit tests, synthetic-vmcore collector tests,
+# real vmcores from QEMU, then QEMU end-to-end captures. Prints one
+# "N passed, N failed" line at the end; exit 0 only when nothing failed.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+log=$(mktemp /tmp/kdc-tests.XXXXXX)
+suites=(
+	"unit:build/unit"
+	"fake:tests/integration/fake.sh"
+	"real:tests/integration/real.sh"
+)
+for f in tests/integration/filter-compare-all.sh qemu/e2e-all.sh; do
+	[ -x "$f" ] && suites+=("$(basename "$f" .sh):$f")
+done
+rc=0
+for s in "${suites[@]}"; do
+	name=${s%%:*} cmd=${s#*:}
+	[ -n "${KDC_SUITES:-}" ] && [[ " $KDC_SUITES " != *" $name "* ]] && continue
+	echo "=== $name: $cmd"
+	start=$(date +%s)
+	if [ "$name" = unit ]; then
+		# unit tests print their own counts; count them as one line each
+		if ./build/unit > "$log.unit" 2>&1; then echo "ok - unit tests ($(tail -1 "$log.unit"))"; else
+			cat "$log.unit"; echo "not ok - unit tests"; fi | tee -a "$log"
+	else
+		$cmd 2>&1 | tee -a "$log"
+	fi
+	echo "=== $name took $(($(date +%s) - start))s"
+done
+passed=$(grep -c '^ok - ' "$log")
+failed=$(grep -c '^not ok - ' "$log")
+grep '^not ok - ' "$log"
+rm -f "$log" "$log.unit"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

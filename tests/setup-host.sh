@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what the build and the tests need from Debian's archive, and
+# enable the deb-src entries the dependency build uses. Idempotent and quick
+# when everything is there.
+set -euo pipefail
+pkgs=(musl-tools musl-dev qemu-system-x86 busybox-static crash makedumpfile cpio zstd dpkg-dev
+	e2fsprogs python3 python3-drgn python3-libkdumpfile time bc strace)
+src=/etc/apt/sources.list.d/kdumpcap-src.sources
+need_update=0
+if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+	sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$src"
+	need_update=1
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ] || [ $need_update = 1 ] || ! apt-cache showsrc zlib >/dev/null 2>&1 ||
+	[ -z "$(apt-cache showsrc zlib 2>/dev/null)" ]; then
+	apt-get update -q
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "setup-host: ready"

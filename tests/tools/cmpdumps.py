@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Compare the page sets of two kdump-compressed dumps (e.g. kdumpcap's and
+makedumpfile's of the same vmcore): the 1st bitmap, the 2nd bitmap, and,
+with --zero, the pfns whose descriptors share the zero page (level bit 1).
+Prints counts and the first differing pfns; exit 0 when equal.
+  cmpdumps.py A B [--zero] [--quiet]
+"""
+import argparse
+import mmap
+import struct
+import sys
+
+
+class Dump:
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        self.m = m = mmap.mmap(self.f.fileno(), 0, access=mmap.ACCESS_READ)
+        if m[:8] != b"KDUMP   ":
+            sys.exit("cmpdumps: %s is not a kdump-compressed file" % path)
+        self.status, bs, sub, bmb, _ = struct.unpack_from("<IiiII", m, 424)
+        self.max_mapnr, = struct.unpack_from("<Q", m, bs + 96)
+        half = bmb * bs // 2
+        off = (1 + sub) * bs
+        self.raw2 = m[off + half:off + 2 * half]
+        self.bm1 = int.from_bytes(m[off:off + half], "little")
+        self.bm2 = int.from_bytes(self.raw2, "little")
+        self.desc = off + 2 * half
+
+    def zero_pfns(self):
+        """pfns sharing the most used descriptor offset (the zero page)."""
+        offs = {}
+        i = 0
+        for byte_no, byte in enumerate(self.raw2):
+            if not byte:
+                continue
+            for bit in range(8):
+                if byte >> bit & 1:
+                    o, = struct.unpack_from("<Q", self.m, self.desc + 24 * i)
+                    offs.setdefault(o, []).append(byte_no * 8 + bit)
+                    i += 1
+        best = max(offs.values(), key=len) if offs else []
+        return set(best) if len(best) > 1 else set()
+
+
+def pfns(x, limit=8):
+    out, pfn = [], 0
+    while x and len(out) < limit:
+        low = (x & -x).bit_length() - 1
+        out.append(hex(pfn + low))
+        x >>= low + 1
+        pfn += low + 1
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("a")
+    ap.add_argument("b")
+    ap.add_argument("--zero", action="store_true")
+    ap.add_argument("--quiet", action="store_true")
+    o = ap.parse_args()
+    A, B = Dump(o.a), Dump(o.b)
+    bad = False
+    if A.max_mapnr != B.max_mapnr:
+        print("max_mapnr differs: %d vs %d" % (A.max_mapnr, B.max_mapnr))
+        bad = True
+    for name, x, y in (("1st bitmap", A.bm1, B.bm1), ("2nd bitmap", A.bm2, B.bm2)):
+        only_a, only_b = x & ~y, y & ~x
+        if not o.quiet or only_a or only_b:
+            print("%s: %d vs %d pages; only in A %d %s, only in B %d %s" % (
+                name, bin(x).count("1"), bin(y).count("1"), bin(only_a).count("1"), pfns(only_a),
+                bin(only_b).count("1"), pfns(only_b)))
+        bad |= bool(only_a or only_b)
+    if o.zero:
+        za, zb = A.zero_pfns(), B.zero_pfns()
+        if not o.quiet or za != zb:
+            print("zero-page pfns: %d vs %d; differ in %d" % (len(za), len(zb), len(za ^ zb)))
+        bad |= za != zb
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
