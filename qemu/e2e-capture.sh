@@ -88,7 +88,7 @@ run() {
 		-append "console=ttyS0 crashkernel=$ck panic=-1" "$@" 2>"$work/$name.qemu" &
 	local qpid=$!
 	while kill -0 $qpid 2>/dev/null; do
-		if [ -z "$tc" ] && grep -aq 'E2E: crashing' "$console"; then tc=$(date +%s.%N); fi
+		if [ -z "$tc" ] && grep -aq 'sysrq: Trigger a crash' "$console"; then tc=$(date +%s.%N); fi
 		sleep 0.2
 	done
 	wait $qpid && rc=0 || rc=$?
@@ -98,7 +98,7 @@ run() {
 	[ $rc = 124 ] || [ $rc = 137 ] && { echo "e2e: $name: QEMU timed out after ${tmo}s" >&2; return 1; }
 	[ $rc = 0 ] || { echo "e2e: $name: QEMU failed ($rc): $(head -c 300 "$work/$name.qemu")" >&2; return 1; }
 	grep -a 'E2E-FAIL' "$console" && return 1
-	grep -aq 'E2E: crashing' "$console" || { echo "e2e: $name: never crashed" >&2; return 1; }
+	grep -aq 'sysrq: Trigger a crash' "$console" || { echo "e2e: $name: never crashed" >&2; return 1; }
 	return 0
 }
 
