@@ -102,9 +102,14 @@ run() {
 	return 0
 }
 
-mkimage() { # conf -> $work/capture.img, $imgsize
-	"$bin" mkinitrd -o "$work/capture.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
-		--config "$1" 2>"$work/mkinitrd.log" || { cat "$work/mkinitrd.log" >&2; die "mkinitrd failed"; }
+mkimage() { # conf -> $work/capture.img, $imgsize; twice: same inputs, same bytes
+	local i
+	for i in 1 2; do
+		"$bin" mkinitrd -o "$work/capture$i.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
+			--config "$1" 2>"$work/mkinitrd.log" || { cat "$work/mkinitrd.log" >&2; die "mkinitrd failed"; }
+	done
+	cmp -s "$work/capture1.img" "$work/capture2.img" || die "mkinitrd is not reproducible"
+	mv "$work/capture1.img" "$work/capture.img"
 	imgsize=$(stat -c %s "$work/capture.img")
 }
 
@@ -145,7 +150,7 @@ for s in "${scen[@]}"; do
 		size=512M
 		[ $s = full ] && size=4M
 		rm -f "$work/disk.img"
-		mkfs.ext4 -q -F -U "$uuid" -L kdump "$work/disk.img" $size
+		mkfs.ext4 -q -F -U "$uuid" -L kdump "$work/disk.img" $size >/dev/null
 		;;
 	raw)
 		printf 'raw /dev/vda\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
@@ -155,7 +160,7 @@ for s in "${scen[@]}"; do
 	missing)
 		printf 'ext4 UUID=00000000-1111-2222-3333-444444444444\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
 		rm -f "$work/disk.img"
-		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M
+		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
 		;;
 	esac
 	mkimage "$conf"
