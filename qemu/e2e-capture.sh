@@ -2,9 +2,9 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|missing|full ...] [--mem MB] [--crashkernel SIZE] [--keep]
+#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog ...] [--mem MB] [--crashkernel SIZE] [--keep]
 #
-# Default: all four scenarios, --mem 2048 --crashkernel 256M.
+# Default: all five scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk: flattened stream; `kdumpcap savecore` (run on the host
@@ -12,6 +12,8 @@
 #   missing  target UUID absent: failure_action (reboot) within kdumpcap.wait.
 #   full     ext4 disk too small: vmcore-dmesg.txt kept, vmcore-incomplete
 #            flagged INCOMPLETE, failure_action runs.
+#   watchdog target absent with a long device wait but kdumpcap.watchdog=8:
+#            the watchdog stops the capture and runs failure_action.
 # The first kernel is a test harness (busybox); the capture kernel runs only
 # what mkinitrd put in the image. Prints one RESULT line per scenario.
 # Environment: KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_LOAD_BIN (the
@@ -24,14 +26,14 @@ mem=2048 ck=256M keep=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|missing|full) scen+=("$1"); shift ;;
+	ext4|raw|missing|full|watchdog) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw missing full)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw missing full watchdog)
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
 kver=$(basename "$kdir")
@@ -157,7 +159,7 @@ for s in "${scen[@]}"; do
 		rm -f "$work/disk.img"
 		truncate -s 512M "$work/disk.img"
 		;;
-	missing)
+	missing|watchdog)
 		printf 'ext4 UUID=00000000-1111-2222-3333-444444444444\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
 		rm -f "$work/disk.img"
 		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
@@ -166,6 +168,7 @@ for s in "${scen[@]}"; do
 	mkimage "$conf"
 	wait=30
 	[ $s = missing ] && wait=10
+	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
 	first_img "$work/capture.img" $wait
 	ok=1
 	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
@@ -199,6 +202,12 @@ for s in "${scen[@]}"; do
 		grep -aq 'did not appear within 10 s' "$c" || { echo "e2e: missing: no clear message" >&2; ok=0; }
 		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: missing: failure action did not run" >&2; ok=0; }
 		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: missing: capture kernel did not reboot" >&2; ok=0; }
+		extra=
+		;;
+	watchdog)
+		grep -aq 'made no end within 8 s' "$c" || { echo "e2e: watchdog: no watchdog message" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: watchdog: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: watchdog: capture kernel did not reboot" >&2; ok=0; }
 		extra=
 		;;
 	full)
