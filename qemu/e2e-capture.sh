@@ -169,7 +169,7 @@ for s in "${scen[@]}"; do
 	wait=30
 	[ $s = missing ] && wait=10
 	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
-	first_img "$work/capture.img" $wait
+	first_img "$work/capture.img" "$wait"
 	ok=1
 	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
 		-device virtio-blk-pci,drive=d0 || ok=0
