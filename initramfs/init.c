@@ -1,0 +1,488 @@
+/* kdumpcap as PID 1 of the capture kernel.
+ *
+ * PID 1 only supervises: it mounts the API file systems, reads kdump.conf,
+ * forks one worker that does the capture, and waits on a signalfd (child
+ * exits) and a timerfd (the watchdog). Whatever happens - the worker
+ * succeeds, fails, crashes or stalls - PID 1 ends with the configured
+ * action: sync(); reboot(); for (;;) pause(). It never exits.
+ *
+ * Kernel command line knobs: kdumpcap.wait=SEC (target device wait, default
+ * 30), kdumpcap.watchdog=SEC (whole capture, default 3600), kdumpcap.debug. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/cmds.h"
+#include "capture/collector.h"
+#include "initramfs/blkid.h"
+#include "initramfs/conf.h"
+#include "initramfs/modules.h"
+#include "initramfs/target.h"
+#include "lib/io.h"
+#include "lib/log.h"
+
+#define CONF_PATH "/etc/kdump.conf"
+#define VMCORE "/proc/vmcore"
+#define MNT "/mnt"
+#define HELPER_TIMEOUT 300 /* kdump_pre / kdump_post, seconds */
+#define SYNC_TIMEOUT 20
+
+struct knobs {
+	unsigned wait;
+	unsigned watchdog;
+};
+
+static struct kdump_conf conf;
+static struct knobs knobs = { 30, 3600 };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+	}
+}
+
+static void mount_api(void)
+{
+	static const struct {
+		const char *src, *dir, *type;
+		unsigned long flags;
+		const char *data;
+	} m[] = {
+		{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+		{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+		{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
+		{ "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m" },
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		int r;
+		(void)mkdir(m[i].dir, 0755);
+		r = io_mount(m[i].src, m[i].dir, m[i].type, m[i].flags, m[i].data);
+		if (r && r != -EBUSY) {
+			log_err("cannot mount %s on %s: %s", m[i].type, m[i].dir, strerror(-r));
+		}
+	}
+}
+
+static bool console_shows_info(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = io_open("/proc/sys/kernel/printk", O_RDONLY, 0);
+
+	if (fd < 0) {
+		return false;
+	}
+	n = io_read(fd, buf, sizeof(buf) - 1);
+	io_close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return atoi(buf) > 6;
+}
+
+static void console_setup(void)
+{
+	int fd;
+
+	/* no /dev/console in the archive: take it from devtmpfs */
+	if (fcntl(2, F_GETFD) < 0) {
+		fd = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2) {
+				close(fd);
+			}
+		}
+	}
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		log_set_kmsg(fd);
+		/* the kernel echoes kmsg to the console: write there directly only
+		 * when it would hide our info lines (quiet, loglevel<7) */
+		if (console_shows_info()) {
+			log_set_level(LOG_ERR - 1);
+		}
+	}
+}
+
+static void read_cmdline(void)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = io_open("/proc/cmdline", O_RDONLY, 0);
+
+	if (fd < 0) {
+		return;
+	}
+	n = io_read(fd, buf, sizeof(buf) - 1);
+	io_close(fd);
+	if (n <= 0) {
+		return;
+	}
+	buf[n] = '\0';
+	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
+		unsigned v;
+		if (sscanf(t, "kdumpcap.wait=%u", &v) == 1) {
+			knobs.wait = v;
+		} else if (sscanf(t, "kdumpcap.watchdog=%u", &v) == 1) {
+			knobs.watchdog = v ? v : 1;
+		} else if (!strcmp(t, "kdumpcap.debug")) {
+			log_set_kmsg(-1);
+			log_set_level(LOG_DEBUG);
+		}
+	}
+}
+
+/* Run a kdump_pre/kdump_post binary with a timeout; its exit status or -errno. */
+static int run_helper(const char *what, const char *path, const char *arg)
+{
+	double end = now() + HELPER_TIMEOUT;
+	int status;
+	pid_t pid;
+
+	if (access(path, X_OK) < 0) {
+		log_warn("%s %s is not in the image (or not executable): skipped; rebuild the image with mkinitrd",
+			 what, path);
+		return 0;
+	}
+	log_info("running %s %s", what, path);
+	pid = fork();
+	if (pid < 0) {
+		log_err("cannot start %s %s: %s", what, path, strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		char *argv[] = { (char *)path, (char *)arg, NULL };
+		execv(path, argv);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			break;
+		}
+		if (w < 0 && errno != EINTR) {
+			return -errno;
+		}
+		if (now() > end) {
+			log_err("%s %s still runs after %d s: killed", what, path, HELPER_TIMEOUT);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		sleep_ms(100);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		log_err("%s %s failed (%s %d)", what, path, WIFEXITED(status) ? "exit status" : "signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	return 0;
+}
+
+static int wait_device(const char *spec, char *dev, size_t n)
+{
+	double end = now() + knobs.wait;
+	bool told = false;
+
+	for (;;) {
+		if (blkid_find(spec, "/sys/class/block", "/dev", dev, n) == 0) {
+			log_info("dump target %s is %s", spec, dev);
+			return 0;
+		}
+		if (now() > end) {
+			log_err("dump target %s did not appear within %u s (kdumpcap.wait=): is the disk attached "
+				"and its driver in the image (extra_modules)?", spec, knobs.wait);
+			return -ENODEV;
+		}
+		if (!told) {
+			log_info("waiting up to %u s for %s", knobs.wait, spec);
+			told = true;
+		}
+		sleep_ms(200);
+	}
+}
+
+static void load_modules(void)
+{
+	struct utsname u;
+	char dir[PATH_MAX];
+	struct stat st;
+	int failed;
+
+	uname(&u);
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	if (stat(dir, &st) < 0) {
+		log_info("no modules for %s in the image; using built-in drivers only", u.release);
+		return;
+	}
+	failed = modules_load_all(dir);
+	if (failed) {
+		log_warn("%d module(s) failed to load; the target may still work", failed);
+	}
+}
+
+/* The core_collector options, checked by the collector's own parser (given
+ * the two paths it expects after them). */
+static int parse_collector(struct collect_opts *o)
+{
+	char *argv[CONF_MAX_ARGS + 3];
+	enum collect_mode mode;
+	const char *in, *out;
+	int argc = 0;
+
+	for (int i = 0; i < conf.argc; i++) {
+		argv[argc++] = conf.argv[i];
+	}
+	argv[argc++] = VMCORE;
+	argv[argc++] = "vmcore";
+	argv[argc] = NULL;
+	return collector_parse(argc, argv, o, &mode, &in, &out) == 0 && mode == COLLECT_DUMP ? 0 : -EINVAL;
+}
+
+static int collector_opts(struct collect_opts *o)
+{
+	if (parse_collector(o) == 0) {
+		return 0;
+	}
+	log_err("%s:%d: the core_collector options cannot be used; using the default 'kdumpcap -d 31 -z'",
+		CONF_PATH, conf.collector_line);
+	conf_default_collector(&conf);
+	return parse_collector(o);
+}
+
+static int save_fs(const char *dev, const struct collect_opts *o)
+{
+	char base[PATH_MAX], dumpdir[PATH_MAX];
+	int r;
+
+	(void)mkdir(MNT, 0755);
+	r = io_mount(dev, MNT, conf.fstype, 0, NULL);
+	if (r == -ENODEV && strcmp(conf.fstype, "xfs")) {
+		r = io_mount(dev, MNT, "ext4", 0, NULL); /* ext4 serves ext2/ext3 too */
+	}
+	if (r) {
+		log_err("cannot mount %s (%s) on %s: %s", dev, conf.fstype, MNT, strerror(-r));
+		return r;
+	}
+	snprintf(base, sizeof(base), "%s%s", MNT, conf.path);
+	r = target_save(base, o, VMCORE, dumpdir, sizeof(dumpdir));
+	sync();
+	if (umount(MNT) < 0) {
+		log_warn("cannot unmount %s: %s", MNT, strerror(errno));
+	}
+	return r;
+}
+
+static int save_raw(const char *dev, const struct collect_opts *o)
+{
+	struct sink s;
+	int fd = io_open(dev, O_WRONLY, 0);
+	int r;
+
+	if (fd < 0) {
+		log_err("cannot open raw target %s: %s", dev, strerror(-fd));
+		return fd;
+	}
+	r = sink_flat_open(&s, fd, dev);
+	if (r) {
+		io_close(fd);
+		return r;
+	}
+	log_info("saving the vmcore to %s (flattened; 'kdumpcap savecore' restores it after reboot)", dev);
+	r = collect_dump(o, VMCORE, &s);
+	if (r == 0) {
+		log_info("saved the vmcore to %s", dev);
+	}
+	return r;
+}
+
+/* The worker: everything that may fail or stall. Exit status 0 = dumped. */
+static int capture(void)
+{
+	struct collect_opts o;
+	char dev[PATH_MAX];
+	int r;
+
+	load_modules();
+	if (conf.pre[0] && run_helper("kdump_pre", conf.pre, NULL)) {
+		log_err("kdump_pre failed: not dumping");
+		return 1;
+	}
+	if (access(VMCORE, R_OK) < 0) {
+		log_err("%s is missing: this is not a capture kernel (booted without a crash?)", VMCORE);
+		return 1;
+	}
+	if (conf.target == TGT_NONE) {
+		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): nothing to save to", CONF_PATH);
+		return 1;
+	}
+	r = collector_opts(&o);
+	if (r == 0) {
+		r = wait_device(conf.dev, dev, sizeof(dev));
+	}
+	if (r == 0) {
+		r = conf.target == TGT_RAW ? save_raw(dev, &o) : save_fs(dev, &o);
+	}
+	if (conf.post[0]) {
+		(void)run_helper("kdump_post", conf.post, r ? "1" : "0");
+	}
+	return r ? 1 : 0;
+}
+
+/* sync() may hang on a dead disk: do it in a child, give it SYNC_TIMEOUT. */
+static void bounded_sync(void)
+{
+	pid_t pid = fork();
+	double end = now() + SYNC_TIMEOUT;
+
+	if (pid == 0) {
+		sync();
+		_exit(0);
+	}
+	if (pid < 0) {
+		sync();
+		return;
+	}
+	while (now() < end) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			return;
+		}
+		sleep_ms(50);
+	}
+	log_warn("sync did not finish within %d s; going on", SYNC_TIMEOUT);
+}
+
+static __attribute__((noreturn)) void finish(enum conf_action a, const char *why)
+{
+	static const int cmd[] = { [ACT_REBOOT] = RB_AUTOBOOT, [ACT_HALT] = RB_HALT_SYSTEM,
+				   [ACT_POWEROFF] = RB_POWER_OFF };
+
+	log_info("%s: %s", why, conf_action_name(a));
+	bounded_sync();
+	reboot(cmd[a]);
+	log_err("reboot(%s) failed: %s; halting here", conf_action_name(a), strerror(errno));
+	for (;;) {
+		pause();
+	}
+}
+
+/* Wait for the worker, reaping everything else; 0 dumped, 1 failed, -1 stalled. */
+static int supervise(pid_t worker, int sfd, int tfd)
+{
+	for (;;) {
+		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { tfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+		int status;
+		pid_t w;
+
+		if (poll(p, 2, -1) < 0) {
+			continue;
+		}
+		if (p[1].revents & POLLIN) {
+			log_err("the capture made no end within %u s (kdumpcap.watchdog=): stopping it", knobs.watchdog);
+			kill(worker, SIGKILL);
+			return -1;
+		}
+		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si)) {
+			continue;
+		}
+		if (si.ssi_signo != SIGCHLD) {
+			log_info("signal %u ignored during the capture", si.ssi_signo);
+			continue;
+		}
+		while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (w == worker) {
+				if (WIFSIGNALED(status)) {
+					log_err("the capture process died of signal %d", WTERMSIG(status));
+				}
+				return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+			}
+		}
+	}
+}
+
+int init_main(int argc, char **argv)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	double t0 = now();
+	sigset_t all;
+	int sfd, tfd, r;
+	pid_t worker;
+
+	if (getpid() != 1) {
+		log_err("'kdumpcap init' runs only as PID 1 of the capture kernel (as /init of the kdump image)");
+		return 2;
+	}
+	umask(022);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	mount_api();
+	console_setup();
+	log_info("capture kernel started; saving the crashed kernel's memory");
+	conf_defaults(&conf);
+	(void)conf_load(&conf, CONF_PATH);
+	read_cmdline();
+
+	sigemptyset(&all);
+	sigaddset(&all, SIGCHLD);
+	sigaddset(&all, SIGTERM);
+	sigaddset(&all, SIGINT);
+	sigaddset(&all, SIGHUP);
+	sigaddset(&all, SIGPWR);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	its.it_value.tv_sec = knobs.watchdog;
+	if (tfd >= 0) {
+		timerfd_settime(tfd, 0, &its, NULL);
+	}
+	worker = fork();
+	if (worker == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(capture());
+	}
+	if (worker < 0 || sfd < 0 || tfd < 0) {
+		/* no supervision possible: do the work here, without a watchdog */
+		log_warn("cannot set up the watchdog (%s): capturing without it", strerror(errno));
+		r = worker < 0 ? capture() : 1;
+		if (worker > 0) {
+			while (waitpid(worker, &r, 0) < 0 && errno == EINTR) {
+			}
+			r = WIFEXITED(r) && WEXITSTATUS(r) == 0 ? 0 : 1;
+		}
+	} else {
+		r = supervise(worker, sfd, tfd);
+	}
+	log_info("capture %s after %.1f s", r == 0 ? "done" : "failed", now() - t0);
+	if (r == 0) {
+		finish(conf.final_action, "dump saved; final action");
+	}
+	finish(conf.failure_action, "dump failed; failure action");
+}

@@ -1,0 +1,403 @@
+/* kdumpcap mkinitrd: the capture initramfs. A compressed newc cpio with
+ * this static binary as /init, kdump.conf, and the modules the configured
+ * target needs (its block driver chain and file system, with dependencies
+ * and soft dependencies), plus modules.dep/modules.softdep for PID 1.
+ * Reproducible: sorted entries, zero mtimes and owners, fixed compression
+ * settings. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "capture/cmds.h"
+#include "capture/collector.h"
+#include "initramfs/blkid.h"
+#include "initramfs/conf.h"
+#include "initramfs/cpio.h"
+#include "initramfs/modules.h"
+#include "lib/io.h"
+#include "lib/log.h"
+
+#define MAX_ENTRIES 4096
+#define FILE_MAX (256u << 20)
+#define DEP_MAX (1u << 20)
+#define ZSTD_LEVEL 19
+
+/* Block drivers for a target this machine cannot see (image built elsewhere). */
+static const char *const fallback_block[] = { "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",
+					      "ahci",       "ata_piix",   "nvme" };
+
+struct image {
+	struct cpio_entry e[MAX_ENTRIES];
+	size_t n;
+	bool full;
+};
+
+static void add(struct image *im, const char *name, mode_t mode, const void *data, size_t len)
+{
+	if (im->n == MAX_ENTRIES) {
+		im->full = true;
+		return;
+	}
+	for (size_t i = 0; i < im->n; i++) {
+		if (!strcmp(im->e[i].name, name)) {
+			return; /* directories named twice */
+		}
+	}
+	im->e[im->n++] = (struct cpio_entry){ strdup(name), mode, data, len, 0, 0 };
+}
+
+static void add_dirs(struct image *im, const char *path)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		add(im, p, S_IFDIR | 0755, NULL, 0);
+		*s = '/';
+	}
+}
+
+static void *slurp(const char *path, size_t *len, mode_t *mode)
+{
+	struct stat st;
+	void *buf;
+	ssize_t n;
+	int fd = io_open(path, O_RDONLY, 0);
+
+	if (fd < 0) {
+		log_err("cannot read %s: %s", path, strerror(-fd));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
+		log_err("%s is not a regular file of at most 256 MiB", path);
+		io_close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	n = buf ? io_read(fd, buf, (size_t)st.st_size) : -ENOMEM;
+	io_close(fd);
+	if (n != st.st_size) {
+		log_err("cannot read %s: %s", path, n < 0 ? strerror((int)-n) : "short read");
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)n;
+	if (mode) {
+		*mode = st.st_mode & 0777;
+	}
+	return buf;
+}
+
+static int add_file(struct image *im, const char *src, const char *name, mode_t mode)
+{
+	mode_t m;
+	size_t len;
+	void *d = slurp(src, &len, &m);
+
+	if (!d) {
+		return -ENOENT;
+	}
+	add_dirs(im, name);
+	add(im, name, S_IFREG | (mode ? mode : m), d, len);
+	return 0;
+}
+
+/* The driver chain of a block device this machine sees: walk up sysfs,
+ * collecting each device's driver module. Returns how many were found. */
+static int host_drivers(struct moddb *db, const char *devpath)
+{
+	char p[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
+	const char *name = strrchr(devpath, '/');
+	struct stat st;
+	int found = 0;
+
+	if (snprintf(p, sizeof(p), "/sys/class/block/%s", name ? name + 1 : devpath) >= (int)sizeof(p) ||
+	    !realpath(p, real) || strlen(real) > sizeof(real) - 32) {
+		return 0;
+	}
+	if (snprintf(p, sizeof(p), "%s/partition", real) < (int)sizeof(p) && stat(p, &st) == 0) {
+		*strrchr(real, '/') = '\0';
+	}
+	while (strlen(real) > strlen("/sys/devices")) {
+		ssize_t n;
+		n = snprintf(p, sizeof(p), "%s/driver/module", real) < (int)sizeof(p)
+			    ? readlink(p, link, sizeof(link) - 1)
+			    : -1;
+		if (n > 0) {
+			link[n] = '\0';
+			if (moddb_want(db, strrchr(link, '/') + 1, true) == 0) {
+				log_info("target %s needs module %s", devpath, strrchr(link, '/') + 1);
+				found++;
+			}
+		}
+		*strrchr(real, '/') = '\0';
+	}
+	return found;
+}
+
+static int want_target(struct moddb *db, const struct kdump_conf *c, const char *kver)
+{
+	char dev[PATH_MAX];
+	struct utsname u;
+	int r = 0;
+
+	uname(&u);
+	if (!strcmp(u.release, kver) && blkid_find(c->dev, "/sys/class/block", "/dev", dev, sizeof(dev)) == 0 &&
+	    host_drivers(db, dev) > 0) {
+		log_info("including the driver chain of %s as seen on this machine", dev);
+	} else {
+		log_info("%s is not visible here: including the common block drivers (virtio, SCSI, AHCI, "
+			 "NVMe) that exist for %s", c->dev, kver);
+		for (size_t i = 0; i < sizeof(fallback_block) / sizeof(fallback_block[0]); i++) {
+			(void)moddb_want(db, fallback_block[i], true);
+		}
+	}
+	if (c->target == TGT_FS && moddb_want(db, c->fstype, false)) {
+		r = -ENOENT;
+	}
+	for (int i = 0; i < c->nmodules; i++) {
+		if (moddb_want(db, c->modules[i], false)) {
+			r = -ENOENT;
+		}
+	}
+	return r;
+}
+
+static int compress_image(const struct cpio_buf *in, bool gzip, void **out, size_t *olen)
+{
+	if (!gzip) {
+		size_t cap = ZSTD_compressBound(in->len), n;
+		void *b = malloc(cap);
+		if (!b) {
+			return -ENOMEM;
+		}
+		n = ZSTD_compress(b, cap, in->p, in->len, ZSTD_LEVEL);
+		if (ZSTD_isError(n)) {
+			log_err("zstd compression failed: %s", ZSTD_getErrorName(n));
+			free(b);
+			return -EIO;
+		}
+		*out = b;
+		*olen = n;
+		return 0;
+	}
+	z_stream z;
+	uLong cap;
+	void *b;
+
+	memset(&z, 0, sizeof(z));
+	/* 15 + 16: gzip wrapper with a zero mtime, as the kernel's RD_GZIP wants */
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+		return -ENOMEM;
+	}
+	cap = deflateBound(&z, in->len);
+	b = malloc(cap);
+	if (!b) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = in->p;
+	z.avail_in = (uInt)in->len;
+	z.next_out = b;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(b);
+		return -EIO;
+	}
+	*olen = z.total_out;
+	deflateEnd(&z);
+	*out = b;
+	return 0;
+}
+
+static int write_image(const char *path, const void *p, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, r, c;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		return -ENAMETOOLONG;
+	}
+	(void)unlink(tmp);
+	fd = io_open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		log_err("cannot create %s: %s", tmp, strerror(-fd));
+		return fd;
+	}
+	r = io_write(fd, p, len);
+	if (r == 0) {
+		r = io_fsync(fd);
+	}
+	c = io_close(fd);
+	r = r ? r : c;
+	if (r == 0) {
+		r = io_rename(tmp, path);
+	}
+	if (r) {
+		log_err("cannot write %s: %s", path, strerror(-r));
+		(void)unlink(tmp);
+	}
+	return r;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: kdumpcap mkinitrd -o IMAGE [--kver VERSION] [--config kdump.conf]\n"
+			"                [--moddir DIR] [--compress zstd|gzip] [--binary PATH]\n");
+}
+
+int mkinitrd_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' }, { "kver", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'c' }, { "moddir", required_argument, NULL, 'm' },
+		{ "compress", required_argument, NULL, 'z' }, { "binary", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
+	static struct image im;
+	static struct kdump_conf conf;
+	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep;
+	struct collect_opts o;
+	enum collect_mode mode;
+	const char *pin, *pout;
+	struct cpio_buf cb;
+	struct moddb db;
+	struct utsname u;
+	bool gzip = false;
+	size_t zlen, total = 0;
+	ssize_t dl, sl;
+	void *z;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:k:c:m:z:b:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'k': kver = optarg; break;
+		case 'c': cfg = optarg; break;
+		case 'm': moddir = optarg; break;
+		case 'b': bin = optarg; break;
+		case 'z':
+			if (strcmp(optarg, "zstd") && strcmp(optarg, "gzip")) {
+				log_err("--compress %s: use zstd or gzip", optarg);
+				return 2;
+			}
+			gzip = !strcmp(optarg, "gzip");
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (!out || optind != argc) {
+		usage();
+		return 2;
+	}
+	uname(&u);
+	kver = kver ? kver : u.release;
+	if (!moddir) {
+		snprintf(mdir, sizeof(mdir), "/lib/modules/%s", kver);
+		moddir = mdir;
+	}
+	conf_defaults(&conf);
+	if (conf_load(&conf, cfg)) {
+		log_err("cannot build an image without %s (pass --config)", cfg);
+		return 1;
+	}
+	if (conf.target == TGT_NONE) {
+		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): the capture would have nowhere "
+			"to save; add one", cfg);
+		return 1;
+	}
+	if (collector_parse(conf.argc, conf.argv, &o, &mode, &pin, &pout)) {
+		log_warn("%s:%d: the capture will fall back to 'kdumpcap -d 31 -z'", cfg, conf.collector_line);
+	}
+	if (moddb_open(&db, moddir)) {
+		return 1;
+	}
+	r = want_target(&db, &conf, kver);
+	if (r) {
+		moddb_close(&db);
+		return 1;
+	}
+	r = 0;
+	static const char *const dirs[] = { "dev", "proc", "sys", "tmp", "mnt", "etc", "lib", "lib/modules" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		add(&im, dirs[i], S_IFDIR | 0755, NULL, 0);
+	}
+	add(&im, "dev/console", S_IFCHR | 0600, NULL, 0);
+	im.e[im.n - 1].rmajor = 5;
+	im.e[im.n - 1].rminor = 1;
+	r = add_file(&im, bin, "init", 0755);
+	r = r ? r : add_file(&im, cfg, "etc/kdump.conf", 0644);
+	snprintf(name, sizeof(name), "lib/modules/%s", kver);
+	add(&im, name, S_IFDIR | 0755, NULL, 0);
+	for (size_t i = 0; i < db.n && !r; i++) {
+		char src[PATH_MAX];
+		if (!moddb_wanted(&db, i)) {
+			continue;
+		}
+		if (snprintf(src, sizeof(src), "%s/%s", moddir, db.m[i].path) >= (int)sizeof(src) ||
+		    snprintf(name, sizeof(name), "lib/modules/%s/%s", kver, db.m[i].path) >= (int)sizeof(name)) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		r = add_file(&im, src, name, 0644);
+		log_info("module %s", db.m[i].name);
+	}
+	dep = malloc(DEP_MAX);
+	softdep = malloc(DEP_MAX);
+	dl = dep ? moddb_write_dep(&db, dep, DEP_MAX) : -ENOMEM;
+	sl = softdep ? moddb_write_softdep(&db, softdep, DEP_MAX) : -ENOMEM;
+	moddb_close(&db);
+	if (!r && (dl < 0 || sl < 0)) {
+		log_err("the module lists do not fit in %u bytes", DEP_MAX);
+		r = -ENOSPC;
+	}
+	snprintf(name, sizeof(name), "lib/modules/%s/modules.dep", kver);
+	add(&im, name, S_IFREG | 0644, dep, dl > 0 ? (size_t)dl : 0);
+	snprintf(name, sizeof(name), "lib/modules/%s/modules.softdep", kver);
+	add(&im, name, S_IFREG | 0644, softdep, sl > 0 ? (size_t)sl : 0);
+	for (const char *h = conf.pre; !r && h; h = h == conf.pre ? conf.post : NULL) {
+		if (h[0] && add_file(&im, h, h + 1, 0)) {
+			log_warn("%s is missing here: the capture will skip it", h);
+		}
+	}
+	if (!r && im.full) {
+		log_err("more than %d files for the image", MAX_ENTRIES);
+		r = -E2BIG;
+	}
+	if (!r) {
+		r = cpio_write(im.e, im.n, &cb);
+		if (r) {
+			log_err("cannot build the cpio archive: %s", strerror(-r));
+		}
+	}
+	if (!r) {
+		r = compress_image(&cb, gzip, &z, &zlen);
+		total = cb.len;
+		free(cb.p);
+	}
+	if (!r) {
+		r = write_image(out, z, zlen);
+		free(z);
+	}
+	if (r) {
+		return 1;
+	}
+	log_info("wrote %s: %zu bytes (%zu uncompressed, %s, %zu entries)", out, zlen, total, gzip ? "gzip" : "zstd",
+		 im.n);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* Local file system target; see target.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "initramfs/target.h"
+#include "lib/io.h"
+#include "lib/log.h"
+
+void target_dir_name(char *out, size_t n, const char *ip, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, n, "%s-%04d-%02d-%02d-%02d:%02d:%02d", ip, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int target_mkdirs(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(p)) {
+		return -ENAMETOOLONG;
+	}
+	memcpy(p, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (p[i] == '/' || p[i] == '\0') {
+			char c = p[i];
+			p[i] = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+				return -errno;
+			}
+			p[i] = c;
+		}
+	}
+	return 0;
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = io_open(dir, O_RDONLY | O_DIRECTORY, 0);
+	int r;
+
+	if (fd < 0) {
+		return fd;
+	}
+	r = io_fsync(fd);
+	io_close(fd);
+	return r;
+}
+
+static int save_dmesg(const char *dir, const char *vmcore)
+{
+	char tmp[PATH_MAX], fin[PATH_MAX];
+	int fd, r, c;
+
+	snprintf(tmp, sizeof(tmp), "%s/vmcore-dmesg-incomplete.txt", dir);
+	snprintf(fin, sizeof(fin), "%s/vmcore-dmesg.txt", dir);
+	fd = io_open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		log_err("cannot create %s: %s", tmp, strerror(-fd));
+		return fd;
+	}
+	r = collect_dmesg(vmcore, fd);
+	if (r == 0) {
+		r = io_fsync(fd);
+	}
+	c = io_close(fd);
+	r = r ? r : c;
+	if (r == 0) {
+		r = io_rename(tmp, fin);
+	}
+	if (r) {
+		log_err("saving the kernel log to %s failed: %s; continuing with the vmcore", dir, strerror(-r));
+		return r;
+	}
+	log_info("saved %s", fin);
+	return sync_dir(dir);
+}
+
+int target_save(const char *base, const struct collect_opts *o, const char *vmcore, char *dumpdir, size_t n)
+{
+	char name[64], tmp[PATH_MAX], fin[PATH_MAX];
+	struct sink s;
+	int r;
+
+	r = target_mkdirs(base);
+	if (r) {
+		log_err("cannot create %s: %s", base, strerror(-r));
+		return r;
+	}
+	target_dir_name(name, sizeof(name), "127.0.0.1", time(NULL));
+	if (snprintf(dumpdir, n, "%s/%s", base, name) >= (int)n) {
+		return -ENAMETOOLONG;
+	}
+	if (mkdir(dumpdir, 0700) < 0) {
+		r = -errno;
+		log_err("cannot create %s: %s", dumpdir, strerror(-r));
+		return r;
+	}
+	(void)chmod(dumpdir, 0700); /* whatever the umask */
+	(void)sync_dir(base);
+	(void)save_dmesg(dumpdir, vmcore);
+	snprintf(tmp, sizeof(tmp), "%s/vmcore-incomplete", dumpdir);
+	snprintf(fin, sizeof(fin), "%s/vmcore", dumpdir);
+	r = sink_file_open(&s, tmp);
+	if (r) {
+		return r;
+	}
+	log_info("saving the vmcore to %s", tmp);
+	r = collect_dump(o, vmcore, &s);
+	if (r) {
+		log_err("the dump in %s is incomplete (%s): kept as vmcore-incomplete", dumpdir, strerror(-r));
+		(void)sync_dir(dumpdir);
+		return r;
+	}
+	r = io_rename(tmp, fin);
+	if (r == 0) {
+		r = sync_dir(dumpdir);
+	}
+	if (r) {
+		log_err("cannot rename %s to vmcore: %s", tmp, strerror(-r));
+		return r;
+	}
+	log_info("saved %s", fin);
+	return 0;
+}

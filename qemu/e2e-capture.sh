@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# End-to-end crash capture under QEMU TCG, with the product's own capture
+# initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
+#
+#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog ...] [--mem MB] [--crashkernel SIZE] [--keep]
+#
+# Default: all five scenarios, --mem 2048 --crashkernel 256M.
+#   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
+#            sys/bt/log; the dmesg file matches crash's log; capture powers off.
+#   raw      raw disk: flattened stream; `kdumpcap savecore` (run on the host
+#            against the disk image) restores <path>/<date>/vmcore; marker cleared.
+#   missing  target UUID absent: failure_action (reboot) within kdumpcap.wait.
+#   full     ext4 disk too small: vmcore-dmesg.txt kept, vmcore-incomplete
+#            flagged INCOMPLETE, failure_action runs.
+#   watchdog target absent with a long device wait but kdumpcap.watchdog=8:
+#            the watchdog stops the capture and runs failure_action.
+# The first kernel is a test harness (busybox); the capture kernel runs only
+# what mkinitrd put in the image. Prints one RESULT line per scenario.
+# Environment: KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_LOAD_BIN (the
+# binary the first kernel runs for `load`; default KDUMPCAP_BIN).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+mem=2048 ck=256M keep=0 scen=()
+die() { echo "e2e: $*" >&2; exit 1; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	ext4|raw|missing|full|watchdog) scen+=("$1"); shift ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--crashkernel) ck=${2:?}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	*) die "unknown argument $1 (see the header of $0)" ;;
+	esac
+done
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw missing full watchdog)
+
+kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
+kver=$(basename "$kdir")
+bin=${KDUMPCAP_BIN:-$root/build/kdumpcap}
+loadbin=${KDUMPCAP_LOAD_BIN:-$bin}
+[ -x "$bin" ] || die "$bin missing: run make"
+for t in qemu-system-x86_64 busybox cpio mkfs.ext4 debugfs crash timeout; do
+	command -v $t >/dev/null || die "$t not installed"
+done
+
+work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
+cleanup() { [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
+trap cleanup EXIT
+
+# First kernel: busybox, the loader binary, the capture kernel and image.
+first_img() { # capture-image wait-seconds -> $work/first.img
+	local r=$work/first
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,dev,proc,sys,boot}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in sh mount cat echo sleep sync; do ln -sf busybox "$r/bin/$a"; done
+	cp "$loadbin" "$r/bin/kdumpcap"
+	cp "$kdir/vmlinuz" "$r/boot/vmlinuz"
+	cp "$1" "$r/boot/capture.img"
+	cat >"$r/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "E2E: first kernel up"
+kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img --append "kdumpcap.wait=$2" || echo "E2E-FAIL: load"
+[ "\$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || echo "E2E-FAIL: not loaded"
+kdumpcap status
+echo "E2E: crashing"
+echo c >/proc/sysrq-trigger
+echo "E2E-FAIL: alive after sysrq-c"
+INIT
+	chmod +x "$r/init"
+	(cd "$r" && find . | cpio -o -H newc --quiet) >"$work/first.img"
+}
+
+# run NAME TIMEOUT [qemu disk args...]: boots, crashes, waits for the capture
+# kernel to end by itself. Sets $console, $elapsed (sysrq-c -> QEMU exit).
+run() {
+	local name=$1 tmo=$2
+	shift 2
+	console=$work/$name.console
+	: >"$console"
+	local t0 t1 tc=
+	t0=$(date +%s.%N)
+	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max,la57=off -smp 2 -m "$mem" \
+		-no-reboot -display none -monitor none -serial "file:$console" \
+		-kernel "$kdir/vmlinuz" -initrd "$work/first.img" \
+		-append "console=ttyS0 crashkernel=$ck panic=-1" "$@" 2>"$work/$name.qemu" &
+	local qpid=$!
+	while kill -0 $qpid 2>/dev/null; do
+		if [ -z "$tc" ] && grep -aq 'sysrq: Trigger a crash' "$console"; then tc=$(date +%s.%N); fi
+		sleep 0.2
+	done
+	wait $qpid && rc=0 || rc=$?
+	t1=$(date +%s.%N)
+	[ -n "$tc" ] || tc=$t0
+	elapsed=$(echo "$t1 - $tc" | bc)
+	[ $rc = 124 ] || [ $rc = 137 ] && { echo "e2e: $name: QEMU timed out after ${tmo}s" >&2; return 1; }
+	[ $rc = 0 ] || { echo "e2e: $name: QEMU failed ($rc): $(head -c 300 "$work/$name.qemu")" >&2; return 1; }
+	grep -a 'E2E-FAIL' "$console" && return 1
+	grep -aq 'sysrq: Trigger a crash' "$console" || { echo "e2e: $name: never crashed" >&2; return 1; }
+	return 0
+}
+
+mkimage() { # conf -> $work/capture.img, $imgsize; twice: same inputs, same bytes
+	local i
+	for i in 1 2; do
+		"$bin" mkinitrd -o "$work/capture$i.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
+			--config "$1" 2>"$work/mkinitrd.log" || { cat "$work/mkinitrd.log" >&2; die "mkinitrd failed"; }
+	done
+	cmp -s "$work/capture1.img" "$work/capture2.img" || die "mkinitrd is not reproducible"
+	mv "$work/capture1.img" "$work/capture.img"
+	imgsize=$(stat -c %s "$work/capture.img")
+}
+
+crash_check() { # dump dmesg-file name
+	local out=$work/$3.crash
+	printf 'sys\nbt\nlog\nquit\n' | timeout 300 crash -s "$kdir/vmlinux" "$1" >"$out" 2>&1 || true
+	grep -q 'PANIC: .*sysrq triggered crash' "$out" || { echo "e2e: $3: crash sys shows no sysrq panic" >&2; return 1; }
+	grep -q 'sysrq_handle_crash' "$out" || { echo "e2e: $3: crash bt lacks sysrq_handle_crash" >&2; return 1; }
+	grep -q 'sysrq: Trigger a crash' "$out" || { echo "e2e: $3: crash log lacks the crash line" >&2; return 1; }
+	if [ -n "$2" ]; then
+		# every line of crash's log is in vmcore-dmesg.txt, in order
+		sed -n '/^\[ *[0-9]*\.[0-9]*\]/p' "$out" >"$work/$3.crashlog"
+		grep -a '^\[ *[0-9]*\.[0-9]*\]' "$2" >"$work/$3.dmesglog" || true
+		[ -s "$work/$3.crashlog" ] || { echo "e2e: $3: no log lines from crash" >&2; return 1; }
+		diff -q "$work/$3.crashlog" "$work/$3.dmesglog" >/dev/null ||
+			{ echo "e2e: $3: vmcore-dmesg.txt differs from crash's log:" >&2;
+			  diff "$work/$3.crashlog" "$work/$3.dmesglog" | head -5 >&2; return 1; }
+	fi
+}
+
+header_incomplete() { /usr/bin/python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read(4096)
+assert d[:8] == b"KDUMP   ", "no KDUMP signature"
+sys.exit(0 if struct.unpack_from("<I", d, 424)[0] & 8 else 1)' "$1"; }
+
+fs_ls() { debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." { print $6 }'; }
+fs_get() { debugfs -R "dump $2 $3" "$1" >/dev/null 2>&1 && [ -e "$3" ]; }
+fs_mode() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*Mode: *\([0-7]*\).*/\1/p'; }
+
+uuid=6b8f3e2a-0c1d-4e5f-9a7b-1c2d3e4f5a6b
+fail=0
+for s in "${scen[@]}"; do
+	conf=$work/kdump.conf
+	case $s in
+	ext4|full)
+		printf 'ext4 UUID=%s\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$uuid" >"$conf"
+		size=512M
+		[ $s = full ] && size=4M
+		rm -f "$work/disk.img"
+		mkfs.ext4 -q -F -U "$uuid" -L kdump "$work/disk.img" $size >/dev/null
+		;;
+	raw)
+		printf 'raw /dev/vda\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
+		rm -f "$work/disk.img"
+		truncate -s 512M "$work/disk.img"
+		;;
+	missing|watchdog)
+		printf 'ext4 UUID=00000000-1111-2222-3333-444444444444\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
+		rm -f "$work/disk.img"
+		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
+		;;
+	esac
+	mkimage "$conf"
+	wait=30
+	[ $s = missing ] && wait=10
+	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
+	first_img "$work/capture.img" "$wait"
+	ok=1
+	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
+		-device virtio-blk-pci,drive=d0 || ok=0
+	c=$console
+	case $s in
+	ext4)
+		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: ext4: no final action message" >&2; ok=0; }
+		grep -aq 'reboot: Power down' "$c" || { echo "e2e: ext4: capture kernel did not power off" >&2; ok=0; }
+		d=$(fs_ls "$work/disk.img" /var/crash | head -1)
+		[[ $d =~ ^127\.0\.0\.1-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || { echo "e2e: ext4: bad dump dir '$d'" >&2; ok=0; }
+		[ "$(fs_mode "$work/disk.img" "/var/crash/$d")" = 0700 ] || { echo "e2e: ext4: dump dir mode is not 0700" >&2; ok=0; }
+		[ "$(fs_mode "$work/disk.img" "/var/crash/$d/vmcore")" = 0600 ] || { echo "e2e: ext4: vmcore mode is not 0600" >&2; ok=0; }
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore" "$work/vmcore" || { echo "e2e: ext4: no vmcore" >&2; ok=0; }
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore-dmesg.txt" "$work/dmesg.txt" || { echo "e2e: ext4: no vmcore-dmesg.txt" >&2; ok=0; }
+		[ $ok = 1 ] && { crash_check "$work/vmcore" "$work/dmesg.txt" ext4 || ok=0; }
+		[ $ok = 1 ] && header_incomplete "$work/vmcore" && { echo "e2e: ext4: complete dump flagged INCOMPLETE" >&2; ok=0; }
+		extra="vmcore=$(stat -c %s "$work/vmcore" 2>/dev/null || echo 0)B"
+		;;
+	raw)
+		grep -aq 'reboot: Power down' "$c" || { echo "e2e: raw: capture kernel did not power off" >&2; ok=0; }
+		"$bin" savecore --dev "$work/disk.img" --path "$work/saved" 2>"$work/savecore.log" || { cat "$work/savecore.log" >&2; ok=0; }
+		v=$(ls "$work"/saved/*/vmcore 2>/dev/null | head -1)
+		[ -n "$v" ] || { echo "e2e: raw: savecore made no vmcore" >&2; ok=0; }
+		[ $ok = 1 ] && { crash_check "$v" "" raw || ok=0; }
+		head -c 12 "$work/disk.img" | grep -q makedumpfile && { echo "e2e: raw: marker not cleared" >&2; ok=0; }
+		"$bin" savecore --dev "$work/disk.img" --path "$work/saved2" 2>&1 | grep -q 'no dump' || { echo "e2e: raw: second savecore did not find the device empty" >&2; ok=0; }
+		extra="vmcore=$(stat -c %s "$v" 2>/dev/null || echo 0)B"
+		;;
+	missing)
+		grep -aq 'did not appear within 10 s' "$c" || { echo "e2e: missing: no clear message" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: missing: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: missing: capture kernel did not reboot" >&2; ok=0; }
+		extra=
+		;;
+	watchdog)
+		grep -aq 'made no end within 8 s' "$c" || { echo "e2e: watchdog: no watchdog message" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: watchdog: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: watchdog: capture kernel did not reboot" >&2; ok=0; }
+		extra=
+		;;
+	full)
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: full: failure action did not run" >&2; ok=0; }
+		d=$(fs_ls "$work/disk.img" /var/crash | head -1)
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore-dmesg.txt" "$work/full-dmesg.txt" && [ -s "$work/full-dmesg.txt" ] ||
+			{ echo "e2e: full: vmcore-dmesg.txt lost" >&2; ok=0; }
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore-incomplete" "$work/full-vmcore" || { echo "e2e: full: no vmcore-incomplete" >&2; ok=0; }
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore" "$work/full-wrong" && { echo "e2e: full: a vmcore claims completeness" >&2; ok=0; }
+		header_incomplete "$work/full-vmcore" || { echo "e2e: full: header not flagged INCOMPLETE" >&2; ok=0; }
+		extra=
+		;;
+	esac
+	[ $ok = 1 ] || { fail=1; cp "$c" "/tmp/kdc-e2e-$s.console" 2>/dev/null; echo "e2e: $s console: /tmp/kdc-e2e-$s.console" >&2; }
+	echo "RESULT $s $([ $ok = 1 ] && echo PASS || echo FAIL) image=${imgsize}B crashkernel=$ck mem=${mem}M sysrq_to_exit=${elapsed}s $extra"
+done
+exit $fail

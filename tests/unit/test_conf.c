@@ -1,0 +1,111 @@
+#include <string.h>
+
+#include "initramfs/conf.h"
+#include "lib/log.h"
+#include "tests/unit/t.h"
+
+static int parse(struct kdump_conf *c, const char *text)
+{
+	int old = log_get_level();
+	int r;
+
+	log_set_level(0); /* the messages are the point, but not in the test log */
+	conf_defaults(c);
+	r = conf_parse(c, text, strlen(text), "kdump.conf");
+	log_set_level(old);
+	return r;
+}
+
+TEST(test_conf_defaults)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "") == 0);
+	CHECK(c.target == TGT_NONE);
+	CHECK(!strcmp(c.path, "/var/crash"));
+	CHECK(c.failure_action == ACT_REBOOT && c.final_action == ACT_REBOOT);
+	CHECK(c.argc == 4 && !strcmp(c.argv[0], "kdumpcap") && !strcmp(c.argv[3], "-z"));
+	CHECK(c.argv[4] == NULL);
+}
+
+TEST(test_conf_fedora_file)
+{
+	struct kdump_conf c;
+	const char *txt = "# comment\n"
+			  "ext4 UUID=0123abcd-0000-1111-2222-333344445555   # trailing comment\n"
+			  "path /crash\r\n"
+			  "core_collector makedumpfile -l --message-level 7 -d 31\n"
+			  "\tfailure_action   poweroff\n"
+			  "final_action halt\n"
+			  "kdump_pre /bin/pre\n"
+			  "extra_modules virtio_scsi sd_mod\n"
+			  "extra_modules nvme\n";
+
+	CHECK(parse(&c, txt) == 0);
+	CHECK(c.target == TGT_FS && !strcmp(c.fstype, "ext4"));
+	CHECK(!strcmp(c.dev, "UUID=0123abcd-0000-1111-2222-333344445555"));
+	CHECK(c.target_line == 2);
+	CHECK(!strcmp(c.path, "/crash"));
+	CHECK(c.argc == 6 && !strcmp(c.argv[0], "kdumpcap") && !strcmp(c.argv[1], "-l") &&
+	      !strcmp(c.argv[5], "31") && c.argv[6] == NULL);
+	CHECK(c.collector_line == 4);
+	CHECK(c.failure_action == ACT_POWEROFF && c.final_action == ACT_HALT);
+	CHECK(!strcmp(c.pre, "/bin/pre") && c.post[0] == '\0');
+	CHECK(c.nmodules == 3 && !strcmp(c.modules[0], "virtio_scsi") && !strcmp(c.modules[2], "nvme"));
+}
+
+TEST(test_conf_raw_and_default_alias)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "raw /dev/vdc\ndefault halt\n") == 0);
+	CHECK(c.target == TGT_RAW && !strcmp(c.dev, "/dev/vdc") && c.fstype[0] == '\0');
+	CHECK(c.failure_action == ACT_HALT);
+}
+
+TEST(test_conf_bad_lines_keep_safe_defaults)
+{
+	struct kdump_conf c;
+	const char *txt = "bogus 1\n"                  /* unknown */
+			  "failure_action shell\n"      /* no shell: fallback */
+			  "final_action explode\n"      /* bad value */
+			  "raw LABEL=x\n"               /* raw needs a path */
+			  "xfs\n"                       /* no value */
+			  "path relative/dir\n"         /* must be absolute */
+			  "path /a/../b\n"
+			  "core_collector cp\n"         /* not our collector */
+			  "nfs host:/export\n"          /* not supported */
+			  "kdump_post relative\n"
+			  "ext4 LABEL=\n"               /* empty label */
+			  "ext2 /dev/vdb\n"             /* good */
+			  "xfs /dev/vdc\n";             /* second target */
+
+	CHECK(parse(&c, txt) == 12);
+	CHECK(c.failure_action == ACT_REBOOT && c.final_action == ACT_REBOOT);
+	CHECK(!strcmp(c.path, "/var/crash"));
+	CHECK(c.target == TGT_FS && !strcmp(c.fstype, "ext2") && !strcmp(c.dev, "/dev/vdb"));
+	CHECK(c.target_line == 12);
+	CHECK(c.collector_line == 0 && !strcmp(c.argv[1], "-d"));
+	CHECK(c.post[0] == '\0');
+}
+
+TEST(test_conf_hostile_input)
+{
+	struct kdump_conf c;
+	char big[3000];
+	char nul[] = "path /x\0y\nfinal_action poweroff\n";
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(parse(&c, big) == 1);
+	conf_defaults(&c);
+	log_set_level(0);
+	CHECK(conf_parse(&c, nul, sizeof(nul) - 1, "x") == 1);
+	log_set_level(LOG_INFO);
+	CHECK(!strcmp(c.path, "/var/crash") && c.final_action == ACT_POWEROFF);
+	CHECK(parse(&c, "extra_modules a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7\n") == 1);
+	CHECK(c.nmodules == 0);
+	CHECK(parse(&c, "core_collector kdumpcap 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3\n") ==
+	      1);
+	CHECK(c.collector_line == 0 && c.argc == 4);
+}
