@@ -2,7 +2,8 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog ...] [--mem MB] [--crashkernel SIZE] [--keep]
+#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog ...] [--mem MB] [--crashkernel SIZE] [--keep] [--show]
+# (--show: print the capture console and crash's answers, as the demo does)
 #
 # Default: all five scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
@@ -22,7 +23,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-mem=2048 ck=256M keep=0 scen=()
+mem=2048 ck=256M keep=0 show=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--show) show=1; shift ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
@@ -118,6 +120,13 @@ mkimage() { # conf -> $work/capture.img, $imgsize; twice: same inputs, same byte
 crash_check() { # dump dmesg-file name
 	local out=$work/$3.crash
 	printf 'sys\nbt\nlog\nquit\n' | timeout 300 crash -s "$kdir/vmlinux" "$1" >"$out" 2>&1 || true
+	if [ $show = 1 ]; then
+		echo "== the capture kernel's console (kdumpcap as PID 1):"
+		grep -a 'kdumpcap' "$console" | tail -25
+		echo "== crash -s vmlinux $(basename "$1"): sys, bt, log (tail)"
+		sed -n '1,/^\[/p' "$out" | head -60
+		grep '^\[' "$out" | tail -8
+	fi
 	grep -q 'PANIC: .*sysrq triggered crash' "$out" || { echo "e2e: $3: crash sys shows no sysrq panic" >&2; return 1; }
 	grep -q 'sysrq_handle_crash' "$out" || { echo "e2e: $3: crash bt lacks sysrq_handle_crash" >&2; return 1; }
 	grep -q 'sysrq: Trigger a crash' "$out" || { echo "e2e: $3: crash log lacks the crash line" >&2; return 1; }
