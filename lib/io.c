@@ -162,7 +162,8 @@ int io_open(const char *path, int flags, mode_t mode)
 	return fd < 0 ? -errno : fd;
 }
 
-ssize_t io_pread(int fd, void *buf, size_t n, uint64_t off)
+/* One loop for read and pread: off < 0 means "at the current position". */
+static ssize_t read_all(int fd, void *buf, size_t n, int64_t off)
 {
 	size_t done = 0;
 	int r = io_fault_check(IO_READ);
@@ -171,7 +172,8 @@ ssize_t io_pread(int fd, void *buf, size_t n, uint64_t off)
 		return r;
 	}
 	while (done < n) {
-		ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+		ssize_t k = off < 0 ? read(fd, (char *)buf + done, n - done)
+				    : pread(fd, (char *)buf + done, n - done, (off_t)(off + (int64_t)done));
 		if (k < 0) {
 			if (errno == EINTR) {
 				continue;
@@ -186,28 +188,14 @@ ssize_t io_pread(int fd, void *buf, size_t n, uint64_t off)
 	return (ssize_t)done;
 }
 
+ssize_t io_pread(int fd, void *buf, size_t n, uint64_t off)
+{
+	return read_all(fd, buf, n, (int64_t)off);
+}
+
 ssize_t io_read(int fd, void *buf, size_t n)
 {
-	size_t done = 0;
-	int r = io_fault_check(IO_READ);
-
-	if (r) {
-		return r;
-	}
-	while (done < n) {
-		ssize_t k = read(fd, (char *)buf + done, n - done);
-		if (k < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return -errno;
-		}
-		if (k == 0) {
-			break;
-		}
-		done += (size_t)k;
-	}
-	return (ssize_t)done;
+	return read_all(fd, buf, n, -1);
 }
 
 /* One loop for write and pwrite: off < 0 means "at the current position". */
