@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/io.h"
 #include "tests/fuzz/fuzz.h"
 
 #define REPLAY_MAX (16u << 20) /* bigger corpus files are cut, as libFuzzer's -max_len would */
+#define REPLAY_SECONDS 5       /* per input: a slower one is a hang (SIGALRM ends the replay) */
 
 static uint8_t buf[REPLAY_MAX];
 
@@ -41,7 +43,9 @@ static int run_file(const char *path)
 			return -ENOMEM;
 		}
 		memcpy(p, buf, (size_t)n);
+		alarm(REPLAY_SECONDS);
 		LLVMFuzzerTestOneInput(p, (size_t)n);
+		alarm(0);
 		free(p);
 	}
 	return 0;
