@@ -41,6 +41,20 @@ LIB_OBJS  := $(filter-out $(O)/obj/capture/main.o,$(OBJS))
 $(O)/unit: $(UNIT_OBJS) $(LIB_OBJS) $(DEPLIBS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIB_OBJS) $(LDLIBS)
 
+# Fuzz targets replayed over their committed corpora: each tests/fuzz/fuzz_NAME.c
+# with the plain main() of tests/fuzz/replay.c (libFuzzer builds: tests/fuzz/build.sh).
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(O)/fuzz-replay/%)
+FUZZ_OBJS  := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/fuzz/*.c))
+
+$(O)/fuzz-replay/%: $(O)/obj/tests/fuzz/fuzz_%.o $(O)/obj/tests/fuzz/replay.o $(O)/obj/tests/fuzz/fuzzlib.o \
+		    $(LIB_OBJS) $(DEPLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
+
+fuzz-replay: $(FUZZ_BINS)
+	./tests/integration/fuzz-replay.sh
+
 check: $(O)/kdumpcap $(O)/unit
 	$(O)/unit
 
@@ -51,7 +65,7 @@ demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
-	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit
+	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/fuzz-replay
 
-.PHONY: all check test clean demo
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+.PHONY: all check test clean demo fuzz-replay
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -368,6 +368,7 @@ static int legacy_dump(struct dmesg *d)
 {
 	uint64_t k[L_NR], buf;
 	uint32_t blen, first, next, idx, hdr;
+	bool wrapped = false;
 	int r;
 
 	r = legacy_keys(d, k);
@@ -415,7 +416,16 @@ static int legacy_dump(struct dmesg *d)
 		}
 		len = d->rec[k[L_LEN]] | (uint32_t)d->rec[k[L_LEN] + 1] << 8;
 		if (len == 0) {
-			/* end-of-buffer marker: this record is the one at the start */
+			/* end-of-buffer marker: this record is the one at the start.
+			 * The records from first to next wrap at most once; without
+			 * this a loop of records in a buffer that claims to be large
+			 * is walked blen / hdr times (minutes, and as much output). */
+			if (wrapped) {
+				log_err("%s: kernel log records wrap around twice before log_next_idx %" PRIu32
+					": corrupt kernel log", d->vc->path, next);
+				return -EINVAL;
+			}
+			wrapped = true;
 			at = 0;
 			r = kread(d, buf, d->rec, hdr, "record header");
 			if (r) {
@@ -440,6 +450,11 @@ static int legacy_dump(struct dmesg *d)
 			return d->o->err;
 		}
 		idx = at + len;
+		if ((wrapped || first < next) && idx > next) {
+			log_err("%s: kernel log record at index %" PRIu32 " steps over log_next_idx %" PRIu32
+				": corrupt kernel log", d->vc->path, at, next);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

@@ -214,13 +214,24 @@ static int read_depmod(struct moddb *db, char *dep)
 	text = slurp(db->dir, "modules.softdep", &len);
 	for (cur = text; text && (l = next_line(&cur));) {
 		char name[128];
+		const char *p;
+		size_t n;
 		int i;
-		if (sscanf(l, "softdep %127s", name) != 1) {
+		/* "softdep NAME pre: ... post: ..."; the rules start right after
+		 * NAME (not at a fixed offset: blanks vary, "softdepX" is no rule) */
+		if (strncmp(l, "softdep", 7) || (l[7] != ' ' && l[7] != '\t')) {
 			continue;
 		}
+		p = l + 7 + strspn(l + 7, " \t");
+		n = strcspn(p, " \t");
+		if (!n || n >= sizeof(name)) {
+			continue;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
 		i = moddb_find(db, name);
 		if (i >= 0) {
-			parse_softdep(&db->m[i], l + 8 + strlen(name));
+			parse_softdep(&db->m[i], p + n);
 		}
 	}
 	free(text);

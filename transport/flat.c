@@ -15,6 +15,7 @@
 #define FLAT_HDR_SIZE 4096
 #define FLAT_SIG "makedumpfile"
 #define FLAT_MAX_RECORD (64u << 20)
+#define FLAT_COPY_BUF (1u << 20)
 
 static int flat_pwrite(struct sink *s, const void *buf, size_t n, uint64_t off)
 {
@@ -86,8 +87,7 @@ int sink_flat_open(struct sink *s, int fd, const char *name)
 int flat_rearrange(int in_fd, const char *in_name, const char *out_path)
 {
 	uint8_t hdr[FLAT_HDR_SIZE];
-	uint8_t *buf = NULL;
-	size_t cap = 0;
+	uint8_t *buf;
 	ssize_t n;
 	int out, r = -EINVAL;
 
@@ -105,6 +105,12 @@ int flat_rearrange(int in_fd, const char *in_name, const char *out_path)
 	if (out < 0) {
 		log_err("cannot create %s: %s", out_path, out == -EEXIST ? "it already exists" : strerror(-out));
 		return out;
+	}
+	/* one fixed buffer: a record's size (untrusted) never sizes an allocation */
+	buf = malloc(FLAT_COPY_BUF);
+	if (!buf) {
+		io_close(out);
+		return -ENOMEM;
 	}
 	for (;;) {
 		uint8_t rec[16];
@@ -128,24 +134,24 @@ int flat_rearrange(int in_fd, const char *in_name, const char *out_path)
 			r = -EINVAL;
 			break;
 		}
-		if (size > cap) {
-			uint8_t *nb = realloc(buf, size);
-			if (!nb) {
-				r = -ENOMEM;
+		while (size) {
+			size_t chunk = size < FLAT_COPY_BUF ? (size_t)size : FLAT_COPY_BUF;
+
+			n = io_read(in_fd, buf, chunk);
+			if (n != (ssize_t)chunk) {
+				log_err("%s: stream cut inside a record: the dump is incomplete", in_name);
+				r = n < 0 ? (int)n : -EIO;
 				break;
 			}
-			buf = nb;
-			cap = size;
+			r = io_pwrite(out, buf, chunk, off);
+			if (r) {
+				log_err("%s: write failed: %s", out_path, strerror(-r));
+				break;
+			}
+			off += chunk;
+			size -= chunk;
 		}
-		n = io_read(in_fd, buf, size);
-		if (n != (ssize_t)size) {
-			log_err("%s: stream cut inside a record: the dump is incomplete", in_name);
-			r = n < 0 ? (int)n : -EIO;
-			break;
-		}
-		r = io_pwrite(out, buf, size, off);
-		if (r) {
-			log_err("%s: write failed: %s", out_path, strerror(-r));
+		if (size) {
 			break;
 		}
 	}
