@@ -1,5 +1,5 @@
 # kdumpcap: one static musl binary. Plain GNU make, no configure step.
-#   make            build/kdumpcap (fetches and builds zlib + zstd from Debian
+#   make            build/kdumpcap (fetches and builds zlib, zstd, lzo2 from Debian
 #                   source packages against musl on first use, cached in build/deps)
 #   make check      unit tests (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
@@ -14,12 +14,12 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes $(WERROR) -D_GNU_SOURCE \
             -D_FILE_OFFSET_BITS=64 -I. -I$(DEPS)/include -MMD -MP
 LDFLAGS  += -static -L$(DEPS)/lib
-LDLIBS   := -lzstd -lz -lpthread
+LDLIBS   := -lzstd -lz -llzo2 -lpthread
 
 DIRS     := lib capture filter transport initramfs
 SRCS     := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
 OBJS     := $(SRCS:%.c=$(O)/obj/%.o)
-DEPLIBS  := $(DEPS)/lib/libz.a $(DEPS)/lib/libzstd.a
+DEPLIBS  := $(DEPS)/lib/libz.a $(DEPS)/lib/libzstd.a $(DEPS)/lib/liblzo2.a
 
 all: $(O)/kdumpcap
 

@@ -56,12 +56,12 @@ static const struct option longopts[] = {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: kdumpcap [-c|-z] [-d LEVEL] [-F] [--message-level N] [--show-stats]\n"
+	fprintf(to, "usage: kdumpcap [-c|-l|-z] [-d LEVEL] [-F] [--message-level N] [--show-stats]\n"
 		    "                [--num-threads N] VMCORE [DUMPFILE]\n"
 		    "       kdumpcap -R DUMPFILE < FLATTENED-STREAM\n"
 		    "       kdumpcap --dump-dmesg VMCORE LOGFILE\n"
 		    "       kdumpcap savecore|mkinitrd|load|unload|status ...\n"
-		    "  -c  zlib   -z  zstd   (neither: uncompressed)\n"
+		    "  -c  zlib   -l  lzo   -z  zstd   (none: uncompressed)\n"
 		    "  -d  dump level 0-31: 1 zero, 2 cache, 4 cache+private, 8 user, 16 free pages\n"
 		    "  -F  write the flattened format to stdout\n");
 }
@@ -101,9 +101,10 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
 			o->compress = COMPRESS_ZSTD;
 			break;
 		case 'l':
+			o->compress = COMPRESS_LZO;
+			break;
 		case 'p':
-			log_err("-%c (%s) is not supported by kdumpcap; use -c (zlib) or -z (zstd)", c,
-				c == 'l' ? "lzo" : "snappy");
+			log_err("-p (snappy) is not supported by kdumpcap; use -l (lzo), -c (zlib) or -z (zstd)");
 			return -EINVAL;
 		case 'd':
 			if (parse_uint(optarg, DL_MAX, &v)) {

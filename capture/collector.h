@@ -11,6 +11,7 @@
 
 #define COMPRESS_NONE 0
 #define COMPRESS_ZLIB 0x1  /* DUMP_DH_COMPRESSED_ZLIB */
+#define COMPRESS_LZO  0x2  /* DUMP_DH_COMPRESSED_LZO */
 #define COMPRESS_ZSTD 0x20 /* DUMP_DH_COMPRESSED_ZSTD */
 
 struct collect_opts {

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -8,9 +10,20 @@
 #include "capture/collector.h"
 #include "capture/compress.h"
 
+static pthread_once_t lzo_once = PTHREAD_ONCE_INIT;
+static int lzo_ok;
+
+static void lzo_setup(void)
+{
+	lzo_ok = lzo_init() == LZO_E_OK;
+}
+
 size_t compress_bound(int method, size_t page_size)
 {
 	switch (method) {
+	case COMPRESS_LZO:
+		/* LZO1X's documented worst case for incompressible input */
+		return page_size + page_size / 16 + 64 + 3;
 	case COMPRESS_ZLIB:
 		return compressBound((uLong)page_size);
 	case COMPRESS_ZSTD:
@@ -25,6 +38,17 @@ int compress_init(struct compressor *c, int method)
 	c->method = method;
 	c->zstd = NULL;
 	c->zs = NULL;
+	c->lzo = NULL;
+	if (method == COMPRESS_LZO) {
+		pthread_once(&lzo_once, lzo_setup);
+		if (!lzo_ok) {
+			return -ENOSYS; /* the library was built for another ABI */
+		}
+		c->lzo = malloc(LZO1X_1_MEM_COMPRESS);
+		if (!c->lzo) {
+			return -ENOMEM;
+		}
+	}
 	if (method == COMPRESS_ZLIB) {
 		z_stream *zs = calloc(1, sizeof(*zs));
 		/* Z_BEST_SPEED: the capture kernel's time is the scarce resource */
@@ -54,6 +78,8 @@ void compress_fini(struct compressor *c)
 		free(c->zs);
 	}
 	c->zs = NULL;
+	free(c->lzo);
+	c->lzo = NULL;
 }
 
 ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out, size_t cap)
@@ -82,6 +108,14 @@ ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out,
 			return -EIO;
 		}
 		break;
+	case COMPRESS_LZO: {
+		lzo_uint len = (lzo_uint)cap;
+		if (lzo1x_1_compress(in, (lzo_uint)n, out, &len, c->lzo) != LZO_E_OK) {
+			return -EIO;
+		}
+		sz = len;
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -105,6 +139,15 @@ int compress_unpack(int method, const void *in, size_t n, void *out, size_t cap,
 			return -EINVAL;
 		}
 		*outn = r;
+		return 0;
+	}
+	case COMPRESS_LZO: {
+		lzo_uint len = (lzo_uint)cap;
+		pthread_once(&lzo_once, lzo_setup);
+		if (!lzo_ok || lzo1x_decompress_safe(in, (lzo_uint)n, out, &len, NULL) != LZO_E_OK) {
+			return -EINVAL;
+		}
+		*outn = len;
 		return 0;
 	}
 	default:

@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 struct compressor {
-	int method; /* COMPRESS_NONE / _ZLIB / _ZSTD (capture/collector.h) */
+	int method; /* COMPRESS_NONE / _ZLIB / _LZO / _ZSTD (capture/collector.h) */
 	void *zstd; /* ZSTD_CCtx */
 	void *zs;   /* z_stream, reset per page: deflateInit per page costs more than the page */
+	void *lzo;  /* LZO1X_1_MEM_COMPRESS bytes of work memory */
 };
 
 /* Worst-case output size for one page. */

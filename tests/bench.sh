@@ -45,11 +45,12 @@ for vmcore in "${vmcores[@]}"; do
 	echo "== $tag ($(($(stat -c %s "$vmcore") >> 20)) MiB), -d $level, best of $runs"
 	printf '  %-22s %8s %8s %10s %12s\n' tool wall_s cpu_s peak_KiB bytes
 	declare -A res=()
-	for t in makedumpfile-c makedumpfile-l kdumpcap-c kdumpcap-z kdumpcap-z-1thread; do
+	for t in makedumpfile-c makedumpfile-l kdumpcap-c kdumpcap-l kdumpcap-z kdumpcap-z-1thread; do
 		case $t in
 		makedumpfile-c) cmd=("$mdf" -c -d "$level" --message-level 0) ;;
 		makedumpfile-l) cmd=("$mdf" -l -d "$level" --message-level 0) ;;
 		kdumpcap-c) cmd=("$k" -c -d "$level" --message-level 0) ;;
+		kdumpcap-l) cmd=("$k" -l -d "$level" --message-level 0) ;;
 		kdumpcap-z) cmd=("$k" -z -d "$level" --message-level 0) ;;
 		kdumpcap-z-1thread) cmd=("$k" -z -d "$level" --num-threads 1 --message-level 0) ;;
 		esac
@@ -63,8 +64,11 @@ for vmcore in "${vmcores[@]}"; do
 		echo "  ratio $t / makedumpfile -c: time x$(ratio "$e" "$me"), peak memory x$(ratio "$m" "$mm"), size x$(ratio "$b" "$mb")"
 	done
 	read -r le lc lm lb <<<"${res[makedumpfile-l]}"
+	for t in kdumpcap-l kdumpcap-z; do
+		read -r e c m b <<<"${res[$t]}"
+		echo "  ratio $t / makedumpfile -l: time x$(ratio "$e" "$le"), peak memory x$(ratio "$m" "$lm"), size x$(ratio "$b" "$lb")"
+	done
 	read -r e c m b <<<"${res[kdumpcap-z]}"
-	echo "  ratio kdumpcap-z / makedumpfile -l: time x$(ratio "$e" "$le"), peak memory x$(ratio "$m" "$lm"), size x$(ratio "$b" "$lb")"
 	peak[$tag]=$m
 	unset res
 done

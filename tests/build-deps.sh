@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build zlib and libzstd from Debian's source packages against musl into DIR
+# Build zlib, libzstd and liblzo2 from Debian's source packages against musl into DIR
 # (static libraries + headers). Nothing third-party is committed: the sources
 # come from the archive (needs a deb-src entry, see tests/setup-host.sh).
 set -euo pipefail
@@ -19,5 +19,12 @@ if [ ! -f "$out/lib/libzstd.a" ]; then
 	(cd zstd-src && make -s -C lib libzstd.a CC=musl-gcc CFLAGS="-O2" ZSTD_LEGACY_SUPPORT=0 \
 		ZSTD_LIB_DEPRECATED=0 ZSTD_LIB_DICTBUILDER=0 >/dev/null &&
 		cp lib/libzstd.a "$out/lib/" && cp lib/zstd.h lib/zstd_errors.h "$out/include/")
+fi
+if [ ! -f "$out/lib/liblzo2.a" ]; then
+	apt-get source -q --download-only lzo2 >/dev/null 2>&1 || apt-get source --download-only lzo2
+	rm -rf lzo2-src && dpkg-source -x lzo2_*.dsc lzo2-src >/dev/null
+	(cd lzo2-src && CC=musl-gcc CFLAGS="-O2" ./configure --disable-shared --enable-static >/dev/null &&
+		make -s src/liblzo2.la >/dev/null && cp src/.libs/liblzo2.a "$out/lib/" &&
+		mkdir -p "$out/include/lzo" && cp include/lzo/*.h "$out/include/lzo/")
 fi
 echo "deps ready in $out"

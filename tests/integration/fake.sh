@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Collector tests on small synthetic vmcores (tests/tools/fakevmcore.py):
-# every compression at levels 0 and 1, page-exact checks by an independent
+# every compression (none, zlib, lzo, zstd) at levels 0 and 1, page-exact checks by an independent
 # reader, -F/-R identity, makedumpfile -R on our stream, and bad inputs.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -11,17 +11,19 @@ CHECK="$PY $TOP/tests/tools/checkdump.py"
 $FAKE "$W/core"
 
 for lvl in 0 1; do
-	for c in none zlib zstd; do
-		flag=$(case $c in zlib) echo -c ;; zstd) echo -z ;; esac)
+	for c in none zlib lzo zstd; do
+		flag=$(case $c in zlib) echo -c ;; lzo) echo -l ;; zstd) echo -z ;; esac)
 		out=$W/d$lvl$c
 		check "dump -d $lvl $c is written" "$KDUMPCAP" $flag -d $lvl --message-level 0 "$W/core" "$out"
 		check "dump -d $lvl $c: every page equals the vmcore's" $CHECK "$out" "$W/core" --level $lvl --compress $c
 	done
 done
 
+check "threads give the same bytes (lzo)" bash -c "'$KDUMPCAP' -l -d 1 --num-threads 3 --message-level 0 '$W/core' '$W/l3' &&
+	'$KDUMPCAP' -l -d 1 --num-threads 1 --message-level 0 '$W/core' '$W/l1' && cmp '$W/l1' '$W/l3'"
 check "threads give the same bytes" bash -c "'$KDUMPCAP' -z -d 1 --num-threads 3 --message-level 0 '$W/core' '$W/t3' &&
 	'$KDUMPCAP' -z -d 1 --num-threads 1 --message-level 0 '$W/core' '$W/t1' && cmp '$W/t1' '$W/t3'"
-for c in -c -z ""; do
+for c in -c -l -z ""; do
 	check "-F | -R is byte-identical to a direct write ($c)" bash -c "'$KDUMPCAP' $c -d 1 -F --message-level 0 '$W/core' |
 		'$KDUMPCAP' -R '$W/r$c' && '$KDUMPCAP' $c -d 1 --message-level 0 '$W/core' '$W/direct$c' && cmp '$W/r$c' '$W/direct$c'"
 done
@@ -48,9 +50,12 @@ check_fails "missing vmcore: clear error" "cannot open vmcore" "$KDUMPCAP" "$W/n
 touch "$W/exists"
 check_fails "existing DUMPFILE refused" "already exists" "$KDUMPCAP" -c "$W/core" "$W/exists"
 check_fails "unwritable output: clear error" "cannot create" "$KDUMPCAP" -c "$W/core" /proc/kdc-no/dump
-check_fails "-l fails before creating a file" "not supported" "$KDUMPCAP" -l "$W/core" "$W/l.dump"
-check "-l left no file" test ! -e "$W/l.dump"
-check_fails "-p fails clearly" "not supported" "$KDUMPCAP" -p "$W/core" "$W/p2.dump"
+check "the Fedora/RHEL default line (-l --message-level 7 -d 31) works" \
+	"$KDUMPCAP" -l --message-level 7 -d 31 "$W/core" "$W/l.dump"
+check "-l -d 31 dump: every dumped page equals the vmcore's" \
+	$CHECK "$W/l.dump" "$W/core" --level 31 --compress lzo --filtered
+check_fails "-p fails before creating a file" "not supported" "$KDUMPCAP" -p "$W/core" "$W/p2.dump"
+check "-p left no file" test ! -e "$W/p2.dump"
 check_fails "-d 32 refused" "invalid dump level" "$KDUMPCAP" -d 32 "$W/core" "$W/x.dump"
 check_fails "bad --message-level refused" "message-level" "$KDUMPCAP" --message-level x "$W/core" "$W/x.dump"
 

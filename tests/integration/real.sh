@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Collector tests on real vmcores from the QEMU harness (qemu/mkvmcore.sh):
 #   real.sh [VMCORE...]   (default: the 1.5 GB 4-level and 5-level ones)
-# For each: dumps at -d 0 and -d 1 with zlib, zstd and none are checked page
-# by page against the vmcore, opened with crash (same answers as the vmcore),
-# the -d 1 page set is compared with makedumpfile's, -F | -R is byte-identical,
+# For each: dumps at -d 0 and -d 1 with zlib, zstd and none, and -d 31 with
+# zstd and lzo, are checked page by page against the vmcore, opened with
+# crash (same answers as the vmcore), the -d 1 page set is compared with
+# makedumpfile's, the -d 31 lzo one with makedumpfile -l's (the Fedora/RHEL
+# default core_collector), -F | -R is byte-identical,
 # and --dump-dmesg equals makedumpfile's.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -32,17 +34,25 @@ for vmcore in "$@"; do
 			dumps+=("$out")
 		done
 	done
-	out=$W/$tag-d31-zstd
-	check "$tag: -d 31 zstd written" "$KDUMPCAP" -z -d 31 --message-level 0 "$vmcore" "$out"
-	check "$tag: -d 31 zstd: every dumped page equals the vmcore's" \
-		$PY "$TOP/tests/tools/checkdump.py" "$out" "$vmcore" --level 31 --compress zstd --filtered
-	dumps+=("$out")
+	for c in zstd lzo; do
+		out=$W/$tag-d31-$c
+		check "$tag: -d 31 $c written" "$KDUMPCAP" "-${c:0:1}" -d 31 --message-level 0 "$vmcore" "$out"
+		check "$tag: -d 31 $c: every dumped page equals the vmcore's" \
+			$PY "$TOP/tests/tools/checkdump.py" "$out" "$vmcore" --level 31 --compress $c --filtered
+		dumps+=("$out")
+	done
 	check "$tag: crash answers sys, bt -a, log, ps, kmem -i, files as on the vmcore" \
 		"$TOP/tests/integration/crash-compare.sh" "$vmlinux" "$vmcore" "${dumps[@]}"
 	makedumpfile -d 1 "$vmcore" "$W/mdf-d1" >/dev/null 2>&1
 	check "$tag: -d 1 page set and zero pages equal makedumpfile's" \
 		$PY "$TOP/tests/tools/cmpdumps.py" "$W/$tag-d1-none" "$W/mdf-d1" --zero
 	rm -f "$W/mdf-d1"
+	makedumpfile -l -d 31 "$vmcore" "$W/mdf-l31" >/dev/null 2>&1
+	check "$tag: -l -d 31 page set and zero pages equal makedumpfile -l's" \
+		$PY "$TOP/tests/tools/cmpdumps.py" "$W/$tag-d31-lzo" "$W/mdf-l31" --zero
+	check "$tag: -l -d 31 header status names lzo as makedumpfile -l's does" bash -c \
+		"[ \"\$(od -An -tx4 -j424 -N4 '$W/$tag-d31-lzo')\" = \"\$(od -An -tx4 -j424 -N4 '$W/mdf-l31')\" ]"
+	rm -f "$W/mdf-l31"
 	check "$tag: -F | -R is byte-identical to the direct write" bash -c \
 		"'$KDUMPCAP' -z -d 1 -F --message-level 0 '$vmcore' | '$KDUMPCAP' -R '$W/rearranged' &&
 		 cmp '$W/rearranged' '$W/$tag-d1-zstd'"

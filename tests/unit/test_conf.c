@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "capture/collector.h"
 #include "initramfs/conf.h"
 #include "lib/log.h"
 #include "tests/unit/t.h"
@@ -108,4 +109,44 @@ TEST(test_conf_hostile_input)
 	CHECK(parse(&c, "core_collector kdumpcap 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3\n") ==
 	      1);
 	CHECK(c.collector_line == 0 && c.argc == 4);
+}
+
+/* What PID 1 does with the core_collector line (initramfs/init.c): the
+ * collector's own parser, given the two paths; on rejection the default. */
+static int collector_of(struct kdump_conf *c, struct collect_opts *o)
+{
+	char *argv[CONF_MAX_ARGS + 3];
+	enum collect_mode mode;
+	const char *in, *out;
+	int argc = 0, old = log_get_level(), r;
+
+	for (int i = 0; i < c->argc; i++) {
+		argv[argc++] = c->argv[i];
+	}
+	argv[argc++] = "/proc/vmcore";
+	argv[argc++] = "vmcore";
+	argv[argc] = NULL;
+	log_set_level(0);
+	r = collector_parse(argc, argv, o, &mode, &in, &out);
+	log_set_level(old);
+	return r == 0 && mode == COLLECT_DUMP ? 0 : -1;
+}
+
+TEST(test_conf_collector_options)
+{
+	struct kdump_conf c;
+	struct collect_opts o;
+
+	/* the Fedora/RHEL default line is taken as it is: lzo, -d 31 */
+	CHECK(parse(&c, "core_collector makedumpfile -l --message-level 7 -d 31\n") == 0);
+	CHECK(collector_of(&c, &o) == 0);
+	CHECK(o.compress == COMPRESS_LZO && o.level == 31 && o.msg_level == 7);
+	/* options the collector refuses send PID 1 to the default, which works */
+	CHECK(parse(&c, "core_collector makedumpfile -p -d 31\n") == 0);
+	CHECK(collector_of(&c, &o) < 0);
+	CHECK(parse(&c, "core_collector makedumpfile -E -d 31\n") == 0);
+	CHECK(collector_of(&c, &o) < 0);
+	conf_default_collector(&c);
+	CHECK(collector_of(&c, &o) == 0);
+	CHECK(o.compress == COMPRESS_ZSTD && o.level == 31);
 }
