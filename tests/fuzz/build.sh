@@ -30,6 +30,6 @@ done | xargs -r -n2 -P2 sh -c "$CLANG $cflags $san -fsanitize=fuzzer-no-link -c 
 
 names=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's,.*/fuzz_,,; s,\.c$,,')}
 for n in $names; do
-	$CLANG $cflags $san -fsanitize=fuzzer -o "$out/fuzz_$n" "tests/fuzz/fuzz_$n.c" "${objs[@]}" -lzstd -lz -lpthread
+	$CLANG $cflags $san -fsanitize=fuzzer -o "$out/fuzz_$n" "tests/fuzz/fuzz_$n.c" "${objs[@]}" -lzstd -lz -llzo2 -lpthread
 	echo "built $out/fuzz_$n"
 done

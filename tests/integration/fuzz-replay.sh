@@ -4,7 +4,7 @@
 # no sanitizer: a crash, a hang (timeout) or a non-zero exit fails the check.
 #   tests/integration/fuzz-replay.sh        (builds with make first; DEPS=... is passed on)
 # FUZZ_SAN=1 also replays with the clang ASan/UBSan builds (tests/fuzz/build.sh;
-# needs clang, libclang-rt-14-dev, zlib1g-dev, libzstd-dev).
+# needs clang, libclang-rt-14-dev, zlib1g-dev, libzstd-dev, liblzo2-dev).
 set -u
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP"
