@@ -430,9 +430,11 @@ static int for_each_match(struct moddb *db, const char *name, int (*fn)(struct m
 	return found ? r : -ENOENT;
 }
 
-static int want_one(struct moddb *db, size_t i, void *arg);
-
-static int want_list(struct moddb *db, const char *list, bool optional)
+/* Apply FN to every word of the space-separated LIST (module names or
+ * aliases). A word that matches nothing is an error unless OPTIONAL, and
+ * with SAY it is also logged. */
+static int each_in_list(struct moddb *db, const char *list, bool optional,
+			int (*fn)(struct moddb *, size_t, void *), bool say)
 {
 	char w[128];
 	int r = 0;
@@ -441,15 +443,24 @@ static int want_list(struct moddb *db, const char *list, bool optional)
 		size_t n = strcspn(list, " ");
 		snprintf(w, sizeof(w), "%.*s", (int)(n < 127 ? n : 127), list);
 		if (n) {
-			int e = for_each_match(db, w, want_one, NULL);
+			int e = for_each_match(db, w, fn, NULL);
 			if (e && !optional) {
-				log_err("module %s is needed but not in %s", w, db->dir);
+				if (say) {
+					log_err("module %s is needed but not in %s", w, db->dir);
+				}
 				r = e;
 			}
 		}
 		list += n + (list[n] == ' ');
 	}
 	return r;
+}
+
+static int want_one(struct moddb *db, size_t i, void *arg);
+
+static int want_list(struct moddb *db, const char *list, bool optional)
+{
+	return each_in_list(db, list, optional, want_one, true);
 }
 
 static int want_one(struct moddb *db, size_t i, void *arg)
@@ -560,21 +571,7 @@ static int load_one(struct moddb *db, size_t i, void *arg);
 
 static int load_list(struct moddb *db, const char *list, bool optional)
 {
-	char w[128];
-	int r = 0;
-
-	while (list && *list) {
-		size_t n = strcspn(list, " ");
-		snprintf(w, sizeof(w), "%.*s", (int)(n < 127 ? n : 127), list);
-		if (n) {
-			int e = for_each_match(db, w, load_one, NULL);
-			if (e && !optional) {
-				r = e;
-			}
-		}
-		list += n + (list[n] == ' ');
-	}
-	return r;
+	return each_in_list(db, list, optional, load_one, false);
 }
 
 static int load_one(struct moddb *db, size_t i, void *arg)
