@@ -33,13 +33,15 @@ $(O)/obj/%.o: %.c $(DEPLIBS)
 $(DEPLIBS) &:
 	./tests/build-deps.sh $(DEPS)
 
-# Unit tests link the product's objects (minus main) into one test runner.
-UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/obj/%.o)
-LIB_OBJS  := $(filter-out $(O)/obj/capture/main.o,$(OBJS))
+# Unit tests link the product's objects (minus main) and the synthetic
+# vmcore builders of tests/synth (shared with the fuzz targets) into one runner.
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_OBJS  := $(UNIT_SRCS:%.c=$(O)/obj/%.o)
+SYNTH_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/synth/*.c))
+LIB_OBJS   := $(filter-out $(O)/obj/capture/main.o,$(OBJS))
 
-$(O)/unit: $(UNIT_OBJS) $(LIB_OBJS) $(DEPLIBS)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIB_OBJS) $(LDLIBS)
+$(O)/unit: $(UNIT_OBJS) $(SYNTH_OBJS) $(LIB_OBJS) $(DEPLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(SYNTH_OBJS) $(LIB_OBJS) $(LDLIBS)
 
 # Fuzz targets replayed over their committed corpora: each tests/fuzz/fuzz_NAME.c
 # with the plain main() of tests/fuzz/replay.c (libFuzzer builds: tests/fuzz/build.sh).
@@ -48,7 +50,7 @@ FUZZ_BINS  := $(FUZZ_NAMES:%=$(O)/fuzz-replay/%)
 FUZZ_OBJS  := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/fuzz/*.c))
 
 $(O)/fuzz-replay/%: $(O)/obj/tests/fuzz/fuzz_%.o $(O)/obj/tests/fuzz/replay.o $(O)/obj/tests/fuzz/fuzzlib.o \
-		    $(LIB_OBJS) $(DEPLIBS)
+		    $(SYNTH_OBJS) $(LIB_OBJS) $(DEPLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
@@ -68,4 +70,4 @@ clean:
 	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/fuzz-replay
 
 .PHONY: all check test clean demo fuzz-replay
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

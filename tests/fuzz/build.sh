@@ -15,7 +15,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Wall -Wno-unused-parameter"
 mkdir -p "$out/obj"
 
-srcs=$(ls lib/*.c capture/*.c filter/*.c transport/*.c initramfs/*.c tests/fuzz/fuzzlib.c | grep -v '^capture/main.c$')
+srcs=$(ls lib/*.c capture/*.c filter/*.c transport/*.c initramfs/*.c tests/synth/*.c tests/fuzz/fuzzlib.c | grep -v '^capture/main.c$')
 objs=()
 for s in $srcs; do
 	objs+=("$out/obj/$(echo "${s%.c}" | tr / _).o")
@@ -23,7 +23,7 @@ done
 for s in $srcs; do
 	o=$out/obj/$(echo "${s%.c}" | tr / _).o
 	if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ "$0" -nt "$o" ] || \
-	   [ -n "$(find "$(dirname "$s")" lib capture filter transport initramfs tests/fuzz -name '*.h' -newer "$o" | head -1)" ]; then
+	   [ -n "$(find "$(dirname "$s")" lib capture filter transport initramfs tests/synth tests/fuzz -name '*.h' -newer "$o" | head -1)" ]; then
 		echo "$s $o"
 	fi
 done | xargs -r -n2 -P2 sh -c "$CLANG $cflags $san -fsanitize=fuzzer-no-link -c -o \"\$1\" \"\$0\""

@@ -19,8 +19,8 @@ void fuzz_quiet(void);
  * (/proc/self/fd/FD) into PATH. Returns the fd (close it) or -errno. */
 int fuzz_memfile(const void *p, size_t n, char *path, size_t size);
 
-/* An ELF64 x86_64 core: one VMCOREINFO note with TEXT, one PT_LOAD of MEM
- * at physical PADDR and virtual VADDR. Same return as fuzz_memfile. */
+/* The synthvm_image() core (tests/synth/synthvm.h) of TEXT and MEM in an
+ * anonymous file. Same return as fuzz_memfile. */
 int fuzz_vmcore(const char *text, const uint8_t *mem, size_t memlen, uint64_t paddr, uint64_t vaddr, char *path,
 		size_t size);
 
