@@ -32,21 +32,20 @@ static void setup(void)
 		abort();
 	}
 	synthmm_init(&m, NPFN, MEMSEC_PA, false);
-	synthmm_page_set(&m, 20, 1ull << SYNTHMM_PG_LRU, KPTR, -1, 2);
-	synthmm_page_set(&m, 21, 1ull << SYNTHMM_PG_LRU | 1ull << SYNTHMM_PG_PRIVATE, KPTR, -1, 2);
-	synthmm_page_set(&m, 22, 1ull << SYNTHMM_PG_LRU | 1ull << SYNTHMM_PG_SWAPBACKED, KPTR | 1, 0, 2);
-	synthmm_page_set(&m, 23, 1ull << SYNTHMM_PG_SLAB, KPTR | 1, -1, 1);
-	synthmm_page_set(&m, 24, 1ull << SYNTHMM_PG_SWAPCACHE | 1ull << SYNTHMM_PG_SWAPBACKED, KPTR, -1, 1);
-	synthmm_page_set(&m, 25, 1ull << SYNTHMM_PG_HWPOISON, 0, -1, 1);
+	synthmm_page_set(&m, 20, SYNTHMM_PG(LRU), KPTR, -1, 2);
+	synthmm_page_set(&m, 21, SYNTHMM_PG(LRU) | SYNTHMM_PG(PRIVATE), KPTR, -1, 2);
+	synthmm_page_set(&m, 22, SYNTHMM_PG(LRU) | SYNTHMM_PG(SWAPBACKED), KPTR | 1, 0, 2);
+	synthmm_page_set(&m, 23, SYNTHMM_PG(SLAB), KPTR | 1, -1, 1);
+	synthmm_page_set(&m, 24, SYNTHMM_PG(SWAPCACHE) | SYNTHMM_PG(SWAPBACKED), KPTR, -1, 1);
+	synthmm_page_set(&m, 25, SYNTHMM_PG(HWPOISON), 0, -1, 1);
 	synthmm_page_set(&m, 26, 0, 0, -257, 1);
 	for (uint64_t p = 64; p < 80; p++) {
 		synthmm_page_set(&m, p, 0, 0, -1, 0);
 	}
 	synthmm_page_set(&m, 64, 0, 0, -129, 0); /* free block of order 4 */
 	st_le64(synthmm_page(&m, 64) + 40, 4);
-	synthmm_compound(&m, 128, 3, 1ull << SYNTHMM_PG_LRU | 1ull << SYNTHMM_PG_SWAPBACKED, KPTR | 1,
-			 0);                                  /* anon THP */
-	synthmm_compound(&m, 160, 2, 0, KPTR, 2); /* hugetlb */
+	synthmm_compound(&m, 128, 3, SYNTHMM_PG(LRU) | SYNTHMM_PG(SWAPBACKED), KPTR | 1, 0); /* anon THP */
+	synthmm_compound(&m, 160, 2, 0, KPTR, 2);                                         /* hugetlb */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

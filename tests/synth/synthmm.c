@@ -94,7 +94,7 @@ void synthmm_page_set(const struct synthmm *m, uint64_t pfn, uint64_t flags, uin
 void synthmm_compound(const struct synthmm *m, uint64_t head, unsigned order, uint64_t flags, uint64_t mapping,
 		      uint8_t dtor)
 {
-	synthmm_page_set(m, head, flags | 1ull << SYNTHMM_PG_HEAD, mapping, -1, 1);
+	synthmm_page_set(m, head, flags | SYNTHMM_PG(HEAD), mapping, -1, 1);
 	for (uint64_t p = head + 1; p < head + (1ull << order); p++) {
 		st_le64(synthmm_page(m, p) + 8, (SYNTHMM_VMEMMAP + head * 64) | 1);
 		st_le32(synthmm_page(m, p) + 48, 0xffffffffu);

@@ -19,6 +19,7 @@
 /* page flag bits, as NUMBER(PG_*) in synthmm_vmcoreinfo() says */
 enum { SYNTHMM_PG_LRU = 4, SYNTHMM_PG_SLAB = 9, SYNTHMM_PG_SWAPCACHE = 10, SYNTHMM_PG_PRIVATE = 13,
        SYNTHMM_PG_HEAD = 16, SYNTHMM_PG_SWAPBACKED = 19, SYNTHMM_PG_HWPOISON = 23 };
+#define SYNTHMM_PG(name) (1ull << SYNTHMM_PG_##name) /* SYNTHMM_PG(LRU): the flag's mask */
 
 struct synthmm {
 	uint8_t *mem;       /* the RAM image, zeroed before synthmm_init */

@@ -1,154 +1,61 @@
-/* The page filter on a synthetic vmcore: 16 MiB of RAM, 6.1-style
- * VMCOREINFO, SPARSEMEM_EXTREME mem_section, a vmemmap mapped by a 2 MiB
- * page through 4-level page tables, and hand-made struct pages. */
-#include <fcntl.h>
+/* The page filter on a synthetic vmcore (tests/synth/synthmm.h): 16 MiB of
+ * RAM, 6.1-style VMCOREINFO, SPARSEMEM_EXTREME mem_section, a vmemmap mapped
+ * by a 2 MiB page through 4-level page tables, and hand-made struct pages. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capture/vmcore.h"
 #include "filter/filter.h"
-#include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "tests/synth/synthmm.h"
+#include "tests/synth/synthvm.h"
 #include "tests/unit/t.h"
 
 #define NPFN 4096ull
 #define RAM (NPFN * 4096)
-#define KMAP 0xffffffff80000000ull
-#define VMEMMAP 0xffffea0000000000ull
-#define DMAP 0xffff888000000000ull
+#define MEMSEC_PA 0x10000ull
 #define MEMMAP_PA 0x800000ull /* struct pages, 2 MiB aligned */
-#define NOTE_OFF 0x1000ull
-#define LOAD_OFF 0x2000ull
-#define KPTR (DMAP + 0x123440ull)
-
-enum { PG_LRU = 4, PG_SLAB = 9, PG_SWAPCACHE = 10, PG_PRIVATE = 13, PG_HEAD = 16, PG_SWAPBACKED = 19,
-       PG_HWPOISON = 23 };
-
-static const char vmcoreinfo[] =
-	"OSRELEASE=6.1.0-test\nPAGESIZE=4096\n"
-	"SYMBOL(mem_section)=ffffffff80010000\nLENGTH(mem_section)=2048\nSIZE(mem_section)=16\n"
-	"OFFSET(mem_section.section_mem_map)=0\nNUMBER(SECTION_SIZE_BITS)=27\nNUMBER(MAX_PHYSMEM_BITS)=46\n"
-	"SIZE(page)=64\nOFFSET(page.flags)=0\nOFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
-	"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\nOFFSET(page.private)=40\n"
-	"OFFSET(page.compound_dtor)=16\nOFFSET(page.compound_order)=17\nOFFSET(page.compound_head)=8\n"
-	"LENGTH(zone.free_area)=11\nNUMBER(PG_lru)=4\nNUMBER(PG_private)=13\nNUMBER(PG_swapcache)=10\n"
-	"NUMBER(PG_swapbacked)=19\nNUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\nNUMBER(PG_head_mask)=65536\n"
-	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\nNUMBER(HUGETLB_PAGE_DTOR)=2\n"
-	"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\nSYMBOL(init_top_pgt)=ffffffff80001000\n"
-	"NUMBER(pgtable_l5_enabled)=0\nNUMBER(phys_base)=0\n";
+#define KPTR SYNTHMM_KPTR
 
 static uint8_t *mem; /* the synthetic RAM */
-
-static void st_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static uint8_t *pg(uint64_t pfn)
-{
-	return mem + MEMMAP_PA + pfn * 64;
-}
-
-static void page_set(uint64_t pfn, uint64_t flags, uint64_t mapping, int32_t mapcount, uint32_t ref)
-{
-	st_le64(pg(pfn), flags);
-	st_le64(pg(pfn) + 24, mapping);
-	st_le32(pg(pfn) + 48, (uint32_t)mapcount);
-	st_le32(pg(pfn) + 52, ref);
-}
-
-static void compound(uint64_t head, unsigned order, uint64_t flags, uint64_t mapping, uint8_t dtor)
-{
-	page_set(head, flags | 1ull << PG_HEAD, mapping, -1, 1);
-	for (uint64_t p = head + 1; p < head + (1ull << order); p++) {
-		st_le64(pg(p) + 8, (VMEMMAP + head * 64) | 1);
-		st_le32(pg(p) + 48, 0xffffffffu);
-	}
-	pg(head + 1)[16] = dtor;
-	pg(head + 1)[17] = (uint8_t)order;
-}
-
-static void put_phdr(uint8_t *p, uint32_t type, uint64_t off, uint64_t va, uint64_t pa, uint64_t sz)
-{
-	st_le32(p, type);
-	st_le64(p + 8, off);
-	st_le64(p + 16, va);
-	st_le64(p + 24, pa);
-	st_le64(p + 32, sz);
-	st_le64(p + 40, sz);
-}
 
 /* Build the fixture in PATH; returns 0 or -1. */
 static int make_vmcore(const char *path)
 {
-	uint8_t hdr[NOTE_OFF] = { 0 }, note[0x1000] = { 0 };
-	size_t desc = sizeof(vmcoreinfo) - 1;
-	int fd, ok;
+	struct synthmm m = { .memmap_pa = MEMMAP_PA };
+	char vmci[2048];
 
-	mem = calloc(1, RAM);
-	if (!mem) {
+	mem = m.mem = calloc(1, RAM);
+	if (!mem || synthmm_vmcoreinfo(vmci, sizeof(vmci), MEMSEC_PA) < 0) {
 		return -1;
 	}
-	/* page tables: PML4 @0x1000 -> PUD @0x2000 -> PMD @0x3000 -> 2M page at MEMMAP_PA */
-	st_le64(mem + 0x1000 + ((VMEMMAP >> 39) & 511) * 8, 0x2000 | 3);
-	st_le64(mem + 0x2000 + ((VMEMMAP >> 30) & 511) * 8, 0x3000 | 3);
-	st_le64(mem + 0x3000 + ((VMEMMAP >> 21) & 511) * 8, MEMMAP_PA | 0x80 | 3);
-	/* mem_section roots @0x10000 -> sections @0x11000; section 0 present */
-	st_le64(mem + 0x10000, KMAP + 0x11000);
-	st_le64(mem + 0x11000, VMEMMAP | 1);
-	for (uint64_t p = 0; p < NPFN; p++) {
-		st_le32(pg(p) + 48, 0xffffffffu); /* _mapcount -1 */
-		st_le32(pg(p) + 52, 1);
-	}
-	page_set(100, 1ull << PG_LRU, KPTR, -1, 2);                          /* cache */
-	page_set(101, 1ull << PG_LRU | 1ull << PG_PRIVATE, KPTR, -1, 2);     /* cache, private */
-	page_set(102, 1ull << PG_LRU | 1ull << PG_SWAPBACKED, KPTR | 1, 0, 2); /* anon */
-	page_set(103, 1ull << PG_SLAB, KPTR | 1, -1, 1);                    /* slab, not anon */
-	page_set(104, 1ull << PG_SWAPCACHE, KPTR, -1, 1);                   /* swapcache w/o swapbacked: kept */
-	page_set(105, 1ull << PG_SWAPCACHE | 1ull << PG_SWAPBACKED, KPTR, -1, 1); /* cache */
-	page_set(200, 1ull << PG_HWPOISON, 0, -1, 1);
-	page_set(201, 0, 0, -257, 1);                                        /* offline */
-	page_set(300, 1ull << PG_LRU, 0x1234567812345678ull, -1, 2);        /* garbage mapping */
-	page_set(301, 1ull << PG_HWPOISON, 0x00ff00ff00ff00ffull, 7, 9);    /* garbage */
-	page_set(302, 0, 0, -129, 7);                                        /* "buddy" with references */
+	/* vmemmap through a 2 MiB page; mem_section roots @0x10000 -> sections @0x11000 */
+	synthmm_init(&m, NPFN, MEMSEC_PA, true);
+	synthmm_page_set(&m, 100, SYNTHMM_PG(LRU), KPTR, -1, 2);                              /* cache */
+	synthmm_page_set(&m, 101, SYNTHMM_PG(LRU) | SYNTHMM_PG(PRIVATE), KPTR, -1, 2);        /* cache, private */
+	synthmm_page_set(&m, 102, SYNTHMM_PG(LRU) | SYNTHMM_PG(SWAPBACKED), KPTR | 1, 0, 2);  /* anon */
+	synthmm_page_set(&m, 103, SYNTHMM_PG(SLAB), KPTR | 1, -1, 1);                         /* slab, not anon */
+	synthmm_page_set(&m, 104, SYNTHMM_PG(SWAPCACHE), KPTR, -1, 1); /* swapcache w/o swapbacked: kept */
+	synthmm_page_set(&m, 105, SYNTHMM_PG(SWAPCACHE) | SYNTHMM_PG(SWAPBACKED), KPTR, -1, 1); /* cache */
+	synthmm_page_set(&m, 200, SYNTHMM_PG(HWPOISON), 0, -1, 1);
+	synthmm_page_set(&m, 201, 0, 0, -257, 1);                                          /* offline */
+	synthmm_page_set(&m, 300, SYNTHMM_PG(LRU), 0x1234567812345678ull, -1, 2);          /* garbage mapping */
+	synthmm_page_set(&m, 301, SYNTHMM_PG(HWPOISON), 0x00ff00ff00ff00ffull, 7, 9);      /* garbage */
+	synthmm_page_set(&m, 302, 0, 0, -129, 7); /* "buddy" with references */
 	for (uint64_t p = 512; p < 1024; p++) {
-		st_le32(pg(p) + 52, 0);
+		st_le32(synthmm_page(&m, p) + 52, 0);
 	}
-	page_set(512, 0, 0, -129, 0); /* free block of order 9 */
-	st_le64(pg(512) + 40, 9);
-	st_le64(pg(700) + 24, 0xdeadbeefull); /* a tail that does not look free */
-	compound(1024, 9, 1ull << PG_LRU | 1ull << PG_SWAPBACKED, KPTR | 1, 0); /* anon THP */
-	compound(2048, 2, 0, KPTR, 2);                                          /* hugetlb, order 2 */
-	compound(2056, 2, 0, 0, 1);                                             /* other compound: kept */
-	page_set(3000, 0, 0, -129, 0);
-	st_le64(pg(3000) + 40, 11); /* impossible order: kept */
-
-	memcpy(hdr, "\177ELF", 4);
-	hdr[4] = 2;
-	hdr[5] = 1;
-	hdr[6] = 1;
-	st_le16(hdr + 16, 4);
-	st_le16(hdr + 18, 62);
-	st_le64(hdr + 32, 64);
-	st_le16(hdr + 52, 64);
-	st_le16(hdr + 54, 56);
-	st_le16(hdr + 56, 2);
-	st_le32(note, 11);
-	st_le32(note + 4, (uint32_t)desc);
-	memcpy(note + 12, "VMCOREINFO", 11);
-	memcpy(note + 24, vmcoreinfo, desc);
-	put_phdr(hdr + 64, 4, NOTE_OFF, 0, 0, 24 + ((desc + 3) & ~3ul));
-	put_phdr(hdr + 120, 1, LOAD_OFF, DMAP, 0, RAM);
-	fd = io_open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0) {
-		return -1;
-	}
-	ok = io_write(fd, hdr, sizeof(hdr)) == 0 && io_write(fd, note, sizeof(note)) == 0 &&
-	     io_write(fd, mem, RAM) == 0;
-	return io_close(fd) == 0 && ok ? 0 : -1;
+	synthmm_page_set(&m, 512, 0, 0, -129, 0); /* free block of order 9 */
+	st_le64(synthmm_page(&m, 512) + 40, 9);
+	st_le64(synthmm_page(&m, 700) + 24, 0xdeadbeefull); /* a tail that does not look free */
+	synthmm_compound(&m, 1024, 9, SYNTHMM_PG(LRU) | SYNTHMM_PG(SWAPBACKED), KPTR | 1, 0); /* anon THP */
+	synthmm_compound(&m, 2048, 2, 0, KPTR, 2); /* hugetlb, order 2 */
+	synthmm_compound(&m, 2056, 2, 0, 0, 1);    /* other compound: kept */
+	synthmm_page_set(&m, 3000, 0, 0, -129, 0);
+	st_le64(synthmm_page(&m, 3000) + 40, 11); /* impossible order: kept */
+	return synthvm_write(path, vmci, mem, RAM, 0, SYNTHMM_DMAP) ? -1 : 0;
 }
 
 struct run {
