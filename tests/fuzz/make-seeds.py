@@ -10,6 +10,8 @@ import tempfile
 
 top = os.path.dirname(os.path.abspath(__file__))
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(top, "corpus")
+sys.path.insert(0, os.path.join(top, "..", "tools"))
+from fakevmcore import ehdr, note, phdr  # noqa: E402 (the ELF pieces the tests share)
 
 
 def put(target, name, data):
@@ -19,27 +21,18 @@ def put(target, name, data):
         f.write(data)
 
 
-def note(name, ntype, desc):
-    n = name.encode() + b"\0"
-    o = struct.pack("<III", len(n), len(desc), ntype) + n
-    o += b"\0" * (-len(o) % 4) + desc
-    return o + b"\0" * (-len(o) % 4)
-
-
 def elf(notes, loads):
     """loads: (vaddr, paddr, data, memsz); data follows the headers."""
     ph_off, n = 64, 1 + len(loads)
     off = ph_off + 56 * n
     notes_off = off
     off += len(notes)
-    hdr = b"\x7fELF\x02\x01\x01" + b"\0" * 9
-    hdr += struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, ph_off, 0, 0, 64, 56, n, 0, 0, 0)
-    phs = struct.pack("<IIQQQQQQ", 4, 0, notes_off, 0, 0, len(notes), len(notes), 0)
+    phs = phdr(4, notes_off, 0, 0, len(notes), len(notes))
     body = b""
     for va, pa, data, memsz in loads:
-        phs += struct.pack("<IIQQQQQQ", 1, 7, off + len(body), va, pa, len(data), memsz, 4096)
+        phs += phdr(1, off + len(body), va, pa, len(data), memsz, 4096)
         body += data
-    return hdr + phs + notes + body
+    return ehdr(n) + phs + notes + body
 
 
 def vmcores():

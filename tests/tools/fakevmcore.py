@@ -21,10 +21,22 @@ TEXT = (0xffffffff81000000, 0x1000000, 2 << 20)  # vaddr, paddr, size (alias of 
 
 
 def note(name, ntype, desc):
+    """An ELF note, name and desc padded to 4 bytes."""
     n = name.encode() + b"\0"
     out = struct.pack("<III", len(n), len(desc), ntype) + n
     out += b"\0" * (-len(out) % 4) + desc
     return out + b"\0" * (-len(out) % 4)
+
+
+def ehdr(phnum):
+    """The ELF64 x86_64 ET_CORE header; PHNUM program headers follow it."""
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56,
+                                                            phnum, 0, 0, 0)
+
+
+def phdr(ptype, off, vaddr, paddr, filesz, memsz, align=0):
+    """A program header: PT_NOTE (4) or PT_LOAD (1, flags RWX)."""
+    return struct.pack("<IIQQQQQQ", ptype, 7 if ptype == 1 else 0, off, vaddr, paddr, filesz, memsz, align)
 
 
 def page_data(rng, pfn):
@@ -66,20 +78,18 @@ def main():
     note_off = off
     off += len(notes)
     off = (off + PAGE - 1) // PAGE * PAGE
-    ph = [struct.pack("<IIQQQQQQ", 4, 0, note_off, 0, 0, len(notes), len(notes), 0)]
+    ph = [phdr(4, note_off, 0, 0, len(notes), len(notes))]
     text_off = None
     seg_offs = []
     for paddr, memsz, filesz in SEGS:
         seg_offs.append(off)
-        ph.append(struct.pack("<IIQQQQQQ", 1, 7, off, 0xffff888000000000 + paddr, paddr, filesz, memsz, 0))
+        ph.append(phdr(1, off, 0xffff888000000000 + paddr, paddr, filesz, memsz))
         if paddr <= TEXT[1] < paddr + filesz:
             text_off = off + TEXT[1] - paddr
         off += filesz
-    ph.insert(1, struct.pack("<IIQQQQQQ", 1, 7, text_off, TEXT[0], TEXT[1], TEXT[2], TEXT[2], 0))
-    ehdr = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
-    ehdr += struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56, phnum, 0, 0, 0)
+    ph.insert(1, phdr(1, text_off, TEXT[0], TEXT[1], TEXT[2], TEXT[2]))
     with open(a.out, "wb") as f:
-        f.write(ehdr + b"".join(ph) + notes)
+        f.write(ehdr(phnum) + b"".join(ph) + notes)
         for (paddr, memsz, filesz), so in zip(SEGS, seg_offs):
             f.seek(so)
             for p in range(filesz // PAGE):
