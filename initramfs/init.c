@@ -91,15 +91,10 @@ static void mount_api(void)
 static bool console_shows_info(void)
 {
 	char buf[32];
-	ssize_t n;
-	int fd = io_open("/proc/sys/kernel/printk", O_RDONLY, 0);
 
-	if (fd < 0) {
+	if (io_read_text("/proc/sys/kernel/printk", buf, sizeof(buf)) <= 0) {
 		return false;
 	}
-	n = io_read(fd, buf, sizeof(buf) - 1);
-	io_close(fd);
-	buf[n > 0 ? n : 0] = '\0';
 	return atoi(buf) > 6;
 }
 
@@ -133,18 +128,10 @@ static void console_setup(void)
 static void read_cmdline(void)
 {
 	char buf[4096];
-	ssize_t n;
-	int fd = io_open("/proc/cmdline", O_RDONLY, 0);
 
-	if (fd < 0) {
+	if (io_read_text("/proc/cmdline", buf, sizeof(buf)) <= 0) {
 		return;
 	}
-	n = io_read(fd, buf, sizeof(buf) - 1);
-	io_close(fd);
-	if (n <= 0) {
-		return;
-	}
-	buf[n] = '\0';
 	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
 		unsigned v;
 		if (sscanf(t, "kdumpcap.wait=%u", &v) == 1) {

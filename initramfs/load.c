@@ -170,19 +170,9 @@ static ssize_t verbatim_cmdline(const char *full, const char *extra, char *out, 
 
 static int read_small(const char *path, char *buf, size_t size)
 {
-	ssize_t n;
-	int fd = io_open(path, O_RDONLY | O_CLOEXEC, 0);
+	ssize_t n = io_read_text(path, buf, size);
 
-	if (fd < 0) {
-		return fd;
-	}
-	n = io_read(fd, buf, size - 1);
-	io_close(fd);
-	if (n < 0) {
-		return (int)n;
-	}
-	buf[n] = '\0';
-	return 0;
+	return n < 0 ? (int)n : 0;
 }
 
 /* Bytes in the crashkernel= reservation, -1 if unknown. */

@@ -28,20 +28,11 @@ static const struct {
 static bool read_num(const char *root, const char *path, long long *v)
 {
 	char p[512], buf[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(p, sizeof(p), "%s%s", root, path);
-	fd = io_open(p, O_RDONLY, 0);
-	if (fd < 0) {
+	if (io_read_text(p, buf, sizeof(buf)) <= 0) {
 		return false;
 	}
-	n = io_read(fd, buf, sizeof(buf) - 1);
-	io_close(fd);
-	if (n <= 0) {
-		return false;
-	}
-	buf[n] = '\0';
 	*v = strtoll(buf, NULL, 0);
 	return true;
 }

@@ -198,6 +198,20 @@ ssize_t io_read(int fd, void *buf, size_t n)
 	return read_all(fd, buf, n, -1);
 }
 
+ssize_t io_read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = io_open(path, O_RDONLY, 0);
+
+	if (fd < 0) {
+		return fd;
+	}
+	n = io_read(fd, buf, size - 1);
+	io_close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 /* One loop for write and pwrite: off < 0 means "at the current position". */
 static int write_all(int fd, const void *buf, size_t n, int64_t off)
 {

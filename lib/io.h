@@ -38,6 +38,10 @@ int io_mount(const char *src, const char *target, const char *fstype, unsigned l
 /* mmap read-only; returns NULL with *err set on failure. */
 void *io_mmap_ro(int fd, size_t len, uint64_t off, int *err);
 
+/* Read a small text file (proc, sysfs) whole into buf, NUL-terminated,
+ * truncated to size - 1 bytes; returns the length or -errno. */
+ssize_t io_read_text(const char *path, char *buf, size_t size);
+
 /* errno name for messages ("ENOSPC"); strerror() for the text. */
 const char *io_errname(int err);
 

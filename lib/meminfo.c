@@ -8,19 +8,11 @@
 uint64_t meminfo_available(void)
 {
 	char buf[4096];
-	int fd = io_open("/proc/meminfo", O_RDONLY, 0);
-	ssize_t n;
 	const char *p;
 
-	if (fd < 0) {
+	if (io_read_text("/proc/meminfo", buf, sizeof(buf)) <= 0) {
 		return 0;
 	}
-	n = io_read(fd, buf, sizeof(buf) - 1);
-	io_close(fd);
-	if (n <= 0) {
-		return 0;
-	}
-	buf[n] = 0;
 	p = strstr(buf, "MemAvailable:");
 	if (!p) {
 		return 0;
