@@ -3,7 +3,8 @@
 #   real.sh [VMCORE...]   (default: the 1.5 GB 4-level and 5-level ones)
 # For each: dumps at -d 0 and -d 1 with zlib, zstd and none, and -d 31 with
 # zstd and lzo, are checked page by page against the vmcore, opened with
-# crash (same answers as the vmcore), the -d 1 page set is compared with
+# crash and with drgn (same answers as the vmcore; drgn must also reject a
+# dump with one kernel stack page changed), the -d 1 page set is compared with
 # makedumpfile's, the -d 31 lzo one with makedumpfile -l's (the Fedora/RHEL
 # default core_collector), -F | -R is byte-identical,
 # and --dump-dmesg equals makedumpfile's.
@@ -43,6 +44,15 @@ for vmcore in "$@"; do
 	done
 	check "$tag: crash answers sys, bt -a, log, ps, kmem -i, files as on the vmcore" \
 		"$TOP/tests/integration/crash-compare.sh" "$vmlinux" "$vmcore" "${dumps[@]}"
+	check "$tag: drgn answers tasks, stacks, CPU registers, log, utsname, memory counters as on the vmcore" \
+		timeout 600 $PY "$TOP/tests/tools/drgn-compare.py" "$vmlinux" "$vmcore" "${dumps[@]}"
+	if timeout 120 $PY "$TOP/tests/tools/corrupt-stack.py" "$vmlinux" "$W/$tag-d31-zstd" "$W/bad-stack" >/dev/null; then
+		check_fails "$tag: drgn-compare rejects a dump with one kernel stack page changed" "DIFFER on" \
+			timeout 120 $PY "$TOP/tests/tools/drgn-compare.py" "$vmlinux" "$vmcore" "$W/bad-stack"
+	else
+		not_ok "$tag: corrupt-stack.py could not make the changed-stack fixture"
+	fi
+	rm -f "$W/bad-stack"
 	makedumpfile -d 1 "$vmcore" "$W/mdf-d1" >/dev/null 2>&1
 	check "$tag: -d 1 page set and zero pages equal makedumpfile's" \
 		$PY "$TOP/tests/tools/cmpdumps.py" "$W/$tag-d1-none" "$W/mdf-d1" --zero

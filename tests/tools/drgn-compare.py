@@ -34,6 +34,7 @@ from drgn.helpers.linux.sched import idle_task, task_cpu, task_state_to_char
 # user frame.
 KERNEL_START = 0xFFFF800000000000
 MAX_FRAMES = 64
+MAX_TASKS = 100000
 SHOW_DIFFS = 20
 
 
@@ -103,6 +104,9 @@ def collect(vmlinux, core):
 	a = {}
 	tasks = []
 	for task in for_each_task(prog):
+		if len(tasks) >= MAX_TASKS:
+			tasks.append("more than %d tasks: a loop?" % MAX_TASKS)
+			break
 		tasks.append(task_line(prog, task))
 	a["tasks"] = tasks
 	cpus = []
