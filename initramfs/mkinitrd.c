@@ -336,7 +336,7 @@ int mkinitrd_main(int argc, char **argv)
 	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
 	static struct image im;
 	static struct kdump_conf conf;
-	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep;
+	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep, *cargv[CONF_MAX_ARGS + 3];
 	struct collect_opts o;
 	enum collect_mode mode;
 	const char *pin, *pout;
@@ -389,7 +389,14 @@ int mkinitrd_main(int argc, char **argv)
 			"to save; add one", cfg);
 		return 1;
 	}
-	if (collector_parse(conf.argc, conf.argv, &o, &mode, &pin, &pout)) {
+	/* checked as PID 1 will check them: followed by the two paths */
+	for (int i = 0; i < conf.argc; i++) {
+		cargv[i] = conf.argv[i];
+	}
+	cargv[conf.argc] = "/proc/vmcore";
+	cargv[conf.argc + 1] = "vmcore";
+	cargv[conf.argc + 2] = NULL;
+	if (collector_parse(conf.argc + 2, cargv, &o, &mode, &pin, &pout) || mode != COLLECT_DUMP) {
 		log_warn("%s:%d: the capture will fall back to 'kdumpcap -d 31 -z'", cfg, conf.collector_line);
 	}
 	if (moddb_open(&db, moddir)) {

@@ -310,6 +310,19 @@ for s in "${scen[@]}"; do
 			[ $s = hookhang ] && pre=$work/hooks/bin/pre-hang
 			printf 'kdump_pre %s\nkdump_post %s\n' "$pre" "$work/hooks/bin/post-hook" >>"$conf"
 		fi
+		if [ $s = hooks ]; then
+			# mkinitrd refuses what could not run in the image (no shell, no libraries)
+			printf '#!/bin/sh\nexit 0\n' >"$work/hooks/script"
+			chmod +x "$work/hooks/script"
+			for bad in "/bin/true:dynamically linked" "$work/hooks/script:is a script" "$work/hooks/none:cannot be read"; do
+				sed "s|^kdump_pre .*|kdump_pre ${bad%%:*}|" "$conf" >"$work/bad.conf"
+				if "$bin" mkinitrd -o "$work/bad.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
+					--config "$work/bad.conf" 2>"$work/bad.log" || ! grep -q "${bad#*:}" "$work/bad.log"; then
+					echo "e2e: hooks: mkinitrd took kdump_pre ${bad%%:*} without a clear refusal" >&2
+					hookbad=1
+				fi
+			done
+		fi
 		;;
 	xfs)
 		fst=xfs
@@ -360,6 +373,8 @@ for s in "${scen[@]}"; do
 				grep -q "module $m\$" "$work/mkinitrd.log" || { echo "e2e: xfs: mkinitrd did not take module $m" >&2; ok=0; }
 			done
 		fi
+		[ "${hookbad:-0}" = 1 ] && ok=0
+		grep -E 'error:|warning:' "$work/mkinitrd.log" >&2 && { echo "e2e: $s: mkinitrd complained about a good kdump.conf" >&2; ok=0; }
 		if [ $s = hooks ] || [ $s = hookhang ]; then
 			# in the image under fixed names, whatever the host paths (here under /tmp)
 			for h in kdump_pre kdump_post; do
