@@ -9,6 +9,12 @@
 #define CONF_MAX_MODS 32
 #define CONF_STR 256
 
+/* Where mkinitrd puts the kdump_pre / kdump_post binaries in the image,
+ * whatever their path on the build machine: a host path under /tmp, /dev,
+ * /proc, /sys or /mnt would be hidden by the capture kernel's mounts. */
+#define CONF_PRE_IMAGE "/lib/kdumpcap/kdump_pre"
+#define CONF_POST_IMAGE "/lib/kdumpcap/kdump_post"
+
 enum conf_action { ACT_REBOOT, ACT_HALT, ACT_POWEROFF };
 enum conf_target { TGT_NONE, TGT_RAW, TGT_FS };
 

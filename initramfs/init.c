@@ -7,7 +7,9 @@
  * action: sync(); reboot(); for (;;) pause(). It never exits.
  *
  * Kernel command line knobs: kdumpcap.wait=SEC (target device wait, default
- * 30), kdumpcap.watchdog=SEC (whole capture, default 3600), kdumpcap.debug. */
+ * 30), kdumpcap.watchdog=SEC (whole capture, default 3600),
+ * kdumpcap.hook_timeout=SEC (each kdump_pre/kdump_post run, default 300),
+ * kdumpcap.debug. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,16 +40,16 @@
 #define CONF_PATH "/etc/kdump.conf"
 #define VMCORE "/proc/vmcore"
 #define MNT "/mnt"
-#define HELPER_TIMEOUT 300 /* kdump_pre / kdump_post, seconds */
 #define SYNC_TIMEOUT 20
 
 struct knobs {
 	unsigned wait;
 	unsigned watchdog;
+	unsigned hook_timeout;
 };
 
 static struct kdump_conf conf;
-static struct knobs knobs = { 30, 3600 };
+static struct knobs knobs = { 30, 3600, 300 };
 
 static double now(void)
 {
@@ -138,6 +140,8 @@ static void read_cmdline(void)
 			knobs.wait = v;
 		} else if (sscanf(t, "kdumpcap.watchdog=%u", &v) == 1) {
 			knobs.watchdog = v ? v : 1;
+		} else if (sscanf(t, "kdumpcap.hook_timeout=%u", &v) == 1) {
+			knobs.hook_timeout = v ? v : 1;
 		} else if (!strcmp(t, "kdumpcap.debug")) {
 			log_set_kmsg(-1);
 			log_set_level(LOG_DEBUG);
@@ -145,16 +149,18 @@ static void read_cmdline(void)
 	}
 }
 
-/* Run a kdump_pre/kdump_post binary with a timeout; its exit status or -errno. */
-static int run_helper(const char *what, const char *path, const char *arg)
+/* Run a kdump_pre/kdump_post binary in its own process group, with a time
+ * limit (kdumpcap.hook_timeout=); its exit status, or -ETIMEDOUT once it and
+ * everything it started are killed and reaped, or -errno. */
+static int run_helper(const char *what, const char *path, const char *image, const char *arg)
 {
-	double end = now() + HELPER_TIMEOUT;
+	double end = now() + knobs.hook_timeout;
 	int status;
 	pid_t pid;
 
-	if (access(path, X_OK) < 0) {
-		log_warn("%s %s is not in the image (or not executable): skipped; rebuild the image with mkinitrd",
-			 what, path);
+	if (access(image, X_OK) < 0) {
+		log_warn("%s %s is not in the image as %s (or not executable): skipped; rebuild the image with "
+			 "mkinitrd", what, path, image);
 		return 0;
 	}
 	log_info("running %s %s", what, path);
@@ -165,9 +171,11 @@ static int run_helper(const char *what, const char *path, const char *arg)
 	}
 	if (pid == 0) {
 		char *argv[] = { (char *)path, (char *)arg, NULL };
-		execv(path, argv);
+		setpgid(0, 0);
+		execv(image, argv);
 		_exit(127);
 	}
+	(void)setpgid(pid, pid); /* no race with a kill before the child's own */
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid) {
@@ -177,9 +185,12 @@ static int run_helper(const char *what, const char *path, const char *arg)
 			return -errno;
 		}
 		if (now() > end) {
-			log_err("%s %s still runs after %d s: killed", what, path, HELPER_TIMEOUT);
+			log_err("%s %s still runs after %u s (kdumpcap.hook_timeout=): killed", what, path,
+				knobs.hook_timeout);
+			kill(-pid, SIGKILL); /* its children too; PID 1 reaps those */
 			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+			}
 			return -ETIMEDOUT;
 		}
 		sleep_ms(100);
@@ -317,9 +328,16 @@ static int capture(void)
 	int r;
 
 	load_modules();
-	if (conf.pre[0] && run_helper("kdump_pre", conf.pre, NULL)) {
-		log_err("kdump_pre failed: not dumping");
-		return 1;
+	if (conf.pre[0]) {
+		/* a failing kdump_pre vetoes the dump (as on Fedora); a hung one
+		 * must not cost the dump */
+		r = run_helper("kdump_pre", conf.pre, CONF_PRE_IMAGE, NULL);
+		if (r == -ETIMEDOUT) {
+			log_warn("kdump_pre was stopped; dumping anyway");
+		} else if (r) {
+			log_err("kdump_pre failed: not dumping");
+			return 1;
+		}
 	}
 	if (access(VMCORE, R_OK) < 0) {
 		log_err("%s is missing: this is not a capture kernel (booted without a crash?)", VMCORE);
@@ -337,7 +355,7 @@ static int capture(void)
 		r = conf.target == TGT_RAW ? save_raw(dev, &o) : save_fs(dev, &o);
 	}
 	if (conf.post[0]) {
-		(void)run_helper("kdump_post", conf.post, r ? "1" : "0");
+		(void)run_helper("kdump_post", conf.post, CONF_POST_IMAGE, r ? "1" : "0");
 	}
 	return r ? 1 : 0;
 }

@@ -25,6 +25,7 @@
 #include "initramfs/modules.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/rd.h"
 
 #define MAX_ENTRIES 4096
 #define FILE_MAX (256u << 20)
@@ -109,6 +110,73 @@ static int add_file(struct image *im, const char *src, const char *name, mode_t 
 	}
 	add_dirs(im, name);
 	add(im, name, S_IFREG | (mode ? mode : m), d, len);
+	return 0;
+}
+
+/* Why the capture kernel could not run this kdump_pre/kdump_post file, or
+ * NULL. The image has no shell and no shared libraries: only a static ELF
+ * executable can run there. */
+static const char *hook_problem(const void *data, size_t len, mode_t mode)
+{
+	struct rd r = rd_init(data, len);
+	const uint8_t *id = rd_bytes(&r, 16);
+	uint64_t phoff;
+	unsigned phentsize, phnum;
+	bool is64;
+
+	if (!(mode & S_IXUSR)) {
+		return "is not executable (chmod +x)";
+	}
+	if (len >= 2 && !memcmp(data, "#!", 2)) {
+		return "is a script, and the capture image has no shell: use a static binary";
+	}
+	if (!id || memcmp(id, "\177ELF", 4) || (id[4] != 1 && id[4] != 2) || id[5] != 1) {
+		return "is not a little-endian ELF executable";
+	}
+	is64 = id[4] == 2;
+	rd_seek(&r, is64 ? 32 : 28);
+	phoff = is64 ? rd_u64(&r) : rd_u32(&r);
+	rd_seek(&r, is64 ? 54 : 42);
+	phentsize = rd_u16(&r);
+	phnum = rd_u16(&r);
+	if (r.err || phentsize < 4 || phnum > 1024) {
+		return "has a damaged ELF header";
+	}
+	for (unsigned i = 0; i < phnum; i++) {
+		rd_seek(&r, phoff > len ? len + 1 : phoff + (uint64_t)i * phentsize);
+		if (rd_u32(&r) == 3 /* PT_INTERP */) {
+			return "is dynamically linked, and the capture image has no shared libraries: link it "
+			       "statically";
+		}
+		if (r.err) {
+			return "has a damaged ELF header";
+		}
+	}
+	return NULL;
+}
+
+/* kdump_pre / kdump_post PATH (of this machine) as NAME in the image. */
+static int add_hook(struct image *im, const char *what, const char *path, const char *name)
+{
+	const char *why;
+	size_t len;
+	mode_t m;
+	void *d = slurp(path, &len, &m);
+
+	if (!d) {
+		log_err("%s %s is named in kdump.conf but cannot be read here: the capture could not run it",
+			what, path);
+		return -ENOENT;
+	}
+	why = hook_problem(d, len, m);
+	if (why) {
+		log_err("%s %s %s", what, path, why);
+		free(d);
+		return -ENOEXEC;
+	}
+	add_dirs(im, name + 1);
+	add(im, name + 1, S_IFREG | 0755, d, len);
+	log_info("%s %s as %s", what, path, name);
 	return 0;
 }
 
@@ -268,7 +336,7 @@ int mkinitrd_main(int argc, char **argv)
 	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
 	static struct image im;
 	static struct kdump_conf conf;
-	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep;
+	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep, *cargv[CONF_MAX_ARGS + 3];
 	struct collect_opts o;
 	enum collect_mode mode;
 	const char *pin, *pout;
@@ -321,7 +389,14 @@ int mkinitrd_main(int argc, char **argv)
 			"to save; add one", cfg);
 		return 1;
 	}
-	if (collector_parse(conf.argc, conf.argv, &o, &mode, &pin, &pout)) {
+	/* checked as PID 1 will check them: followed by the two paths */
+	for (int i = 0; i < conf.argc; i++) {
+		cargv[i] = conf.argv[i];
+	}
+	cargv[conf.argc] = "/proc/vmcore";
+	cargv[conf.argc + 1] = "vmcore";
+	cargv[conf.argc + 2] = NULL;
+	if (collector_parse(conf.argc + 2, cargv, &o, &mode, &pin, &pout) || mode != COLLECT_DUMP) {
 		log_warn("%s:%d: the capture will fall back to 'kdumpcap -d 31 -z'", cfg, conf.collector_line);
 	}
 	if (moddb_open(&db, moddir)) {
@@ -370,10 +445,11 @@ int mkinitrd_main(int argc, char **argv)
 	add(&im, name, S_IFREG | 0644, dep, dl > 0 ? (size_t)dl : 0);
 	snprintf(name, sizeof(name), "lib/modules/%s/modules.softdep", kver);
 	add(&im, name, S_IFREG | 0644, softdep, sl > 0 ? (size_t)sl : 0);
-	for (const char *h = conf.pre; !r && h; h = h == conf.pre ? conf.post : NULL) {
-		if (h[0] && add_file(&im, h, h + 1, 0)) {
-			log_warn("%s is missing here: the capture will skip it", h);
-		}
+	if (!r && conf.pre[0]) {
+		r = add_hook(&im, "kdump_pre", conf.pre, CONF_PRE_IMAGE);
+	}
+	if (!r && conf.post[0]) {
+		r = add_hook(&im, "kdump_post", conf.post, CONF_POST_IMAGE);
 	}
 	if (!r && im.full) {
 		log_err("more than %d files for the image", MAX_ENTRIES);

@@ -2,10 +2,11 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog ...] [--mem MB] [--crashkernel SIZE] [--keep] [--show]
+#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog|xfs|hooks|hookhang ...] [--mem MB]
+#                       [--crashkernel SIZE] [--keep] [--show]
 # (--show: print the capture console and crash's answers, as the demo does)
 #
-# Default: all five scenarios, --mem 2048 --crashkernel 256M.
+# Default: all eight scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk: flattened stream; `kdumpcap savecore` (run on the host
@@ -15,6 +16,16 @@
 #            flagged INCOMPLETE, failure_action runs.
 #   watchdog target absent with a long device wait but kdumpcap.watchdog=8:
 #            the watchdog stops the capture and runs failure_action.
+#   xfs      target xfs LABEL= on a disk made by mkfs.xfs: mkinitrd takes xfs
+#            and libcrc32c (+ its crc32c softdep) from the modules' .modinfo;
+#            vmcore + vmcore-dmesg.txt read back off the image with xfs_db (no
+#            mount needed); crash answers as for ext4.
+#   hooks    ext4 target with kdump_pre and kdump_post: two static musl
+#            binaries built here; mkinitrd puts them in the image, PID 1 runs
+#            pre before the dump and post after it with the dump's status 0.
+#   hookhang kdump_pre hangs (and leaves a child that hangs too) with
+#            kdumpcap.hook_timeout=5: both are killed, the dump goes on, the
+#            post hook sees no survivor.
 # The first kernel is a test harness (busybox); the capture kernel runs only
 # what mkinitrd put in the image. Prints one RESULT line per scenario.
 # Environment: KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_LOAD_BIN (the
@@ -27,7 +38,7 @@ mem=2048 ck=256M keep=0 show=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|missing|full|watchdog) scen+=("$1"); shift ;;
+	ext4|raw|missing|full|watchdog|xfs|hooks|hookhang) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -35,7 +46,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw missing full watchdog)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw missing full watchdog xfs hooks hookhang)
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
 kver=$(basename "$kdir")
@@ -45,6 +56,10 @@ loadbin=${KDUMPCAP_LOAD_BIN:-$bin}
 for t in qemu-system-x86_64 busybox cpio mkfs.ext4 debugfs crash timeout; do
 	command -v $t >/dev/null || die "$t not installed"
 done
+case " ${scen[*]} " in *" xfs "*)
+	for t in mkfs.xfs xfs_db; do command -v $t >/dev/null || die "$t not installed (xfsprogs)"; done ;;
+esac
+case " ${scen[*]} " in *" hook"*) command -v musl-gcc >/dev/null || die "musl-gcc not installed (musl-tools)" ;; esac
 
 work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
 cleanup() { [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
@@ -147,21 +162,174 @@ d = open(sys.argv[1], "rb").read(4096)
 assert d[:8] == b"KDUMP   ", "no KDUMP signature"
 sys.exit(0 if struct.unpack_from("<I", d, 424)[0] & 8 else 1)' "$1"; }
 
-fs_ls() { debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." { print $6 }'; }
-fs_get() { debugfs -R "dump $2 $3" "$1" >/dev/null 2>&1 && [ -e "$3" ]; }
-fs_mode() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*Mode: *\([0-7]*\).*/\1/p'; }
+# Reading the target image on the host without mounting it: debugfs for
+# ext4, xfs_db for xfs ($fst says which).
+fs_ls() {
+	if [ "$fst" = xfs ]; then
+		xfs_db -r -c "ls $2" "$1" 2>/dev/null | awk 'NR > 1 && $NF == "(good)" && $(NF-1) != "." && $(NF-1) != ".." { print $(NF-1) }'
+	else
+		debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." { print $6 }'
+	fi
+}
+fs_get() {
+	[ "$fst" = xfs ] && { xfs_get "$@"; return; }
+	debugfs -R "dump $2 $3" "$1" >/dev/null 2>&1 && [ -e "$3" ]
+}
+fs_mode() {
+	if [ "$fst" = xfs ]; then
+		xfs_db -r -c "path $2" -c "p core.mode" "$1" 2>/dev/null | sed -n 's/^core.mode = 0*[0-7]\{2\}\([0-7]\{4\}\)$/\1/p'
+	else
+		debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*Mode: *\([0-7]*\).*/\1/p'
+	fi
+}
+# xfs_get IMAGE PATH OUT: a regular file's extents (xfs_db bmap) copied out.
+xfs_get() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY' 2>/dev/null
+import re, subprocess, sys
+img, path, out = sys.argv[1:]
+def db(*cmds):
+    a = ["xfs_db", "-r"]
+    for c in cmds:
+        a += ["-c", c]
+    return subprocess.run(a + [img], capture_output=True, text=True, check=True).stdout
+sb = dict(re.findall(r"^(\w+) = (\d+)$", db("sb 0", "p blocksize agblocks"), re.M))
+bs, agb = int(sb["blocksize"]), int(sb["agblocks"])
+info = db("path " + path, "p core.size core.mode", "bmap")
+m = re.search(r"core.size = (\d+)", info)
+if not m or not re.search(r"core.mode = 010", info):
+    sys.exit(1)
+size = int(m.group(1))
+ext = r"data offset (\d+) startblock \d+ \((\d+)/(\d+)\) count (\d+) flag (\d+)"
+with open(img, "rb") as f, open(out, "wb") as o:
+    o.truncate(size)
+    for off, ag, agbno, cnt, flag in re.findall(ext, info):
+        n = min(int(cnt) * bs, size - int(off) * bs)
+        if flag != "0" or n <= 0:
+            continue  # unwritten extents read as zeros
+        f.seek((int(ag) * agb + int(agbno)) * bs)
+        o.seek(int(off) * bs)
+        o.write(f.read(n))
+PY
+}
+
+# hook_bins: static kdump_pre/kdump_post test programs in $work/hooks/bin.
+# They say what they saw on /dev/kmsg (so the console keeps their order
+# relative to kdumpcap's own lines): "E2E-HOOK pre argc=1 vmcore=yes",
+# "E2E-HOOK post status=0 strays=0" (strays: live processes still named
+# kdump_pre, the name PID 1 runs the pre hook under). The hang variant
+# starts a child and both sleep forever.
+hook_bins() {
+	local d=$work/hooks
+	mkdir -p "$d/bin"
+	cat >"$d/hook.c" <<'C'
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void say(const char *m)
+{
+	char b[256];
+	int fd = open("/dev/kmsg", O_WRONLY);
+	int n = snprintf(b, sizeof(b), "<5>E2E-HOOK %s\n", m);
+
+	if (fd < 0 || write(fd, b, n) != n) {
+		fputs(b + 3, stdout);
+		fflush(stdout);
+	}
+}
+
+static int strays(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char p[300], st[512];
+		FILE *f;
+		snprintf(p, sizeof(p), "/proc/%s/stat", e->d_name);
+		if (!(f = fopen(p, "r"))) {
+			continue;
+		}
+		if (fgets(st, sizeof(st), f) && strstr(st, "(kdump_pre) ") && !strstr(st, "(kdump_pre) Z")) {
+			n++;
+		}
+		fclose(f);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	char m[200];
+
+#if defined(PRE)
+	snprintf(m, sizeof(m), "pre argc=%d vmcore=%s", argc, access("/proc/vmcore", R_OK) ? "no" : "yes");
+	say(m);
+#if defined(HANG)
+	if (fork() == 0) {
+		say("pre child hangs");
+	}
+	for (;;) {
+		pause();
+	}
+#endif
+#else
+	snprintf(m, sizeof(m), "post status=%s strays=%d", argc > 1 ? argv[1] : "(none)", strays());
+	say(m);
+#endif
+	return 0;
+}
+C
+	musl-gcc -static -O2 -DPRE -o "$d/bin/pre-hook" "$d/hook.c" &&
+		musl-gcc -static -O2 -DPRE -DHANG -o "$d/bin/pre-hang" "$d/hook.c" &&
+		musl-gcc -static -O2 -o "$d/bin/post-hook" "$d/hook.c" || die "cannot build the hook programs"
+}
+
+# line_of PATTERN FILE: the first line number where PATTERN is (0: none)
+line_of() { tr -d '\r' <"$2" | grep -an -m1 -- "$1" | cut -d: -f1 | grep . || echo 0; }
 
 uuid=6b8f3e2a-0c1d-4e5f-9a7b-1c2d3e4f5a6b
 fail=0
 for s in "${scen[@]}"; do
 	conf=$work/kdump.conf
+	fst=ext4
 	case $s in
-	ext4|full)
+	ext4|full|hooks|hookhang)
 		printf 'ext4 UUID=%s\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$uuid" >"$conf"
 		size=512M
 		[ $s = full ] && size=4M
 		rm -f "$work/disk.img"
 		mkfs.ext4 -q -F -U "$uuid" -L kdump "$work/disk.img" $size >/dev/null
+		if [ $s = hooks ] || [ $s = hookhang ]; then
+			[ -x "$work/hooks/bin/post-hook" ] || hook_bins
+			pre=$work/hooks/bin/pre-hook
+			[ $s = hookhang ] && pre=$work/hooks/bin/pre-hang
+			printf 'kdump_pre %s\nkdump_post %s\n' "$pre" "$work/hooks/bin/post-hook" >>"$conf"
+		fi
+		if [ $s = hooks ]; then
+			# mkinitrd refuses what could not run in the image (no shell, no libraries)
+			printf '#!/bin/sh\nexit 0\n' >"$work/hooks/script"
+			chmod +x "$work/hooks/script"
+			for bad in "/bin/true:dynamically linked" "$work/hooks/script:is a script" "$work/hooks/none:cannot be read"; do
+				sed "s|^kdump_pre .*|kdump_pre ${bad%%:*}|" "$conf" >"$work/bad.conf"
+				if "$bin" mkinitrd -o "$work/bad.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
+					--config "$work/bad.conf" 2>"$work/bad.log" || ! grep -q "${bad#*:}" "$work/bad.log"; then
+					echo "e2e: hooks: mkinitrd took kdump_pre ${bad%%:*} without a clear refusal" >&2
+					hookbad=1
+				fi
+			done
+		fi
+		;;
+	xfs)
+		fst=xfs
+		printf 'xfs LABEL=kdumpxfs\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
+		rm -f "$work/disk.img"
+		truncate -s 512M "$work/disk.img"
+		mkfs.xfs -q -f -m uuid="$uuid" -L kdumpxfs "$work/disk.img" >/dev/null
 		;;
 	raw)
 		printf 'raw /dev/vda\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
@@ -178,24 +346,56 @@ for s in "${scen[@]}"; do
 	wait=30
 	[ $s = missing ] && wait=10
 	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
+	[ $s = hookhang ] && wait="30 kdumpcap.hook_timeout=5"
 	first_img "$work/capture.img" "$wait"
 	ok=1
 	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
 		-device virtio-blk-pci,drive=d0 || ok=0
 	c=$console
 	case $s in
-	ext4)
-		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: ext4: no final action message" >&2; ok=0; }
-		grep -aq 'reboot: Power down' "$c" || { echo "e2e: ext4: capture kernel did not power off" >&2; ok=0; }
+	ext4|xfs|hooks|hookhang)
+		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: $s: no final action message" >&2; ok=0; }
+		grep -aq 'reboot: Power down' "$c" || { echo "e2e: $s: capture kernel did not power off" >&2; ok=0; }
 		d=$(fs_ls "$work/disk.img" /var/crash | head -1)
-		[[ $d =~ ^127\.0\.0\.1-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || { echo "e2e: ext4: bad dump dir '$d'" >&2; ok=0; }
-		[ "$(fs_mode "$work/disk.img" "/var/crash/$d")" = 0700 ] || { echo "e2e: ext4: dump dir mode is not 0700" >&2; ok=0; }
-		[ "$(fs_mode "$work/disk.img" "/var/crash/$d/vmcore")" = 0600 ] || { echo "e2e: ext4: vmcore mode is not 0600" >&2; ok=0; }
-		fs_get "$work/disk.img" "/var/crash/$d/vmcore" "$work/vmcore" || { echo "e2e: ext4: no vmcore" >&2; ok=0; }
-		fs_get "$work/disk.img" "/var/crash/$d/vmcore-dmesg.txt" "$work/dmesg.txt" || { echo "e2e: ext4: no vmcore-dmesg.txt" >&2; ok=0; }
-		[ $ok = 1 ] && { crash_check "$work/vmcore" "$work/dmesg.txt" ext4 || ok=0; }
-		[ $ok = 1 ] && header_incomplete "$work/vmcore" && { echo "e2e: ext4: complete dump flagged INCOMPLETE" >&2; ok=0; }
+		[[ $d =~ ^127\.0\.0\.1-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || { echo "e2e: $s: bad dump dir '$d'" >&2; ok=0; }
+		[ "$(fs_mode "$work/disk.img" "/var/crash/$d")" = 0700 ] || { echo "e2e: $s: dump dir mode is not 0700" >&2; ok=0; }
+		[ "$(fs_mode "$work/disk.img" "/var/crash/$d/vmcore")" = 0600 ] || { echo "e2e: $s: vmcore mode is not 0600" >&2; ok=0; }
+		rm -f "$work/vmcore" "$work/dmesg.txt"
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore" "$work/vmcore" || { echo "e2e: $s: no vmcore" >&2; ok=0; }
+		fs_get "$work/disk.img" "/var/crash/$d/vmcore-dmesg.txt" "$work/dmesg.txt" || { echo "e2e: $s: no vmcore-dmesg.txt" >&2; ok=0; }
+		[ $ok = 1 ] && { crash_check "$work/vmcore" "$work/dmesg.txt" $s || ok=0; }
+		[ $ok = 1 ] && header_incomplete "$work/vmcore" && { echo "e2e: $s: complete dump flagged INCOMPLETE" >&2; ok=0; }
 		extra="vmcore=$(stat -c %s "$work/vmcore" 2>/dev/null || echo 0)B"
+		if [ $s = xfs ]; then
+			grep -aq 'dump target LABEL=kdumpxfs is /dev/vda' "$c" || { echo "e2e: xfs: LABEL= not resolved to /dev/vda" >&2; ok=0; }
+			grep -aq 'XFS (vda): Mounting V5 Filesystem' "$c" || { echo "e2e: xfs: the capture kernel mounted no xfs" >&2; ok=0; }
+			for m in xfs libcrc32c crc32c_generic; do
+				grep -q "module $m\$" "$work/mkinitrd.log" || { echo "e2e: xfs: mkinitrd did not take module $m" >&2; ok=0; }
+			done
+		fi
+		[ "${hookbad:-0}" = 1 ] && ok=0
+		grep -E 'error:|warning:' "$work/mkinitrd.log" >&2 && { echo "e2e: $s: mkinitrd complained about a good kdump.conf" >&2; ok=0; }
+		if [ $s = hooks ] || [ $s = hookhang ]; then
+			# in the image under fixed names, whatever the host paths (here under /tmp)
+			for h in kdump_pre kdump_post; do
+				zstd -dc "$work/capture.img" | cpio -it --quiet 2>/dev/null | grep -qx "lib/kdumpcap/$h" ||
+					{ echo "e2e: $s: $h not in the image" >&2; ok=0; }
+			done
+			lpre=$(line_of 'E2E-HOOK pre argc=1 vmcore=yes' "$c")
+			lsave=$(line_of 'kdumpcap: saving the vmcore to' "$c")
+			lsaved=$(line_of 'kdumpcap: saved /mnt/var/crash/.*/vmcore$' "$c")
+			lpost=$(line_of 'E2E-HOOK post status=0 strays=0' "$c")
+			lfinal=$(line_of 'dump saved; final action' "$c")
+			[ "$lpre" -gt 0 ] && [ "$lpre" -lt "$lsave" ] && [ "$lsaved" -gt "$lsave" ] &&
+				[ "$lpost" -gt "$lsaved" ] && [ "$lfinal" -gt "$lpost" ] ||
+				{ echo "e2e: $s: hooks not seen in order pre ($lpre) < dump ($lsave..$lsaved) < post ($lpost) < final ($lfinal)" >&2; ok=0; }
+		fi
+		if [ $s = hookhang ]; then
+			grep -aq 'E2E-HOOK pre child hangs' "$c" || { echo "e2e: hookhang: the hanging hook's child never ran" >&2; ok=0; }
+			grep -aq 'kdump_pre .* still runs after 5 s (kdumpcap.hook_timeout=): killed' "$c" ||
+				{ echo "e2e: hookhang: the hanging hook was not killed after 5 s" >&2; ok=0; }
+			grep -aq 'kdump_pre was stopped; dumping anyway' "$c" || { echo "e2e: hookhang: no message that the dump goes on" >&2; ok=0; }
+		fi
 		;;
 	raw)
 		grep -aq 'reboot: Power down' "$c" || { echo "e2e: raw: capture kernel did not power off" >&2; ok=0; }

@@ -4,7 +4,7 @@
 # when everything is there.
 set -euo pipefail
 pkgs=(musl-tools musl-dev qemu-system-x86 busybox-static crash makedumpfile cpio zstd dpkg-dev
-	e2fsprogs python3 python3-drgn python3-libkdumpfile time bc strace
+	e2fsprogs xfsprogs python3 python3-drgn python3-libkdumpfile time bc strace
 	clang libclang-rt-14-dev zlib1g-dev libzstd-dev liblzo2-dev)
 src=/etc/apt/sources.list.d/kdumpcap-src.sources
 need_update=0
