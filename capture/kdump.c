@@ -571,6 +571,8 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	if (r) {
 		goto out;
 	}
+	/* the data area ends the file; the sink's count includes header rewrites */
+	res->bytes = w->data_off;
 	if (res->unreadable) {
 		log_err("%llu pages could not be read from %s; the dump is flagged incomplete",
 			(unsigned long long)res->unreadable, vc->path);
@@ -584,7 +586,9 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		res->complete = true;
 	}
 out:
-	res->bytes = s->bytes;
+	if (!res->bytes) {
+		res->bytes = s->bytes;
+	}
 	writer_teardown(w);
 	free(w);
 	return r;

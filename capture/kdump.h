@@ -24,7 +24,7 @@ struct kdump_result {
 	uint64_t data_pages; /* pages whose contents were written */
 	uint64_t zero;       /* pages that share the zero page */
 	uint64_t unreadable; /* pages the vmcore could not give (descriptor left empty) */
-	uint64_t bytes;      /* bytes written */
+	uint64_t bytes;      /* size of the dump (its end offset when complete) */
 	bool complete;
 };
 
