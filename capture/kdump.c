@@ -72,7 +72,10 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_job, cv_done;
 	uint64_t job_gen;
-	unsigned next, done;
+	/* the job: items 0..job_n-1 of in[]/out[]. Only compress_batch sets
+	 * job_n, under mu, once the batch is filled: a worker finishing the
+	 * previous job must never read ndata while the main thread refills it. */
+	unsigned job_n, next, done;
 	bool quit;
 	uint8_t hdr[BS];
 };
@@ -223,17 +226,19 @@ static void compress_range(struct writer *w, struct compressor *c)
 {
 	for (;;) {
 		unsigned i;
+		bool have;
 
 		pthread_mutex_lock(&w->mu);
-		i = w->next < w->ndata ? w->next++ : w->ndata;
+		have = w->next < w->job_n;
+		i = have ? w->next++ : 0;
 		pthread_mutex_unlock(&w->mu);
-		if (i >= w->ndata) {
+		if (!have) {
 			return;
 		}
 		w->slots[w->data_of[i]].csize = compress_page(c, w->in + (size_t)i * BS, BS, w->out + i * w->bound,
 							      w->bound);
 		pthread_mutex_lock(&w->mu);
-		if (++w->done == w->ndata) {
+		if (++w->done == w->job_n) {
 			pthread_cond_broadcast(&w->cv_done);
 		}
 		pthread_mutex_unlock(&w->mu);
@@ -270,6 +275,7 @@ static void compress_batch(struct writer *w)
 		return;
 	}
 	pthread_mutex_lock(&w->mu);
+	w->job_n = w->ndata;
 	w->next = 0;
 	w->done = 0;
 	w->job_gen++;
@@ -277,7 +283,7 @@ static void compress_batch(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 	compress_range(w, &w->workers[0].comp);
 	pthread_mutex_lock(&w->mu);
-	while (w->done < w->ndata) {
+	while (w->done < w->job_n) {
 		pthread_cond_wait(&w->cv_done, &w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
