@@ -382,9 +382,15 @@ static uint64_t popcount_bytes(const uint8_t *b, size_t n)
 	return c;
 }
 
+/* pfns in the window starting at START: WIN_PFNS but for the last one */
+static uint64_t win_len(const struct writer *w, uint64_t start)
+{
+	return w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+}
+
 static int window(struct writer *w, uint64_t start, bool count)
 {
-	uint64_t n = w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+	uint64_t n = win_len(w, start);
 	uint64_t nbits = (n + 7) & ~7ull;
 
 	memset(w->bm_ram, 0, WIN_PFNS / 8);
@@ -395,7 +401,7 @@ static int window(struct writer *w, uint64_t start, bool count)
 static int pass_bitmaps(struct writer *w)
 {
 	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
-		uint64_t n = w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+		uint64_t n = win_len(w, start);
 		size_t bytes = (size_t)((n + 7) / 8);
 		int r = window(w, start, true);
 
@@ -422,7 +428,7 @@ static int pass_pages(struct writer *w)
 
 	progress_start(&pg, "Copying data", w->ndump, w->o->progress);
 	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
-		uint64_t n = w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
+		uint64_t n = win_len(w, start);
 
 		r = window(w, start, false);
 		if (r) {
