@@ -31,7 +31,7 @@ $(O)/obj/%.o: %.c $(DEPLIBS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(DEPLIBS) &:
-	./tests/build-deps.sh $(DEPS)
+	+./tests/build-deps.sh $(DEPS)
 
 # Unit tests link the product's objects (minus main) and the synthetic
 # vmcore builders of tests/synth (shared with the fuzz targets) into one runner.

@@ -7,22 +7,47 @@ out=$(realpath -m "${1:-build/deps}")
 src=$out/src
 mkdir -p "$src" "$out/lib" "$out/include"
 cd "$src"
+
+# fetch_src PKG DIR: unpack the newest version of source package PKG that the
+# archive actually serves into DIR. The mirror may list a security update's
+# source (apt-cache showsrc) yet answer 404 for it, so every listed version is
+# tried, newest first, and the one used is named.
+fetch_src() {
+	local pkg=$1 dir=$2 v versions
+	versions=$(apt-cache showsrc "$pkg" 2>/dev/null | awk -v p="$pkg" \
+		'$1 == "Package:" { cur = $2 } $1 == "Version:" && cur == p { print $2 }' | sort -u |
+		sort -r -V)
+	if [ -z "$versions" ]; then
+		echo "build-deps: apt-cache showsrc $pkg lists no version; run tests/setup-host.sh (deb-src entry, apt-get update)" >&2
+		return 1
+	fi
+	for v in $versions; do
+		rm -f "${pkg}"_*.dsc "${pkg}"_*.tar.* "${pkg}"_*.diff.*
+		if apt-get source -q --download-only "$pkg=$v" >"$src/$pkg.fetch.log" 2>&1; then
+			rm -rf "$dir"
+			dpkg-source -x "${pkg}"_*.dsc "$dir" >"$src/$pkg.unpack.log" 2>&1 || { echo "build-deps: dpkg-source failed on $pkg $v (see $src/$pkg.unpack.log)" >&2; return 1; }
+			echo "build-deps: building $pkg $v"
+			return 0
+		fi
+		echo "build-deps: $pkg $v is listed but cannot be downloaded ($(grep -m1 -E "^(Err|E:)|404" "$src/$pkg.fetch.log" || echo failed)); trying the next version" >&2
+	done
+	echo "build-deps: no listed version of $pkg could be downloaded (tried: $(echo $versions))" >&2
+	return 1
+}
+
 if [ ! -f "$out/lib/libz.a" ]; then
-	rm -rf zlib-*/ && apt-get source -q --download-only zlib >/dev/null 2>&1 || apt-get source --download-only zlib
-	dpkg-source -x --skip-patches zlib_*.dsc zlib-src >/dev/null 2>&1 || dpkg-source -x zlib_*.dsc zlib-src >/dev/null
+	fetch_src zlib zlib-src
 	(cd zlib-src && CC=musl-gcc CFLAGS="-O2 -fPIC" ./configure --static --prefix="$out" >/dev/null &&
 		make -s libz.a >/dev/null && cp libz.a "$out/lib/" && cp zlib.h zconf.h "$out/include/")
 fi
 if [ ! -f "$out/lib/libzstd.a" ]; then
-	apt-get source -q --download-only libzstd >/dev/null 2>&1 || apt-get source --download-only libzstd
-	rm -rf zstd-src && dpkg-source -x libzstd_*.dsc zstd-src >/dev/null
+	fetch_src libzstd zstd-src
 	(cd zstd-src && make -s -C lib libzstd.a CC=musl-gcc CFLAGS="-O2" ZSTD_LEGACY_SUPPORT=0 \
 		ZSTD_LIB_DEPRECATED=0 ZSTD_LIB_DICTBUILDER=0 >/dev/null &&
 		cp lib/libzstd.a "$out/lib/" && cp lib/zstd.h lib/zstd_errors.h "$out/include/")
 fi
 if [ ! -f "$out/lib/liblzo2.a" ]; then
-	apt-get source -q --download-only lzo2 >/dev/null 2>&1 || apt-get source --download-only lzo2
-	rm -rf lzo2-src && dpkg-source -x lzo2_*.dsc lzo2-src >/dev/null
+	fetch_src lzo2 lzo2-src
 	(cd lzo2-src && CC=musl-gcc CFLAGS="-O2" ./configure --disable-shared --enable-static >/dev/null &&
 		make -s src/liblzo2.la >/dev/null && cp src/.libs/liblzo2.a "$out/lib/" &&
 		mkdir -p "$out/include/lzo" && cp include/lzo/*.h "$out/include/lzo/")
