@@ -11,7 +11,6 @@
 #include "lib/io.h"
 #include "lib/log.h"
 
-#define CONF_MAX_FILE (64u << 10)
 #define LINE_MAX_LEN 1024
 
 static const char default_collector[] = "kdumpcap -d 31 -z";
@@ -97,6 +96,19 @@ static int set_str(struct kdump_conf *c, const struct line *l, char *dst, const 
 	return 0;
 }
 
+static const char *const raw_names[] = { "PARTUUID=", "WWID=", "SERIAL=", NULL };
+static const char *const fs_names[] = { "LABEL=", "UUID=", "PARTUUID=", NULL };
+
+static bool has_prefix(const char *s, const char *const *prefixes)
+{
+	for (; *prefixes; prefixes++) {
+		if (!strncmp(s, *prefixes, strlen(*prefixes))) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static int do_target(struct kdump_conf *c, const struct line *l)
 {
 	bool raw = !strcmp(l->key, "raw");
@@ -108,11 +120,12 @@ static int do_target(struct kdump_conf *c, const struct line *l)
 	if (!one_word(d) || strlen(d) >= CONF_STR) {
 		return problem(c, l, "no dump target from this line", "'%s' takes one device (/dev/..., LABEL=... or UUID=...)", l->key);
 	}
-	if (strncmp(d, "/dev/", 5) && (raw || (strncmp(d, "LABEL=", 6) && strncmp(d, "UUID=", 5)))) {
-		return problem(c, l, raw ? "use /dev/...; no dump target from this line"
-				   : "use /dev/..., LABEL=... or UUID=...; no dump target from this line", "'%s' is not a device path", d);
+	if (strncmp(d, "/dev/", 5) && !has_prefix(d, raw ? raw_names : fs_names)) {
+		return problem(c, l, raw ? "use /dev/..., PARTUUID=, WWID= or SERIAL=; no dump target from this line"
+				   : "use /dev/..., LABEL=, UUID= or PARTUUID=; no dump target from this line",
+			       "'%s' is not a device name %s", d, raw ? "for a raw target" : "");
 	}
-	if ((!strncmp(d, "LABEL=", 6) && !d[6]) || (!strncmp(d, "UUID=", 5) && !d[5]) || !strcmp(d, "/dev/")) {
+	if (d[strlen(d) - 1] == '=' || !strcmp(d, "/dev/")) {
 		return problem(c, l, "no dump target from this line", "'%s' names no device", d);
 	}
 	c->target = raw ? TGT_RAW : TGT_FS;
@@ -127,13 +140,40 @@ static int do_path(struct kdump_conf *c, const struct line *l)
 	char save[CONF_STR];
 
 	strcpy(save, c->path);
-	if (set_str(c, l, c->path, "keeping /var/crash")) {
+	if (set_str(c, l, c->path, "no dump directory")) {
+		c->path_bad = true;
 		return -EINVAL;
 	}
 	if (c->path[0] != '/' || strstr(c->path, "/../") ||
 	    (strlen(c->path) >= 3 && !strcmp(c->path + strlen(c->path) - 3, "/.."))) {
 		strcpy(c->path, save);
-		return problem(c, l, "keeping /var/crash", "path '%s' must be absolute and without '..'", l->args);
+		c->path_bad = true;
+		return problem(c, l, "no dump directory", "path '%s' must be absolute and without '..'", l->args);
+	}
+	c->path_bad = false;
+	return 0;
+}
+
+static int do_raw_force(struct kdump_conf *c, const struct line *l)
+{
+	if (strcmp(l->args, "yes") && strcmp(l->args, "no")) {
+		return problem(c, l, "not overwriting what a raw target holds", "raw_force takes yes or no, not '%s'",
+			       l->args);
+	}
+	c->raw_force = !strcmp(l->args, "yes");
+	return 0;
+}
+
+static int do_resolved(struct kdump_conf *c, const struct line *l)
+{
+	bool target = !strcmp(l->key, "resolved_target");
+
+	if (target) {
+		return set_str(c, l, c->resolved_target, "ignoring it");
+	}
+	if (set_str(c, l, c->resolved_path, "ignoring it") == 0 && c->resolved_path[0] != '/') {
+		c->resolved_path[0] = '\0';
+		return problem(c, l, "ignoring it", "'%s' needs an absolute path", l->key);
 	}
 	return 0;
 }
@@ -252,7 +292,10 @@ static const struct {
 	{ "ext3", do_target, false },
 	{ "ext2", do_target, false },
 	{ "xfs", do_target, false },
+	{ "raw_force", do_raw_force, false },
 	{ "path", do_path, false },
+	{ "resolved_target", do_resolved, false },
+	{ "resolved_path", do_resolved, false },
 	{ "core_collector", do_collector, false },
 	{ "failure_action", do_action, false },
 	{ "default", do_action, false },
@@ -353,7 +396,7 @@ int conf_parse(struct kdump_conf *c, const char *text, size_t len, const char *n
 
 int conf_load(struct kdump_conf *c, const char *path)
 {
-	static char text[CONF_MAX_FILE];
+	static char text[CONF_MAX_FILE + 1]; /* one more: tells "exactly the limit" from "over it" */
 	ssize_t n;
 	int fd = io_open(path, O_RDONLY, 0);
 
@@ -367,9 +410,10 @@ int conf_load(struct kdump_conf *c, const char *path)
 		log_warn("cannot read %s: %s; using the defaults", path, strerror((int)-n));
 		return (int)n;
 	}
-	if ((size_t)n == sizeof(text)) {
-		log_warn("%s is larger than %u bytes; reading only the start", path, CONF_MAX_FILE);
+	conf_parse(c, text, (size_t)n > CONF_MAX_FILE ? CONF_MAX_FILE : (size_t)n, path);
+	if ((size_t)n > CONF_MAX_FILE) {
+		log_warn("%s is larger than %u bytes; only the start was read", path, CONF_MAX_FILE);
+		return -EFBIG;
 	}
-	conf_parse(c, text, (size_t)n, path);
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include "initramfs/blkid.h"
 #include "initramfs/conf.h"
 #include "initramfs/modules.h"
+#include "initramfs/rootpath.h"
 #include "initramfs/target.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -210,7 +211,12 @@ static int wait_device(const char *spec, char *dev, size_t n)
 
 	for (;;) {
 		if (blkid_find(spec, "/sys/class/block", "/dev", dev, n) == 0) {
-			log_info("dump target %s is %s", spec, dev);
+			if (strcmp(spec, conf.dev)) {
+				log_info("dump target %s is %s (%s on the machine that built the image)", spec, dev,
+					 conf.dev);
+			} else {
+				log_info("dump target %s is %s", spec, dev);
+			}
 			return 0;
 		}
 		if (now() > end) {
@@ -274,6 +280,25 @@ static int collector_opts(struct collect_opts *o)
 	return parse_collector(o);
 }
 
+/* The dump directory: 'path' (as mkinitrd resolved it) inside the target
+ * at MNT; never a place outside it, which would be the initramfs (RAM). */
+static int dump_base(const char *dev, char *base, size_t n)
+{
+	const char *p = conf.resolved_path[0] ? conf.resolved_path : conf.path;
+	char res[PATH_MAX];
+	int r = rootpath_resolve(MNT, p, res, sizeof(res));
+
+	if (r) {
+		log_err("path %s on dump target %s cannot be used: %s; not saving outside the target (fix 'path' "
+			"and rebuild the image)", p, dev, rootpath_strerror(r));
+		return r;
+	}
+	if (snprintf(base, n, "%s%s", MNT, strcmp(res, "/") ? res : "") >= (int)n) {
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 static int save_fs(const char *dev, const struct collect_opts *o)
 {
 	char base[PATH_MAX], dumpdir[PATH_MAX];
@@ -288,8 +313,8 @@ static int save_fs(const char *dev, const struct collect_opts *o)
 		log_err("cannot mount %s (%s) on %s: %s", dev, conf.fstype, MNT, strerror(-r));
 		return r;
 	}
-	snprintf(base, sizeof(base), "%s%s", MNT, conf.path);
-	r = target_save(base, o, VMCORE, dumpdir, sizeof(dumpdir));
+	r = dump_base(dev, base, sizeof(base));
+	r = r ? r : target_save(base, o, VMCORE, dumpdir, sizeof(dumpdir));
 	sync();
 	if (umount(MNT) < 0) {
 		log_warn("cannot unmount %s: %s", MNT, strerror(errno));
@@ -320,6 +345,33 @@ static int save_raw(const char *dev, const struct collect_opts *o)
 	return r;
 }
 
+/* A raw target must hold nothing a dump would destroy (mkinitrd checked the
+ * build machine's view; this is the capture kernel's). */
+static int raw_free(const char *dev)
+{
+	const char *what = NULL;
+	int fd = io_open(dev, O_RDONLY, 0);
+	int st = fd < 0 ? fd : blkid_raw_state(fd, &what);
+
+	if (fd >= 0) {
+		io_close(fd);
+	}
+	if (st < 0) {
+		log_err("cannot read raw target %s: %s", dev, strerror(-st));
+		return st;
+	}
+	if (st != BLKID_RAW_IN_USE) {
+		return 0;
+	}
+	if (conf.raw_force) {
+		log_warn("raw target %s holds a %s signature: overwriting it ('raw_force yes')", dev, what);
+		return 0;
+	}
+	log_err("raw target %s holds a %s signature: not overwriting it (is it the right disk? 'raw_force yes' "
+		"in kdump.conf overwrites it)", dev, what);
+	return -EEXIST;
+}
+
 /* The worker: everything that may fail or stall. Exit status 0 = dumped. */
 static int capture(void)
 {
@@ -347,9 +399,16 @@ static int capture(void)
 		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): nothing to save to", CONF_PATH);
 		return 1;
 	}
+	if (conf.path_bad && conf.target == TGT_FS) {
+		log_err("%s: the 'path' line was refused (see above): saving to %s on the target instead", CONF_PATH,
+			conf.path);
+	}
 	r = collector_opts(&o);
 	if (r == 0) {
-		r = wait_device(conf.dev, dev, sizeof(dev));
+		r = wait_device(conf.resolved_target[0] ? conf.resolved_target : conf.dev, dev, sizeof(dev));
+	}
+	if (r == 0 && conf.target == TGT_RAW) {
+		r = raw_free(dev);
 	}
 	if (r == 0) {
 		r = conf.target == TGT_RAW ? save_raw(dev, &o) : save_fs(dev, &o);

@@ -22,6 +22,7 @@
 #include "initramfs/blkid.h"
 #include "initramfs/conf.h"
 #include "initramfs/cpio.h"
+#include "initramfs/hosttarget.h"
 #include "initramfs/modules.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -31,6 +32,7 @@
 #define FILE_MAX (256u << 20)
 #define DEP_MAX (1u << 20)
 #define ZSTD_LEVEL 19
+#define CONF_EXTRA 1024
 
 /* Block drivers for a target this machine cannot see (image built elsewhere). */
 static const char *const fallback_block[] = { "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",
@@ -241,6 +243,34 @@ static int want_target(struct moddb *db, const struct kdump_conf *c, const char 
 	return r;
 }
 
+/* kdump.conf as the image holds it: the file, then what mkinitrd found out
+ * (resolved_target, resolved_path) for PID 1, which has no udev and sees the
+ * target at /mnt. */
+static int add_conf(struct image *im, const char *cfg, const char *extra)
+{
+	static const char head[] = "\n# added by kdumpcap mkinitrd: what the names above meant when the image was built\n";
+	size_t len, xl = strlen(extra);
+	char *d = slurp(cfg, &len, NULL), *all;
+
+	if (!d || !xl) {
+		if (d) {
+			add(im, "etc/kdump.conf", S_IFREG | 0644, d, len);
+		}
+		return d ? 0 : -ENOENT;
+	}
+	all = malloc(len + sizeof(head) + xl);
+	if (!all) {
+		free(d);
+		return -ENOMEM;
+	}
+	memcpy(all, d, len);
+	memcpy(all + len, head, sizeof(head) - 1);
+	memcpy(all + len + sizeof(head) - 1, extra, xl);
+	free(d);
+	add(im, "etc/kdump.conf", S_IFREG | 0644, all, len + sizeof(head) - 1 + xl);
+	return 0;
+}
+
 static int compress_image(const struct cpio_buf *in, bool gzip, void **out, size_t *olen)
 {
 	if (!gzip) {
@@ -322,7 +352,11 @@ static int write_image(const char *path, const void *p, size_t len)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kdumpcap mkinitrd -o IMAGE [--kver VERSION] [--config kdump.conf]\n"
-			"                [--moddir DIR] [--compress zstd|gzip] [--binary PATH]\n");
+			"                [--moddir DIR] [--compress zstd|gzip] [--binary PATH]\n"
+			"                [--allow-missing-target] [--sysroot DIR]\n"
+			"  --allow-missing-target  the target is visible only to the capture kernel\n"
+			"  --sysroot DIR           look for the target under DIR/dev, DIR/sys/class/block and\n"
+			"                          DIR/proc/self/mountinfo (files stand in for devices there)\n");
 }
 
 int mkinitrd_main(int argc, char **argv)
@@ -331,11 +365,14 @@ int mkinitrd_main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "kver", required_argument, NULL, 'k' },
 		{ "config", required_argument, NULL, 'c' }, { "moddir", required_argument, NULL, 'm' },
 		{ "compress", required_argument, NULL, 'z' }, { "binary", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },           { "allow-missing-target", no_argument, NULL, 'A' },
+		{ "sysroot", required_argument, NULL, 'S' },  { NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
 	static struct image im;
 	static struct kdump_conf conf;
+	static char extra[CONF_EXTRA];
+	struct hosttarget_opts ho = { .sysroot = "" };
 	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep, *cargv[CONF_MAX_ARGS + 3];
 	struct collect_opts o;
 	enum collect_mode mode;
@@ -357,6 +394,8 @@ int mkinitrd_main(int argc, char **argv)
 		case 'c': cfg = optarg; break;
 		case 'm': moddir = optarg; break;
 		case 'b': bin = optarg; break;
+		case 'A': ho.allow_missing = true; break;
+		case 'S': ho.sysroot = optarg; break;
 		case 'z':
 			if (strcmp(optarg, "zstd") && strcmp(optarg, "gzip")) {
 				log_err("--compress %s: use zstd or gzip", optarg);
@@ -380,8 +419,18 @@ int mkinitrd_main(int argc, char **argv)
 		moddir = mdir;
 	}
 	conf_defaults(&conf);
-	if (conf_load(&conf, cfg)) {
+	r = conf_load(&conf, cfg);
+	if (r == -EFBIG) {
+		log_err("%s is over %u bytes: the capture would read only its start; shorten it", cfg, CONF_MAX_FILE);
+		return 1;
+	}
+	if (r) {
 		log_err("cannot build an image without %s (pass --config)", cfg);
+		return 1;
+	}
+	if (conf.problems) {
+		log_err("%s: %d line(s) above cannot be honoured: fix them; the image would not do what the file says",
+			cfg, conf.problems);
 		return 1;
 	}
 	if (conf.target == TGT_NONE) {
@@ -397,7 +446,13 @@ int mkinitrd_main(int argc, char **argv)
 	cargv[conf.argc + 1] = "vmcore";
 	cargv[conf.argc + 2] = NULL;
 	if (collector_parse(conf.argc + 2, cargv, &o, &mode, &pin, &pout) || mode != COLLECT_DUMP) {
-		log_warn("%s:%d: the capture will fall back to 'kdumpcap -d 31 -z'", cfg, conf.collector_line);
+		log_err("%s:%d: the capture could not use these core_collector options (it would fall back to "
+			"'kdumpcap -d 31 -z'): fix them", cfg, conf.collector_line);
+		return 1;
+	}
+	ho.cfg = cfg;
+	if (hosttarget_check(&conf, &ho, extra, sizeof(extra))) {
+		return 1;
 	}
 	if (moddb_open(&db, moddir)) {
 		return 1;
@@ -416,7 +471,7 @@ int mkinitrd_main(int argc, char **argv)
 	im.e[im.n - 1].rmajor = 5;
 	im.e[im.n - 1].rminor = 1;
 	r = add_file(&im, bin, "init", 0755);
-	r = r ? r : add_file(&im, cfg, "etc/kdump.conf", 0644);
+	r = r ? r : add_conf(&im, cfg, extra);
 	snprintf(name, sizeof(name), "lib/modules/%s", kver);
 	add(&im, name, S_IFDIR | 0755, NULL, 0);
 	for (size_t i = 0; i < db.n && !r; i++) {

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The flattened format's signature at offset 0 of the stream (and so of a raw
+ * target that holds a dump). */
+#define FLAT_SIG "makedumpfile"
+
 struct sink {
 	const char *name;        /* for messages */
 	int fd;

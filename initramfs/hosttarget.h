@@ -1,0 +1,23 @@
+/* mkinitrd's look at the dump target on the build machine: is it there,
+ * is a raw one free to overwrite, does its name survive into a capture
+ * kernel without udev, does 'path' stay inside it. */
+#ifndef KDC_HOSTTARGET_H
+#define KDC_HOSTTARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "initramfs/conf.h"
+
+struct hosttarget_opts {
+	const char *cfg;     /* the kdump.conf file, for messages */
+	const char *sysroot; /* "" or a tree with dev/, sys/class/block/, proc/self/mountinfo (tests) */
+	bool allow_missing;  /* --allow-missing-target: visible only to the capture kernel */
+};
+
+/* Check C's target and path here. Appends to EXTRA (NUL-terminated, N
+ * bytes) the resolved_target / resolved_path lines for the image's copy of
+ * kdump.conf. 0, or -errno after a message that says what to change. */
+int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o, char *extra, size_t n);
+
+#endif
