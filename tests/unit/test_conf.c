@@ -1,4 +1,8 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/collector.h"
 #include "initramfs/conf.h"
@@ -149,4 +153,63 @@ TEST(test_conf_collector_options)
 	conf_default_collector(&c);
 	CHECK(collector_of(&c, &o) == 0);
 	CHECK(o.compress == COMPRESS_ZSTD && o.level == 31);
+}
+
+TEST(test_conf_raw_names_and_force)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "raw PARTUUID=13121110-1514-1716-1819-1a1b1c1d1e1f\nraw_force yes\n") == 0);
+	CHECK(c.target == TGT_RAW && !strcmp(c.dev, "PARTUUID=13121110-1514-1716-1819-1a1b1c1d1e1f"));
+	CHECK(c.raw_force);
+	CHECK(parse(&c, "raw /dev/disk/by-id/virtio-QM00003\n") == 0 && c.target == TGT_RAW && !c.raw_force);
+	CHECK(parse(&c, "raw WWID=naa.5000c500a1b2c3d4\n") == 0 && c.target == TGT_RAW);
+	CHECK(parse(&c, "raw SERIAL=\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "raw UUID=0123\n") == 1 && c.target == TGT_NONE); /* a file system's name */
+	CHECK(parse(&c, "ext4 PARTUUID=0123\n") == 0 && c.target == TGT_FS);
+	CHECK(parse(&c, "raw_force maybe\n") == 1 && !c.raw_force);
+}
+
+TEST(test_conf_bad_path_is_known)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "path crash\n") == 1 && c.path_bad && !strcmp(c.path, "/var/crash"));
+	CHECK(parse(&c, "path /a/..\n") == 1 && c.path_bad);
+	CHECK(parse(&c, "path /a b\n") == 1 && c.path_bad);
+	CHECK(parse(&c, "path /crash\n") == 0 && !c.path_bad);
+	CHECK(parse(&c, "path /crash\nresolved_path /data/crash\nresolved_target UUID=ab\n") == 0);
+	CHECK(!strcmp(c.resolved_path, "/data/crash") && !strcmp(c.resolved_target, "UUID=ab"));
+	CHECK(parse(&c, "resolved_path data\n") == 1 && c.resolved_path[0] == '\0');
+}
+
+static int load_size(size_t size)
+{
+	char name[] = "/tmp/kdc-conf-XXXXXX";
+	struct kdump_conf c;
+	FILE *f;
+	int fd = mkstemp(name), r, old = log_get_level();
+
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		return -1000;
+	}
+	fputs("ext4 LABEL=x\n", f);
+	for (size_t n = strlen("ext4 LABEL=x\n"); n < size; n++) {
+		fputc(n % 64 == 63 || n + 1 == size ? '\n' : '#', f);
+	}
+	fclose(f);
+	conf_defaults(&c);
+	log_set_level(0);
+	r = conf_load(&c, name);
+	log_set_level(old);
+	unlink(name);
+	return r == 0 && c.target != TGT_FS ? -1001 : r;
+}
+
+TEST(test_conf_load_size_limit)
+{
+	CHECK(load_size(CONF_MAX_FILE) == 0);
+	CHECK(load_size(CONF_MAX_FILE + 1) == -EFBIG);
+	CHECK(load_size(CONF_MAX_FILE * 2) == -EFBIG);
 }
