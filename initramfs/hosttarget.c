@@ -99,13 +99,13 @@ static int check_raw(const struct kdump_conf *c, const struct hosttarget_opts *o
 		return 0;
 	}
 	if (c->raw_force) {
-		log_warn("raw target %s holds a %s signature: the dump will overwrite it ('raw_force yes')", c->dev,
-			 what);
+		log_warn("raw target %s is in use (%s signature found): the dump will overwrite it ('raw_force yes')",
+			 c->dev, what);
 		return 0;
 	}
-	log_err("%s:%d: raw target %s (%s) holds a %s signature: a dump would destroy it. Name another device, "
-		"or add 'raw_force yes' to kdump.conf to overwrite it", o->cfg, c->target_line, c->dev, w->node,
-		what);
+	log_err("%s:%d: raw target %s (%s) is in use (%s signature found): a dump would destroy it. Name another "
+		"device, or add 'raw_force yes' to kdump.conf to overwrite it", o->cfg, c->target_line, c->dev,
+		w->node, what);
 	return -EEXIST;
 }
 

@@ -364,11 +364,11 @@ static int raw_free(const char *dev)
 		return 0;
 	}
 	if (conf.raw_force) {
-		log_warn("raw target %s holds a %s signature: overwriting it ('raw_force yes')", dev, what);
+		log_warn("raw target %s is in use (%s signature found): overwriting it ('raw_force yes')", dev, what);
 		return 0;
 	}
-	log_err("raw target %s holds a %s signature: not overwriting it (is it the right disk? 'raw_force yes' "
-		"in kdump.conf overwrites it)", dev, what);
+	log_err("raw target %s is in use (%s signature found): not overwriting it (is it the right disk? "
+		"'raw_force yes' in kdump.conf overwrites it)", dev, what);
 	return -EEXIST;
 }
 

@@ -2,16 +2,21 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|missing|full|watchdog|xfs|hooks|hookhang ...] [--mem MB]
+#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang ...] [--mem MB]
 #                       [--crashkernel SIZE] [--keep] [--show]
 # (--show: print the capture console and crash's answers, as the demo does)
 #
-# Default: all eight scenarios, --mem 2048 --crashkernel 256M.
+# Default: all nine scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
-#   raw      raw disk: flattened stream; `kdumpcap savecore` (run on the host
-#            against the disk image) restores <path>/<date>/vmcore; marker cleared.
-#   missing  target UUID absent: failure_action (reboot) within kdumpcap.wait.
+#   raw      raw disk named /dev/disk/by-id/virtio-kdc-e2e (mkinitrd records its
+#            serial; PID 1 finds it without udev): flattened stream; `kdumpcap
+#            savecore` (run on the host against the disk image) restores
+#            <path>/<date>/vmcore; marker cleared.
+#   rawbusy  the raw disk was free when the image was built, holds ext4 at the
+#            crash: PID 1 refuses to overwrite it, failure_action; ext4 intact.
+#   missing  target UUID absent (image built with --allow-missing-target):
+#            failure_action (reboot) within kdumpcap.wait.
 #   full     ext4 disk too small: vmcore-dmesg.txt kept, vmcore-incomplete
 #            flagged INCOMPLETE, failure_action runs.
 #   watchdog target absent with a long device wait but kdumpcap.watchdog=8:
@@ -27,7 +32,9 @@
 #            kdumpcap.hook_timeout=5: both are killed, the dump goes on, the
 #            post hook sees no survivor.
 # The first kernel is a test harness (busybox); the capture kernel runs only
-# what mkinitrd put in the image. Prints one RESULT line per scenario.
+# what mkinitrd put in the image. mkinitrd sees the guest's disk through
+# --sysroot $work/sysroot (dev/vda -> the disk image, its serial in sys/). Prints
+# one RESULT line per scenario.
 # Environment: KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_LOAD_BIN (the
 # binary the first kernel runs for `load`; default KDUMPCAP_BIN).
 set -euo pipefail
@@ -38,7 +45,7 @@ mem=2048 ck=256M keep=0 show=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|missing|full|watchdog|xfs|hooks|hookhang) scen+=("$1"); shift ;;
+	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -46,7 +53,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw missing full watchdog xfs hooks hookhang)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang)
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
 kver=$(basename "$kdir")
@@ -64,6 +71,12 @@ case " ${scen[*]} " in *" hook"*) command -v musl-gcc >/dev/null || die "musl-gc
 work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
 cleanup() { [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
 trap cleanup EXIT
+# the guest's disk as mkinitrd sees it: /dev/vda with serial kdc-e2e
+serial=kdc-e2e
+mkdir -p "$work/sysroot/dev/disk/by-id" "$work/sysroot/sys/class/block/vda"
+ln -s "$work/disk.img" "$work/sysroot/dev/vda"
+ln -s ../../vda "$work/sysroot/dev/disk/by-id/virtio-$serial"
+echo "$serial" >"$work/sysroot/sys/class/block/vda/serial"
 
 # First kernel: busybox, the loader binary, the capture kernel and image.
 first_img() { # capture-image wait-seconds -> $work/first.img
@@ -121,11 +134,13 @@ run() {
 	return 0
 }
 
-mkimage() { # conf -> $work/capture.img, $imgsize; twice: same inputs, same bytes
-	local i
+mkimage() { # conf [mkinitrd options] -> $work/capture.img, $imgsize; twice: same inputs, same bytes
+	local i conf=$1
+	shift
 	for i in 1 2; do
 		"$bin" mkinitrd -o "$work/capture$i.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
-			--config "$1" 2>"$work/mkinitrd.log" || { cat "$work/mkinitrd.log" >&2; die "mkinitrd failed"; }
+			--sysroot "$work/sysroot" --config "$conf" "$@" 2>"$work/mkinitrd.log" ||
+			{ cat "$work/mkinitrd.log" >&2; die "mkinitrd failed"; }
 	done
 	cmp -s "$work/capture1.img" "$work/capture2.img" || die "mkinitrd is not reproducible"
 	mv "$work/capture1.img" "$work/capture.img"
@@ -297,6 +312,7 @@ fail=0
 for s in "${scen[@]}"; do
 	conf=$work/kdump.conf
 	fst=ext4
+	mkopts=()
 	case $s in
 	ext4|full|hooks|hookhang)
 		printf 'ext4 UUID=%s\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$uuid" >"$conf"
@@ -317,7 +333,7 @@ for s in "${scen[@]}"; do
 			for bad in "/bin/true:dynamically linked" "$work/hooks/script:is a script" "$work/hooks/none:cannot be read"; do
 				sed "s|^kdump_pre .*|kdump_pre ${bad%%:*}|" "$conf" >"$work/bad.conf"
 				if "$bin" mkinitrd -o "$work/bad.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
-					--config "$work/bad.conf" 2>"$work/bad.log" || ! grep -q "${bad#*:}" "$work/bad.log"; then
+					--sysroot "$work/sysroot" --config "$work/bad.conf" 2>"$work/bad.log" || ! grep -q "${bad#*:}" "$work/bad.log"; then
 					echo "e2e: hooks: mkinitrd took kdump_pre ${bad%%:*} without a clear refusal" >&2
 					hookbad=1
 				fi
@@ -331,8 +347,8 @@ for s in "${scen[@]}"; do
 		truncate -s 512M "$work/disk.img"
 		mkfs.xfs -q -f -m uuid="$uuid" -L kdumpxfs "$work/disk.img" >/dev/null
 		;;
-	raw)
-		printf 'raw /dev/vda\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
+	raw|rawbusy)
+		printf 'raw /dev/disk/by-id/virtio-%s\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$serial" >"$conf"
 		rm -f "$work/disk.img"
 		truncate -s 512M "$work/disk.img"
 		;;
@@ -340,9 +356,14 @@ for s in "${scen[@]}"; do
 		printf 'ext4 UUID=00000000-1111-2222-3333-444444444444\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
 		rm -f "$work/disk.img"
 		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
+		mkopts=(--allow-missing-target) # the UUID exists nowhere: on purpose
 		;;
 	esac
-	mkimage "$conf"
+	mkimage "$conf" "${mkopts[@]}"
+	if [ $s = rawbusy ]; then
+		# after the image was built, the disk got a file system
+		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
+	fi
 	wait=30
 	[ $s = missing ] && wait=10
 	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
@@ -350,7 +371,7 @@ for s in "${scen[@]}"; do
 	first_img "$work/capture.img" "$wait"
 	ok=1
 	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
-		-device virtio-blk-pci,drive=d0 || ok=0
+		-device virtio-blk-pci,drive=d0,serial=$serial || ok=0
 	c=$console
 	case $s in
 	ext4|xfs|hooks|hookhang)
@@ -398,6 +419,9 @@ for s in "${scen[@]}"; do
 		fi
 		;;
 	raw)
+		grep -q "^resolved_target SERIAL=$serial\$" <(zstd -dc "$work/capture.img" | cpio -i --quiet --to-stdout etc/kdump.conf) ||
+			{ echo "e2e: raw: the image's kdump.conf does not name the disk by its serial" >&2; ok=0; }
+		grep -aq "dump target SERIAL=$serial is /dev/vda" "$c" || { echo "e2e: raw: the disk was not found by its serial" >&2; ok=0; }
 		grep -aq 'reboot: Power down' "$c" || { echo "e2e: raw: capture kernel did not power off" >&2; ok=0; }
 		"$bin" savecore --dev "$work/disk.img" --path "$work/saved" 2>"$work/savecore.log" || { cat "$work/savecore.log" >&2; ok=0; }
 		v=$(ls "$work"/saved/*/vmcore 2>/dev/null | head -1)
@@ -406,6 +430,15 @@ for s in "${scen[@]}"; do
 		head -c 12 "$work/disk.img" | grep -q makedumpfile && { echo "e2e: raw: marker not cleared" >&2; ok=0; }
 		"$bin" savecore --dev "$work/disk.img" --path "$work/saved2" 2>&1 | grep -q 'no dump' || { echo "e2e: raw: second savecore did not find the device empty" >&2; ok=0; }
 		extra="vmcore=$(stat -c %s "$v" 2>/dev/null || echo 0)B"
+		;;
+	rawbusy)
+		grep -aq 'raw target /dev/vda is in use (ext2/3/4 signature found): not overwriting it' "$c" ||
+			{ echo "e2e: rawbusy: no refusal naming the device and the signature" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: rawbusy: failure action did not run" >&2; ok=0; }
+		debugfs -R stats "$work/disk.img" 2>/dev/null | grep -q "Filesystem UUID:.*$uuid" ||
+			{ echo "e2e: rawbusy: the ext4 file system on the disk was damaged" >&2; ok=0; }
+		head -c 12 "$work/disk.img" | grep -q makedumpfile && { echo "e2e: rawbusy: a dump was written" >&2; ok=0; }
+		extra=
 		;;
 	missing)
 		grep -aq 'did not appear within 10 s' "$c" || { echo "e2e: missing: no clear message" >&2; ok=0; }

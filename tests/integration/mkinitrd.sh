@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# kdumpcap mkinitrd against kdump.conf files it must refuse or take, on fake
+# machines: a --sysroot tree with dev/ (files standing in for disks),
+# sys/class/block/ (links into sys/devices/, serial and partition files) and
+# proc/self/mountinfo; a stub modules directory. No QEMU, no loop devices, no
+# root needed. The image's own kdump.conf is read back to see what PID 1 gets.
+set -u
+. "$(dirname "$0")/../lib.sh"
+W=$(mktemp -d /tmp/kdc-mkinitrd.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+R=$W/root
+KVER=6.1.0-kdc-test
+mkdir -p "$W/mods" "$R/dev/disk/by-id" "$R/sys/class/block" "$R/proc/self" "$R/mnt/t/var/crash" "$R/mnt/t/data"
+: >"$W/mods/modules.dep"
+printf 'kernel/fs/ext4/ext4.ko\nkernel/fs/xfs/xfs.ko\nkernel/drivers/block/virtio_blk.ko\n' >"$W/mods/modules.builtin"
+
+# disk NAME [SERIAL]: a 1 MiB zeroed stand-in and its sysfs entry
+disk() {
+	truncate -s 1M "$R/dev/$1"
+	mkdir -p "$R/sys/devices/$1"
+	ln -s "../../devices/$1" "$R/sys/class/block/$1"
+	[ -n "${2:-}" ] && echo "$2" >"$R/sys/devices/$1/serial"
+	return 0
+}
+# put FILE OFFSET HEXBYTES
+put() { printf "$(echo "$3" | sed 's/../\\x&/g')" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+disk ext4disk; put "$R/dev/ext4disk" 1080 53ef
+disk zero
+disk olddump; printf makedumpfile | dd of="$R/dev/olddump" conv=notrunc status=none; put "$R/dev/olddump" 1080 53ef
+disk swapdisk; printf SWAPSPACE2 | dd of="$R/dev/swapdisk" bs=1 seek=4086 conv=notrunc status=none
+disk mbrdisk; put "$R/dev/mbrdisk" 510 55aa; put "$R/dev/mbrdisk" 450 83
+disk vdc QM00003
+ln -s ../../vdc "$R/dev/disk/by-id/virtio-QM00003"
+# a GPT disk with partition 2 (unique GUID 13121110-1514-1716-1819-1a1b1c1d1e1f)
+disk gptdisk
+put "$R/dev/gptdisk" 512 4546492050415254   # "EFI PART"
+put "$R/dev/gptdisk" 584 02                 # table at LBA 2
+put "$R/dev/gptdisk" 592 8000000080000000   # 128 entries of 128 bytes
+put "$R/dev/gptdisk" 1152 af                # entry 2: a type GUID
+put "$R/dev/gptdisk" 1168 101112131415161718191a1b1c1d1e1f
+mkdir -p "$R/sys/devices/gptdisk/gptdisk2"
+echo 2 >"$R/sys/devices/gptdisk/gptdisk2/partition"
+ln -s ../../devices/gptdisk/gptdisk2 "$R/sys/class/block/gptdisk2"
+truncate -s 64K "$R/dev/gptdisk2"
+ln -s ../../gptdisk2 "$R/dev/disk/by-id/virtio-part2"
+PARTUUID=13121110-1514-1716-1819-1a1b1c1d1e1f
+# an ext4 file system (UUID 6b8f3e2a-...) mounted at /mnt/t, with links in it
+disk fsdisk
+put "$R/dev/fsdisk" 1080 53ef
+put "$R/dev/fsdisk" 1128 6b8f3e2a0c1d4e5f9a7b1c2d3e4f5a6b
+FSUUID=6b8f3e2a-0c1d-4e5f-9a7b-1c2d3e4f5a6b
+echo "36 35 8:16 / /mnt/t rw,relatime shared:1 - ext4 /dev/fsdisk rw" >"$R/proc/self/mountinfo"
+ln -s /var/crash "$R/mnt/t/abs"
+ln -s ../var/crash "$R/mnt/t/data/rel"
+ln -s ../../../../.. "$R/mnt/t/esc_rel"
+ln -s /../../../tmp "$R/mnt/t/esc_abs"
+
+# mk NAME CONF-TEXT [mkinitrd options...]: build $W/NAME.img from that kdump.conf
+mk() {
+	local name=$1 text=$2
+	shift 2
+	printf '%s\n' "$text" >"$W/$name.conf"
+	rm -f "$W/$name.img"
+	"$KDUMPCAP" mkinitrd -o "$W/$name.img" --kver $KVER --moddir "$W/mods" --compress gzip \
+		--config "$W/$name.conf" "$@"
+}
+# conf_of NAME: the kdump.conf inside the image
+conf_of() { zcat "$W/$1.img" | (cd "$W" && cpio -i --quiet --to-stdout etc/kdump.conf); }
+# built NAME PATTERN: the image exists and its kdump.conf has PATTERN
+built() { [ -s "$W/$1.img" ] && conf_of "$1" | grep -q -- "$2"; }
+S=(--sysroot "$R")
+
+# 1. raw targets holding something
+check_fails "raw: an ext4 disk is refused, naming device, signature and override" \
+	"raw target /dev/ext4disk.*in use (ext2/3/4 signature found).*raw_force yes" mk r1 "raw /dev/ext4disk" "${S[@]}"
+check "raw: refused means no image" test ! -e "$W/r1.img"
+check_fails "raw: swap is refused" "swap signature found" mk r2 "raw /dev/swapdisk" "${S[@]}"
+check_fails "raw: an MBR partition table is refused" "MBR partition table" mk r3 "raw /dev/mbrdisk" "${S[@]}"
+check_fails "raw: a GPT disk is refused" "GPT partition table" mk r4 "raw /dev/gptdisk" "${S[@]}"
+check "raw: 'raw_force yes' overwrites the ext4 disk" mk r5 "$(printf 'raw /dev/ext4disk\nraw_force yes')" "${S[@]}"
+check "raw: a zeroed disk is taken" mk r6 "raw /dev/zero" "${S[@]}"
+check "raw: a previous dump is taken (its bytes may look like ext4)" mk r7 "raw /dev/olddump" "${S[@]}"
+# 2. stable names
+check "raw PARTUUID= of a GPT partition is taken" mk r8 "raw PARTUUID=$PARTUUID" "${S[@]}"
+check_fails "raw PARTUUID= not on this machine is refused" "not on this machine" \
+	mk r9 "raw PARTUUID=00000000-1514-1716-1819-1a1b1c1d1e1f" "${S[@]}"
+mk r10 "raw /dev/disk/by-id/virtio-QM00003" "${S[@]}" >/dev/null 2>&1
+check "raw by-id (virtio serial): the image finds it by SERIAL= without udev" built r10 "^resolved_target SERIAL=QM00003$"
+mk r11 "raw /dev/disk/by-id/virtio-part2" "${S[@]}" >/dev/null 2>&1
+check "raw by-id of a GPT partition: the image finds it by PARTUUID=" built r11 "^resolved_target PARTUUID=$PARTUUID$"
+mk r12 "raw /dev/vdc" "${S[@]}" >"$W/r12.log" 2>&1
+check "raw /dev/vdc (a kernel name): the image is built" test -s "$W/r12.img"
+check "raw /dev/vdc: with a warning naming the stable name found for it" \
+	grep -q "warning: .*/dev/vdc is a kernel name.*Name it /dev/disk/by-id/virtio-QM00003" "$W/r12.log"
+check_fails "raw by-id missing here is refused even with --allow-missing-target (no udev there)" \
+	"udev link" mk r13 "raw /dev/disk/by-id/virtio-gone" "${S[@]}" --allow-missing-target
+# 3. path inside the mounted target
+mk p1 "$(printf 'ext4 UUID=%s\npath /abs' $FSUUID)" "${S[@]}" >/dev/null 2>&1
+check "path through an absolute link: resolved inside the target" built p1 "^resolved_path /var/crash$"
+mk p2 "$(printf 'ext4 /dev/fsdisk\npath /data/rel/x')" "${S[@]}" >"$W/p2.log" 2>&1
+check "path through a relative link: resolved inside the target" built p2 "^resolved_path /var/crash/x$"
+check "ext4 /dev/fsdisk (a kernel name): a warning names its UUID" \
+	grep -q "warning: .*/dev/fsdisk is a kernel name.*Name it UUID=$FSUUID" "$W/p2.log"
+check_fails "path through a relative link leaving the target is refused" "leaves the target" \
+	mk p3 "$(printf 'ext4 UUID=%s\npath /esc_rel/tmp' $FSUUID)" "${S[@]}"
+check_fails "path through an absolute link leaving the target is refused" "leaves the target" \
+	mk p4 "$(printf 'ext4 UUID=%s\npath /esc_abs' $FSUUID)" "${S[@]}"
+# 4. what the capture could not honour (no --sysroot: the old options only)
+check_fails "a relative path is refused" "path 'crash' must be absolute" \
+	mk c1 "$(printf 'ext4 UUID=%s\npath crash' $FSUUID)" --allow-missing-target
+check_fails "a UUID this machine does not have is refused" "not on this machine.*--allow-missing-target" \
+	mk c2 "ext4 UUID=00000000-1111-2222-3333-444444444444"
+check "... and taken with --allow-missing-target" mk c3 "ext4 UUID=00000000-1111-2222-3333-444444444444" --allow-missing-target
+{ echo "ext4 UUID=00000000-1111-2222-3333-444444444444"; head -c 70000 /dev/zero | tr '\0' '#'; echo; } >"$W/big.conf"
+check_fails "a kdump.conf over 64 KiB is refused" "over 65536 bytes" \
+	"$KDUMPCAP" mkinitrd -o "$W/big.img" --kver $KVER --moddir "$W/mods" --config "$W/big.conf" --allow-missing-target
+check_fails "an unknown directive is refused" "cannot be honoured" \
+	mk c4 "$(printf 'ext4 UUID=%s\nnfs host:/x' $FSUUID)" --allow-missing-target
+check_fails "core_collector options the capture cannot use are refused" "core_collector" \
+	mk c5 "$(printf 'ext4 UUID=%s\ncore_collector makedumpfile -E -d 31' $FSUUID)" --allow-missing-target
+t_done
