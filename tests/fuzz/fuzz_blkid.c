@@ -1,5 +1,6 @@
-/* Superblock probing (ext2/3/4, xfs) of the input as a block device, and
- * matching LABEL=/UUID= specs against what was found. */
+/* Superblock probing (ext2/3/4, xfs) of the input as a block device,
+ * matching LABEL=/UUID= specs against what was found, the raw-target
+ * signature check and GPT entry lookup. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,8 +11,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct blkid_info bi;
-	char path[64], spec[64];
-	int fd;
+	char path[64], spec[64], uuid[37];
+	const char *what = NULL;
+	int fd, st;
 
 	fuzz_quiet();
 	fd = fuzz_memfile(data, size, path, sizeof(path));
@@ -31,6 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)blkid_match(&bi, spec);
 		(void)blkid_match(&bi, "LABEL=");
 		(void)blkid_match(&bi, "/dev/sda1");
+	}
+	st = blkid_raw_state(fd, &what);
+	if (st == BLKID_RAW_IN_USE && !what) {
+		__builtin_trap(); /* a refusal always names the signature */
+	}
+	for (unsigned n = 0; n < 4; n++) {
+		if (blkid_gpt_partuuid(fd, n, uuid) == 0 && strlen(uuid) != 36) {
+			__builtin_trap();
+		}
 	}
 	close(fd);
 	return 0;

@@ -130,6 +130,16 @@ def blkid():
     xfs[32:48] = bytes(range(16))
     xfs[108:120] = b"xfs-label-12"
     put("blkid", "xfs", bytes(xfs))
+    # a protective MBR and a GPT with partition 2 in use (table at LBA 2)
+    gpt = bytearray(2048)
+    gpt[446 + 4] = 0xee
+    gpt[510:512] = b"\x55\xaa"
+    gpt[512:520] = b"EFI PART"
+    gpt[512 + 72] = 2
+    gpt[512 + 80:512 + 88] = (4).to_bytes(4, "little") + (128).to_bytes(4, "little")
+    gpt[1024 + 128] = 0xaf
+    gpt[1024 + 128 + 16:1024 + 128 + 32] = bytes(range(0x10, 0x20))
+    put("blkid", "gpt", bytes(gpt))
 
 
 vmcores()
