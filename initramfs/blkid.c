@@ -172,6 +172,19 @@ int blkid_raw_state(int fd, const char **what)
 	return BLKID_RAW_FREE;
 }
 
+int blkid_raw_state_of(const char *path, const char **what)
+{
+	int fd = io_open(path, O_RDONLY | O_NONBLOCK, 0);
+	int st;
+
+	if (fd < 0) {
+		return fd;
+	}
+	st = blkid_raw_state(fd, what);
+	io_close(fd);
+	return st;
+}
+
 static void fmt_guid(const uint8_t *g, char *out)
 {
 	static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };

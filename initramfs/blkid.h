@@ -34,6 +34,8 @@ enum blkid_raw {
 /* The state of FD as a raw target; for BLKID_RAW_IN_USE the signature's name
  * ("ext2/3/4", "GPT partition table", ...) in *WHAT. -errno when unreadable. */
 int blkid_raw_state(int fd, const char **what);
+/* The same for the device (or stand-in file) at PATH. */
+int blkid_raw_state_of(const char *path, const char **what);
 /* The unique GUID of partition PARTNO (1-based) in the GPT of the disk FD,
  * lower-case 8-4-4-4-12. 0, -ENOENT (no GPT, entry unused or past the table),
  * -EINVAL (a GPT header whose table does not fit its own limits). */

@@ -140,7 +140,7 @@ static int do_path(struct kdump_conf *c, const struct line *l)
 	char save[CONF_STR];
 
 	strcpy(save, c->path);
-	if (set_str(c, l, c->path, "no dump directory")) {
+	if (set_str(c, l, c->path, "keeping /var/crash, which is not what was asked")) {
 		c->path_bad = true;
 		return -EINVAL;
 	}
@@ -148,7 +148,7 @@ static int do_path(struct kdump_conf *c, const struct line *l)
 	    (strlen(c->path) >= 3 && !strcmp(c->path + strlen(c->path) - 3, "/.."))) {
 		strcpy(c->path, save);
 		c->path_bad = true;
-		return problem(c, l, "no dump directory", "path '%s' must be absolute and without '..'", l->args);
+		return problem(c, l, "keeping /var/crash, which is not what was asked", "path '%s' must be absolute and without '..'", l->args);
 	}
 	c->path_bad = false;
 	return 0;

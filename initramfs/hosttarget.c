@@ -80,12 +80,8 @@ static int missing(const struct kdump_conf *c, const struct hosttarget_opts *o)
 static int check_raw(const struct kdump_conf *c, const struct hosttarget_opts *o, const struct where *w)
 {
 	const char *what = NULL;
-	int fd = io_open(w->node, O_RDONLY | O_NONBLOCK, 0);
-	int st = fd < 0 ? fd : blkid_raw_state(fd, &what);
+	int st = blkid_raw_state_of(w->node, &what);
 
-	if (fd >= 0) {
-		io_close(fd);
-	}
 	if (st < 0) {
 		log_err("cannot read raw target %s (%s): %s; run as root, or check the device", c->dev, w->node,
 			strerror(-st));

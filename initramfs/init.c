@@ -350,12 +350,8 @@ static int save_raw(const char *dev, const struct collect_opts *o)
 static int raw_free(const char *dev)
 {
 	const char *what = NULL;
-	int fd = io_open(dev, O_RDONLY, 0);
-	int st = fd < 0 ? fd : blkid_raw_state(fd, &what);
+	int st = blkid_raw_state_of(dev, &what);
 
-	if (fd >= 0) {
-		io_close(fd);
-	}
 	if (st < 0) {
 		log_err("cannot read raw target %s: %s", dev, strerror(-st));
 		return st;
