@@ -229,23 +229,27 @@ int blkid_gpt_partuuid(int fd, unsigned partno, char uuid[37])
 	return -ENOENT;
 }
 
-/* The first line of a small sysfs file, trimmed; "" when absent. */
+/* The first line of a small sysfs file as one word: leading and trailing
+ * blanks dropped, inner runs of them (ATA's t10 WWIDs pad with spaces) made
+ * one '_', as udev's by-id names do; "" when absent. */
 static void read_attr(const char *dir, const char *name, char *out, size_t n)
 {
 	char p[PATH_MAX];
-	size_t len;
+	size_t o = 0;
 
-	out[0] = '\0';
 	if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p) || io_read_text(p, out, n) <= 0) {
 		out[0] = '\0';
 		return;
 	}
 	out[strcspn(out, "\n")] = '\0';
-	len = strlen(out);
-	while (len && isspace((unsigned char)out[len - 1])) {
-		out[--len] = '\0';
+	for (size_t i = strspn(out, " \t"); out[i]; i++) {
+		if (!isspace((unsigned char)out[i])) {
+			out[o++] = out[i];
+		} else if (out[i + 1] && !isspace((unsigned char)out[i + 1]) && o) {
+			out[o++] = '_';
+		}
 	}
-	memmove(out, out + strspn(out, " \t"), strlen(out + strspn(out, " \t")) + 1);
+	out[o] = '\0';
 }
 
 /* PARTUUID of partition NAME: its number from sysfs, the GPT of its disk. */

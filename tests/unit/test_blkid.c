@@ -281,6 +281,13 @@ TEST(test_blkid_stable_names_in_fake_sysfs)
 	      !strcmp(out, "PARTUUID=13121110-1514-1716-1819-1a1b1c1d1e1f"));
 	CHECK(blkid_stable_id("vdc", sys, dev, out, sizeof(out)) == 0 && !strcmp(out, "SERIAL=QM00003"));
 	CHECK(blkid_stable_id("vdb", sys, dev, out, sizeof(out)) == -ENOENT);
+	/* a t10 WWID padded with blanks: one word, as in udev's names */
+	snprintf(p, sizeof(p), "%s/sys/devices/vdc/device", root);
+	CHECK(mkdir(p, 0755) == 0);
+	put_text(p, "wwid", "t10.ATA     QEMU HARDDISK   QM00003 \n");
+	CHECK(blkid_stable_id("vdc", sys, dev, out, sizeof(out)) == 0 &&
+	      !strcmp(out, "WWID=t10.ATA_QEMU_HARDDISK_QM00003"));
+	CHECK(blkid_find("WWID=t10.ATA_QEMU_HARDDISK_QM00003", sys, dev, out, sizeof(out)) == 0);
 	CHECK(blkid_spec_stable("PARTUUID=x") && blkid_spec_stable("WWID=x") && !blkid_spec_stable("/dev/vdb"));
 	snprintf(p, sizeof(p), "rm -rf %s", root);
 	CHECK(system(p) == 0);
