@@ -258,6 +258,12 @@ static int add_conf(struct image *im, const char *cfg, const char *extra)
 		}
 		return d ? 0 : -ENOENT;
 	}
+	if (len + sizeof(head) - 1 + xl > CONF_MAX_FILE) {
+		log_err("%s with the %zu bytes mkinitrd adds is over %u bytes, which the capture would cut: shorten "
+			"it", cfg, sizeof(head) - 1 + xl, CONF_MAX_FILE);
+		free(d);
+		return -EFBIG;
+	}
 	all = malloc(len + sizeof(head) + xl);
 	if (!all) {
 		free(d);
