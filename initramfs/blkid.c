@@ -26,6 +26,8 @@
 #define EXT_INCOMPAT_EXT4_ONLY 0x2c0 /* extents | 64bit | flex_bg */
 
 #define GPT_SIG "EFI PART"
+#define GPT_HEADER_SIZE 92
+#define GPT_ENTRY_PREFIX 32 /* type and unique GUIDs */
 #define GPT_TABLE_LBA 72
 #define GPT_NENTRIES 80
 #define GPT_ENTRY_SIZE 84
@@ -200,7 +202,7 @@ int blkid_gpt_partuuid(int fd, unsigned partno, char uuid[37])
 {
 	static const uint8_t unused[16];
 	static const unsigned sector[] = { 512, 4096 };
-	uint8_t h[92], e[32];
+	uint8_t h[GPT_HEADER_SIZE], e[GPT_ENTRY_PREFIX];
 
 	for (size_t s = 0; s < sizeof(sector) / sizeof(sector[0]); s++) {
 		uint64_t lba, off;
