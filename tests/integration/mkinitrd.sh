@@ -74,11 +74,11 @@ S=(--sysroot "$R")
 # 1. raw targets holding something
 check_fails "raw: an ext4 disk is refused, naming device, signature and override" \
 	"raw target /dev/ext4disk.*in use (ext2/3/4 signature found).*raw_force yes" mk r1 "raw /dev/ext4disk" "${S[@]}"
-check "raw: refused means no image" test ! -e "$W/r1.img"
 check_fails "raw: swap is refused" "swap signature found" mk r2 "raw /dev/swapdisk" "${S[@]}"
 check_fails "raw: an MBR partition table is refused" "MBR partition table" mk r3 "raw /dev/mbrdisk" "${S[@]}"
 check_fails "raw: a GPT disk is refused" "GPT partition table" mk r4 "raw /dev/gptdisk" "${S[@]}"
 check "raw: 'raw_force yes' overwrites the ext4 disk" mk r5 "$(printf 'raw /dev/ext4disk\nraw_force yes')" "${S[@]}"
+check "raw: no image for the refused config, one for the forced one" test ! -e "$W/r1.img" -a -s "$W/r5.img"
 check "raw: a zeroed disk is taken" mk r6 "raw /dev/zero" "${S[@]}"
 check "raw: a previous dump is taken (its bytes may look like ext4)" mk r7 "raw /dev/olddump" "${S[@]}"
 # 2. stable names
