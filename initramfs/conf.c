@@ -277,6 +277,15 @@ static int do_modules(struct kdump_conf *c, const struct line *l)
 	return 0;
 }
 
+/* Fedora's service-side switches (crashkernel resizing, image rebuild policy):
+ * they change nothing in the capture, so a Fedora kdump.conf keeps working. */
+static int do_service_only(struct kdump_conf *c, const struct line *l)
+{
+	log_info("%s:%d: '%s' is for Fedora's kdump service; it does not change the capture, ignored", l->name,
+		 l->no, l->key);
+	return 0;
+}
+
 static int do_unsupported(struct kdump_conf *c, const struct line *l)
 {
 	return problem(c, l, "ignoring this line", "'%s' is not supported by kdumpcap", l->key);
@@ -311,9 +320,9 @@ static const struct {
 	{ "dracut_args", do_unsupported, true },
 	{ "fence_kdump_args", do_unsupported, true },
 	{ "fence_kdump_nodes", do_unsupported, true },
-	{ "force_rebuild", do_unsupported, true },
-	{ "force_no_rebuild", do_unsupported, true },
-	{ "auto_reset_crashkernel", do_unsupported, true },
+	{ "force_rebuild", do_service_only, true },
+	{ "force_no_rebuild", do_service_only, true },
+	{ "auto_reset_crashkernel", do_service_only, true },
 };
 
 void conf_defaults(struct kdump_conf *c)

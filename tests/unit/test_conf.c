@@ -44,9 +44,11 @@ TEST(test_conf_fedora_file)
 			  "final_action halt\n"
 			  "kdump_pre /bin/pre\n"
 			  "extra_modules virtio_scsi sd_mod\n"
-			  "extra_modules nvme\n";
+			  "extra_modules nvme\n"
+			  "auto_reset_crashkernel yes\n"; /* Fedora's default file has it */
 
 	CHECK(parse(&c, txt) == 0);
+	CHECK(c.problems == 0);
 	CHECK(c.target == TGT_FS && !strcmp(c.fstype, "ext4"));
 	CHECK(!strcmp(c.dev, "UUID=0123abcd-0000-1111-2222-333344445555"));
 	CHECK(c.target_line == 2);
