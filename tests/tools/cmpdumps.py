@@ -93,7 +93,7 @@ def main():
     if A.max_mapnr != B.max_mapnr:
         print("max_mapnr differs: %d vs %d" % (A.max_mapnr, B.max_mapnr))
         bad = True
-    keeps = sum(1 << int(p, 16) for p in o.a_keeps.split(",") if p)
+    keeps = sum(1 << pfn for pfn in {int(p, 16) for p in o.a_keeps.split(",") if p})
     if keeps and (A.bm2 & ~B.bm2) != keeps:
         print("2nd bitmap: pfns only in A are %s, expected %s" % (pfns(A.bm2 & ~B.bm2), pfns(keeps)))
         bad = True
