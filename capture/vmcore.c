@@ -15,6 +15,11 @@
 #define START_KERNEL_MAP 0xffffffff80000000ull
 #define KERNEL_IMAGE_END 0xffffffffc0000000ull /* KERNEL_IMAGE_SIZE = 1 GiB with KASLR */
 
+/* x86_64 MAX_PHYSMEM_BITS: 4-level paging, 5-level (the architecture's limit) */
+#define PHYS_BITS_4LEVEL 46
+#define PHYS_BITS_MAX 52
+#define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
+
 #define PT_LOAD 1
 #define PT_NOTE 4
 #define NT_PRSTATUS 1
@@ -167,23 +172,91 @@ static int read_headers(struct vmcore *vc)
 		goto out;
 	}
 	qsort(vc->seg, vc->nseg, sizeof(*vc->seg), cmp_seg);
+	ret = 0;
+out:
+	free(ph);
+	return ret;
+}
+
+/* Bits of physical address the dead kernel could use: NUMBER(MAX_PHYSMEM_BITS)
+ * (VMCOREINFO has it since Linux 5.9), else x86_64's MAX_PHYSMEM_BITS for its
+ * paging mode: 46 with 4 levels, 52 with 5 (arch/x86/include/asm/sparsemem.h).
+ * Without VMCOREINFO the paging mode is unknown: 52. */
+static unsigned phys_bits(const struct vmcore *vc)
+{
+	int64_t bits;
+
+	if (vmci_number(&vc->vi, "MAX_PHYSMEM_BITS", &bits) && bits >= PHYS_BITS_MIN && bits <= PHYS_BITS_MAX) {
+		return (unsigned)bits;
+	}
+	return vc->l5 || !vc->vi.len ? PHYS_BITS_MAX : PHYS_BITS_4LEVEL;
+}
+
+/* A PT_LOAD reaching past the physical address width has a corrupt header:
+ * no memory can lie there. Keep what can be real, the part below the limit
+ * that has data in the file; the rest would only make the bitmaps (sized by
+ * the highest pfn) endless. false: nothing of it is left. */
+static bool clip_seg(const struct vmcore *vc, struct vmcore_seg *s, unsigned bits)
+{
+	uint64_t limit = 1ull << bits, keep = s->filesz;
+
+	if (s->paddr + s->memsz <= limit) {
+		return true;
+	}
+	if (s->offset >= vc->file_size) {
+		keep = 0;
+	} else if (keep > vc->file_size - s->offset) {
+		keep = vc->file_size - s->offset;
+	}
+	if (s->paddr >= limit) {
+		keep = 0;
+	} else if (keep > limit - s->paddr) {
+		keep = limit - s->paddr;
+	}
+	log_warn("%s: PT_LOAD at physical 0x%llx of 0x%llx bytes reaches past the 2^%u bytes the kernel can "
+		 "address (MAX_PHYSMEM_BITS): corrupt program header; keeping its first 0x%llx bytes (those with "
+		 "data in the file below the limit), leaving out the rest, where no memory can be; the dump goes on",
+		 vc->path, (unsigned long long)s->paddr, (unsigned long long)s->memsz, bits,
+		 (unsigned long long)keep);
+	s->memsz = keep;
+	s->filesz = keep;
+	return keep != 0;
+}
+
+/* Clip every PT_LOAD to the address width, check that none overlap, size
+ * the pfn space. 0 or -EINVAL after one clear line. */
+static int settle_segs(struct vmcore *vc)
+{
+	unsigned bits = phys_bits(vc), n = 0;
+
 	for (unsigned i = 0; i < vc->nseg; i++) {
+		if (clip_seg(vc, &vc->seg[i], bits)) {
+			vc->seg[n++] = vc->seg[i];
+		}
+	}
+	vc->nseg = n;
+	if (vc->have_text) {
+		vc->have_text = clip_seg(vc, &vc->text, bits);
+	}
+	if (n == 0) {
+		log_err("%s: no memory segment (PT_LOAD) lies below the physical address limit: corrupt vmcore",
+			vc->path);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
 		uint64_t end = vc->seg[i].paddr + vc->seg[i].memsz;
 		uint64_t pfn_end = (end + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
 
-		if (i + 1 < vc->nseg && end > vc->seg[i + 1].paddr) {
+		if (i + 1 < n && end > vc->seg[i + 1].paddr) {
 			log_err("%s: PT_LOAD segments overlap at physical 0x%llx: corrupt vmcore", vc->path,
 				(unsigned long long)vc->seg[i + 1].paddr);
-			goto out;
+			return -EINVAL;
 		}
 		if (pfn_end > vc->max_pfn) {
 			vc->max_pfn = pfn_end;
 		}
 	}
-	ret = 0;
-out:
-	free(ph);
-	return ret;
+	return 0;
 }
 
 int vmcore_open(struct vmcore *vc, const char *path)
@@ -230,6 +303,10 @@ int vmcore_open(struct vmcore *vc, const char *path)
 		vc->have_phys_base = true;
 	}
 	vc->l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
+	ret = settle_segs(vc);
+	if (ret < 0) {
+		goto fail;
+	}
 	return 0;
 fail:
 	vmcore_close(vc);
@@ -259,7 +336,9 @@ void vmcore_close(struct vmcore *vc)
 	vc->fd = -1;
 }
 
-const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr)
+/* Index of the first segment ending above paddr (segments are sorted and
+ * disjoint, so their ends are sorted too); nseg when none does. */
+static unsigned seg_from(const struct vmcore *vc, uint64_t paddr)
 {
 	unsigned lo = 0, hi = vc->nseg;
 
@@ -267,15 +346,28 @@ const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr)
 		unsigned mid = lo + (hi - lo) / 2;
 		const struct vmcore_seg *s = &vc->seg[mid];
 
-		if (paddr < s->paddr) {
-			hi = mid;
-		} else if (paddr - s->paddr >= s->memsz) {
+		if (paddr >= s->paddr && paddr - s->paddr >= s->memsz) {
 			lo = mid + 1;
 		} else {
-			return s;
+			hi = mid;
 		}
 	}
-	return NULL;
+	return lo;
+}
+
+const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr)
+{
+	unsigned i = seg_from(vc, paddr);
+
+	return i < vc->nseg && vc->seg[i].paddr <= paddr ? &vc->seg[i] : NULL;
+}
+
+bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
+{
+	uint64_t paddr = pfn << VMCORE_PAGE_SHIFT;
+	unsigned i = seg_from(vc, paddr);
+
+	return i < vc->nseg && vc->seg[i].paddr < paddr + VMCORE_PAGE_SIZE;
 }
 
 /* Pointer to n bytes at file offset off through window w; NULL when the
@@ -337,54 +429,70 @@ static int seg_copy(struct vmcore *vc, struct vmcore_win *w, const struct vmcore
 	return 0;
 }
 
+/* Copy [paddr, paddr+n) from every segment that holds part of it. Bytes in
+ * no segment read as zero when holes_zero, else make it fail with -ENOENT;
+ * -ENOENT too when no segment holds any of it. */
+static int copy_phys(struct vmcore *vc, struct vmcore_win *w, uint64_t paddr, uint8_t *buf, size_t n,
+		     bool holes_zero)
+{
+	uint64_t end = paddr + n, pos = paddr;
+	unsigned i = seg_from(vc, paddr);
+	bool any = false;
+
+	if (n == 0) {
+		return 0;
+	}
+	if (end < paddr) {
+		return -ENOENT; /* wraps: no memory there */
+	}
+	for (; i < vc->nseg && vc->seg[i].paddr < end; i++) {
+		const struct vmcore_seg *s = &vc->seg[i];
+		uint64_t a = s->paddr > pos ? s->paddr : pos;
+		uint64_t b = s->paddr + s->memsz < end ? s->paddr + s->memsz : end;
+		int r;
+
+		if (a > pos && !holes_zero) {
+			return -ENOENT;
+		}
+		memset(buf + (pos - paddr), 0, (size_t)(a - pos));
+		r = seg_copy(vc, w, s, a, buf + (a - paddr), (size_t)(b - a));
+		if (r) {
+			return r;
+		}
+		pos = b;
+		any = true;
+	}
+	if (!any || (pos < end && !holes_zero)) {
+		return -ENOENT;
+	}
+	memset(buf + (pos - paddr), 0, (size_t)(end - pos));
+	return 0;
+}
+
 const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
 {
 	uint64_t paddr = pfn << VMCORE_PAGE_SHIFT;
 	const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
-	uint64_t rel, off;
 	const uint8_t *p;
 
-	if (!s) {
-		*err = -ENOENT;
-		return NULL;
-	}
-	rel = paddr - s->paddr;
-	off = s->offset + rel;
-	if (rel + VMCORE_PAGE_SIZE <= s->filesz && off + VMCORE_PAGE_SIZE <= vc->file_size) {
-		p = win_get(vc, &vc->data, off, VMCORE_PAGE_SIZE, err);
-		if (p) {
-			return p;
+	if (s && paddr - s->paddr + VMCORE_PAGE_SIZE <= s->filesz) {
+		uint64_t off = s->offset + (paddr - s->paddr);
+
+		if (off + VMCORE_PAGE_SIZE <= vc->file_size) {
+			p = win_get(vc, &vc->data, off, VMCORE_PAGE_SIZE, err);
+			if (p) {
+				return p;
+			}
 		}
 	}
-	/* page crossing the segment's end, beyond filesz, or no mmap */
-	memset(vc->pagebuf, 0, VMCORE_PAGE_SIZE);
-	*err = seg_copy(vc, &vc->data, s, paddr, vc->pagebuf,
-			(size_t)(s->memsz - rel < VMCORE_PAGE_SIZE ? s->memsz - rel : VMCORE_PAGE_SIZE));
+	/* a page shared by segments, partly in a hole or past file data, or no mmap */
+	*err = copy_phys(vc, &vc->data, paddr, vc->pagebuf, VMCORE_PAGE_SIZE, true);
 	return *err ? NULL : vc->pagebuf;
 }
 
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
 {
-	uint8_t *out = buf;
-
-	while (n) {
-		const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
-		size_t chunk;
-		int r;
-
-		if (!s) {
-			return -ENOENT;
-		}
-		chunk = s->memsz - (paddr - s->paddr) < n ? (size_t)(s->memsz - (paddr - s->paddr)) : n;
-		r = seg_copy(vc, &vc->meta, s, paddr, out, chunk);
-		if (r) {
-			return r;
-		}
-		out += chunk;
-		paddr += chunk;
-		n -= chunk;
-	}
-	return 0;
+	return copy_phys(vc, &vc->meta, paddr, buf, n, false);
 }
 
 #define PTE_PRESENT 0x1ull

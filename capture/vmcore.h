@@ -59,16 +59,19 @@ void vmcore_close(struct vmcore *vc);
 
 /* Segment holding paddr (memsz range), or NULL. */
 const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr);
-static inline bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
-{
-	return vmcore_seg_of(vc, pfn << VMCORE_PAGE_SHIFT) != NULL;
-}
+/* Some segment holds a byte of the pfn's page, so vmcore_page() gives it
+ * (the 1st bitmap's rule: filter/filter.c). */
+bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn);
 
-/* The page's bytes, valid until the next vmcore_page() call. NULL with *err:
- * -ENOENT the pfn is in no segment, -EIO (or other) the file could not be read. */
+/* The page's bytes, valid until the next vmcore_page() call, read from every
+ * segment that holds part of it (on EFI machines RAM is split at unaligned
+ * addresses into several PT_LOADs); bytes in no segment, or in a segment's
+ * memory past its file data, read as zero. NULL with *err: -ENOENT no segment
+ * holds any byte of the page, -EIO (or other) the file could not be read. */
 const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err);
 
-/* Copy physical memory; 0 or -errno (-ENOENT: some part is in no segment). */
+/* Copy physical memory, across segments; 0 or -errno (-ENOENT: some byte is
+ * in no segment: kdumpcap's own reads never take a hole for zeros). */
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n);
 /* Kernel virtual address to physical: kernel image mapping via phys_base,
  * else the page tables (4/5 level, 2M/1G pages), else a PT_LOAD's vaddr. */

@@ -124,17 +124,24 @@ struct win_arg {
 	uint8_t *bm;
 };
 
-/* 1st bitmap as makedumpfile's cyclic mode builds it: pfns from the
- * segment's first (rounded down) to its end rounded down. */
+/* 1st bitmap: every pfn a segment holds a byte of, the segment's start
+ * rounded down to its end rounded up, as makedumpfile builds it when the
+ * bitmaps fit in memory (its usual case; its cyclic mode, for big machines,
+ * rounds the end down and loses a partial last page: makedumpfile commit
+ * 622f0d7 "Prevent data loss in last page" fixed only the former). A page
+ * split between segments (EFI setup_data) or partly in a hole is read from
+ * all of them (vmcore_page). */
 static void ram_range(const struct vmcore_seg *s, void *arg)
 {
 	struct win_arg *w = arg;
 
-	set_range(w->bm, w->start, w->n, s->paddr >> VMCORE_PAGE_SHIFT, (s->paddr + s->memsz) >> VMCORE_PAGE_SHIFT,
-		  true);
+	set_range(w->bm, w->start, w->n, s->paddr >> VMCORE_PAGE_SHIFT,
+		  (s->paddr + s->memsz + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT, true);
 }
 
-/* Pages past a segment's file data hold no data: out of the 2nd bitmap. */
+/* Pages past a segment's file data hold no data: out of the 2nd bitmap. The
+ * page holding the last file byte keeps it (makedumpfile 1.7.6, commit f2c5f76;
+ * earlier ones drop that page). */
 static void nodata_range(const struct vmcore_seg *s, void *arg)
 {
 	struct win_arg *w = arg;

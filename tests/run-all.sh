@@ -9,6 +9,7 @@ log=$(mktemp /tmp/kdc-tests.XXXXXX)
 suites=(
 	"unit:build/unit"
 	"fake:tests/integration/fake.sh"
+	"fake:tests/integration/straddle.sh"
 	"mkinitrd:tests/integration/mkinitrd.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"

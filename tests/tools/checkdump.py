@@ -31,34 +31,60 @@ class Elf:
         m = self.m
         phoff, = struct.unpack_from("<Q", m, 32)
         phnum, = struct.unpack_from("<H", m, 56)
-        self.segs, self.notes = [], b""
+        loads, self.notes = [], b""
         for i in range(phnum):
             t, _, off, vaddr, paddr, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", m, phoff + 56 * i)
             if t == 4:
                 self.notes += m[off:off + filesz]
             elif t == 1 and not (0xffffffff80000000 <= vaddr < 0xffffffffc0000000) and memsz:
-                self.segs.append((paddr, memsz, filesz, off))
+                loads.append((paddr, memsz, filesz, off))
+        limit = 1 << self.phys_bits()
+        self.segs = sorted(s for s in (self.clip(s, limit) for s in loads) if s[1])
         self.max_pfn = max((p + ms + PAGE - 1) // PAGE for p, ms, _, _ in self.segs)
+        # 1st bitmap: every pfn some segment holds a byte of
+        self.ram_pfns = {pfn for p, ms, _, _ in self.segs for pfn in range(p // PAGE, (p + ms + PAGE - 1) // PAGE)}
+        # pages from a segment's file data end (rounded up) to its memory end
+        # (rounded up) have no data: makedumpfile leaves them out
+        nodata = {pfn for p, ms, fs, _ in self.segs for pfn in range((p + fs + PAGE - 1) // PAGE,
+                                                                      (p + ms + PAGE - 1) // PAGE)}
+        self.data_pfns = self.ram_pfns - nodata
+
+    def phys_bits(self):
+        """x86_64 MAX_PHYSMEM_BITS: VMCOREINFO's number, else 46 (4-level) or 52 (5-level)."""
+        vi = dict(l.split("=", 1) for l in self.notes.decode("latin-1").split("\n") if "=" in l)
+        bits = vi.get("NUMBER(MAX_PHYSMEM_BITS)", "")
+        if bits.isdigit() and 32 <= int(bits) <= 52:
+            return int(bits)
+        return 52 if vi.get("NUMBER(pgtable_l5_enabled)") == "1" or not vi else 46
+
+    def clip(self, seg, limit):
+        """A segment past the physical address limit keeps only its file data below it."""
+        p, ms, fs, off = seg
+        if p + ms <= limit:
+            return seg
+        keep = max(0, min(fs, len(self.m) - off, limit - p))
+        return (p, keep, keep, off)
 
     def ram(self, pfn):
-        a = pfn * PAGE
-        return any(p <= a < p + ms for p, ms, _, _ in self.segs)
+        return pfn in self.ram_pfns
 
     def has_data(self, pfn):
         """RAM with bytes in the file (makedumpfile leaves out pages past a
         segment's filesz: memory the dead kernel did not hand over)."""
-        a = pfn * PAGE
-        return any(p <= a < p + ms and a - p < fs for p, ms, fs, _ in self.segs)
+        return pfn in self.data_pfns
 
     def page(self, pfn):
-        a = pfn * PAGE
+        """The page as read from every segment that holds part of it (RAM is
+        split at unaligned addresses on EFI machines); bytes in no segment or
+        past a segment's file data are zero. None when no segment holds any."""
+        a, b = pfn * PAGE, (pfn + 1) * PAGE
+        out, hit = bytearray(PAGE), False
         for p, ms, fs, off in self.segs:
-            if p <= a < p + ms:
-                rel = a - p
-                n = max(0, min(PAGE, fs - rel))
-                data = self.m[off + rel:off + rel + n] if n else b""
-                return data + b"\0" * (PAGE - len(data))
-        return None
+            lo, hi = max(a, p), min(b, p + fs)
+            hit |= max(a, p) < min(b, p + ms)
+            if lo < hi:
+                out[lo - a:hi - a] = self.m[off + lo - p:off + hi - p]
+        return bytes(out) if hit else None
 
 
 def bits(buf, n):

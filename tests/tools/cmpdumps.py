@@ -1,14 +1,24 @@
 #!/usr/bin/env python3
 """Compare the page sets of two kdump-compressed dumps (e.g. kdumpcap's and
 makedumpfile's of the same vmcore): the 1st bitmap, the 2nd bitmap, and,
-with --zero, the pfns whose descriptors share the zero page (level bit 1).
+with --zero, the pfns whose descriptors share the zero page (level bit 1);
+with --pages, the content of every page both dump (raw and zlib pages read
+here, lzo and zstd through libkdumpfile as checkdump.py does). --a-keeps
+PFN,...: exactly these pfns are in A's 2nd bitmap and not in B's (makedumpfile
+before 1.7.6 drops the page holding a segment's unaligned end of file data;
+its commit f2c5f76 fixed that).
 Prints counts and the first differing pfns; exit 0 when equal.
-  cmpdumps.py A B [--zero] [--quiet]
+  cmpdumps.py A B [--zero] [--pages] [--a-keeps PFN,...] [--quiet]
 """
 import argparse
 import mmap
+import os
 import struct
 import sys
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checkdump import LZO, PAGE, ZLIB, ZSTD, bits, open_kdumpfile  # noqa: E402 (one reader of lzo/zstd pages)
 
 
 class Dump:
@@ -25,6 +35,23 @@ class Dump:
         self.bm1 = int.from_bytes(m[off:off + half], "little")
         self.bm2 = int.from_bytes(self.raw2, "little")
         self.desc = off + 2 * half
+        self.path = path
+        self.kd = None
+
+    def pages(self):
+        """(pfn, content) of every dumped page, in pfn order."""
+        for i, pfn in enumerate(bits(self.raw2, self.max_mapnr)):
+            o, size, flags, _ = struct.unpack_from("<QIIQ", self.m, self.desc + 24 * i)
+            raw = self.m[o:o + size]
+            if flags == 0:
+                yield pfn, raw
+            elif flags == ZLIB:
+                yield pfn, zlib.decompress(raw)
+            elif flags in (LZO, ZSTD):
+                self.kd = self.kd or open_kdumpfile(self.path)
+                yield pfn, self.kd(pfn)
+            else:
+                yield pfn, None
 
     def zero_pfns(self):
         """pfns sharing the most used descriptor offset (the zero page)."""
@@ -57,6 +84,8 @@ def main():
     ap.add_argument("a")
     ap.add_argument("b")
     ap.add_argument("--zero", action="store_true")
+    ap.add_argument("--pages", action="store_true")
+    ap.add_argument("--a-keeps", default="", help="comma-separated hex pfns only A dumps")
     ap.add_argument("--quiet", action="store_true")
     o = ap.parse_args()
     A, B = Dump(o.a), Dump(o.b)
@@ -64,7 +93,11 @@ def main():
     if A.max_mapnr != B.max_mapnr:
         print("max_mapnr differs: %d vs %d" % (A.max_mapnr, B.max_mapnr))
         bad = True
-    for name, x, y in (("1st bitmap", A.bm1, B.bm1), ("2nd bitmap", A.bm2, B.bm2)):
+    keeps = sum(1 << pfn for pfn in {int(p, 16) for p in o.a_keeps.split(",") if p})
+    if keeps and (A.bm2 & ~B.bm2) != keeps:
+        print("2nd bitmap: pfns only in A are %s, expected %s" % (pfns(A.bm2 & ~B.bm2), pfns(keeps)))
+        bad = True
+    for name, x, y in (("1st bitmap", A.bm1, B.bm1), ("2nd bitmap", A.bm2 & ~keeps, B.bm2)):
         only_a, only_b = x & ~y, y & ~x
         if not o.quiet or only_a or only_b:
             print("%s: %d vs %d pages; only in A %d %s, only in B %d %s" % (
@@ -76,6 +109,21 @@ def main():
         if not o.quiet or za != zb:
             print("zero-page pfns: %d vs %d; differ in %d" % (len(za), len(zb), len(za ^ zb)))
         bad |= za != zb
+    if o.pages:
+        pb = dict(B.pages())
+        same = differ = 0
+        for pfn, page in A.pages():
+            if pfn not in pb:
+                continue
+            if page is None or len(page) != PAGE or page != pb[pfn]:
+                if differ < 8:
+                    print("page content differs at pfn 0x%x" % pfn)
+                differ += 1
+            else:
+                same += 1
+        if not o.quiet or differ:
+            print("pages dumped by both: %d equal, %d differ" % (same, differ))
+        bad |= differ > 0
     sys.exit(1 if bad else 0)
 
 
