@@ -19,6 +19,9 @@
 #define IPV4_LEN 4
 #define IPV6_LEN 16
 #define ERRNO_MAX 4095  /* the kernel's MAX_ERRNO */
+#ifndef IFF_LOWER_UP    /* musl's <net/if.h> has it, glibc's (the fuzz builds) only <linux/if.h> */
+#define IFF_LOWER_UP 0x10000
+#endif
 
 struct req {
 	union {
