@@ -413,6 +413,7 @@ int dhcp_run(const struct dhcp_params *p, const struct dhcp_io *io, struct dhcp_
 	int r;
 
 	c.start_ms = now;
+	log_info("dhcp: asking for an address on %s (up to %d s)", p->ifname, p->timeout_ms / 1000);
 	enter(&c, SELECTING, now);
 	for (;;) {
 		now = io->now_ms(io->ctx);
