@@ -28,6 +28,7 @@
 
 #include "initramfs/dhcpsock.h"
 #include "initramfs/netlink.h"
+#include "initramfs/netup.h"
 #include "initramfs/nic.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -233,10 +234,12 @@ static void in_netns(const char *sysfs)
 	netlink_close(&nl);
 }
 
-TEST(test_netns_netlink_dhcp)
+/* FN in a forked child with its own network and mount namespaces, the
+ * namespace's sysfs mounted for it. Skipped when unshare is refused. */
+static void in_new_netns(const char *test, void (*fn)(const char *sysfs))
 {
 	char dir[] = "/tmp/kdc-netns-XXXXXX", net[64];
-	int st = -1, saved = log_get_level();
+	int st = -1;
 	pid_t pid;
 
 	if (!mkdtemp(dir)) {
@@ -247,7 +250,7 @@ TEST(test_netns_netlink_dhcp)
 	pid = fork();
 	if (pid == 0) {
 		if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
-			printf("  test_netns_netlink_dhcp: skipped: unshare: %s (needs root)\n", strerror(errno));
+			printf("  %s: skipped: unshare: %s (needs root)\n", test, strerror(errno));
 			fflush(stdout);
 			_exit(0);
 		}
@@ -255,14 +258,95 @@ TEST(test_netns_netlink_dhcp)
 			printf("  cannot mount the namespace's sysfs on %s: %s\n", dir, strerror(errno));
 			_exit(1);
 		}
-		log_set_level(LOG_WARN);
+		log_set_level(LOG_ERR - 1); /* the failure cases' messages are expected */
 		snprintf(net, sizeof(net), "%s/class/net", dir);
-		in_netns(net);
+		fn(net);
 		fflush(stdout);
 		_exit(t_failed ? 1 : 0);
 	}
 	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	rmdir(dir);
-	log_set_level(saved);
+}
+
+TEST(test_netns_netlink_dhcp)
+{
+	in_new_netns("test_netns_netlink_dhcp", in_netns);
+}
+
+/* The veth pair with the server side up, and the server answering DHCP. */
+static pid_t veth_with_server(void)
+{
+	struct netlink nl;
+	int idx1 = 0;
+	pid_t srv = -1;
+
+	CHECK(netlink_open(&nl) == 0);
+	CHECK(make_veth(&nl) == 0);
+	idx1 = (int)if_nametoindex(SERVER);
+	CHECK(idx1 > 0 && netlink_link_up(&nl, idx1) == 0);
+	netlink_close(&nl);
+	srv = fork();
+	if (srv == 0) {
+		dhcp_server(idx1);
+	}
+	return srv;
+}
+
+static void stop(pid_t srv)
+{
+	if (srv > 0) {
+		kill(srv, SIGKILL);
+		waitpid(srv, NULL, 0);
+	}
+}
+
+static void netup_dhcp(const char *sysfs)
+{
+	struct netup_cfg cfg = { .has_mac = true, .carrier_ms = 5000, .dhcp_ms = 15000 };
+	struct netup_result r;
+	pid_t srv = veth_with_server();
+
+	cfg.ip.method = IPCONF_DHCP;
+	memcpy(cfg.mac, mac0, 6);
+	CHECK(netup_run(sysfs, &cfg, &r) == 0);
+	CHECK(!strcmp(r.ifname, CLIENT) && r.family == AF_INET && r.prefix == 24);
+	CHECK(!strcmp(r.addr_text, "192.0.2.50"));
+	CHECK(ifaddr(CLIENT, SIOCGIFADDR) == LEASE_ADDR);
+	CHECK(file_has("/proc/net/route", CLIENT "\t00000000\t010200C0\t0003"));
+	stop(srv);
+	cfg.mac[5] ^= 0xff; /* no such NIC */
+	CHECK(netup_run(sysfs, &cfg, &r) == -ENODEV);
+}
+
+static void netup_static(const char *sysfs)
+{
+	struct netup_cfg cfg = { .carrier_ms = 300, .dhcp_ms = 15000 };
+	struct netup_result r;
+	const char *why;
+	struct netlink nl;
+
+	CHECK(ipconf_parse(&cfg.ip, "192.0.2.60::192.0.2.1:255.255.255.0::" CLIENT ":none", &why) == 0);
+	CHECK(netlink_open(&nl) == 0);
+	CHECK(make_veth(&nl) == 0);
+	CHECK(netup_run(sysfs, &cfg, &r) == -ETIMEDOUT); /* the peer is down: no carrier */
+	CHECK(netlink_link_up(&nl, (int)if_nametoindex(SERVER)) == 0);
+	netlink_close(&nl);
+	CHECK(netup_run(sysfs, &cfg, &r) == 0);
+	CHECK(!strcmp(r.ifname, CLIENT) && !strcmp(r.addr_text, "192.0.2.60") && r.prefix == 24);
+	CHECK(ifaddr(CLIENT, SIOCGIFADDR) == 0xc000023c);
+	CHECK(file_has("/proc/net/route", CLIENT "\t00000000\t010200C0\t0003"));
+	CHECK(ipconf_parse(&cfg.ip, "[2001:db8::60]::[2001:db8::1]:64::" CLIENT ":none", &why) == 0);
+	CHECK(netup_run(sysfs, &cfg, &r) == 0 && !strcmp(r.addr_text, "2001:db8::60"));
+	CHECK(file_has("/proc/net/if_inet6", "20010db8000000000000000000000060"));
+	CHECK(ipconf_parse(&cfg.ip, "nosuch0:dhcp", &why) == 0);
+	CHECK(netup_run(sysfs, &cfg, &r) == -ENODEV);
+	CHECK(ipconf_parse(&cfg.ip, CLIENT ":dhcp6", &why) == 0);
+	CHECK(netup_run(sysfs, &cfg, &r) == -EOPNOTSUPP);
+}
+
+TEST(test_netns_netup)
+{
+	in_new_netns("test_netns_netup", netup_dhcp);
+	in_new_netns("test_netns_netup", netup_static);
 }
