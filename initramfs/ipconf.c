@@ -131,9 +131,11 @@ static int addr_field(struct ipconf *c, const char *s, uint8_t *a, bool *has)
 	return 0;
 }
 
+/* What the kernel's dev_valid_name() takes (no '/', ':' or white space),
+ * and no brackets: "[::1]:dhcp" is a mistake, not an interface. */
 static int set_ifname(struct ipconf *c, const char *s)
 {
-	if (strlen(s) >= sizeof(c->ifname) || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..")) {
+	if (strlen(s) >= sizeof(c->ifname) || strpbrk(s, "/:[] \t\n") || !strcmp(s, ".") || !strcmp(s, "..")) {
 		return -EINVAL;
 	}
 	strcpy(c->ifname, s);
@@ -217,7 +219,7 @@ static int parse_static(struct ipconf *c, const char *p, const char **why)
 	}
 	strcpy(c->hostname, f[4]);
 	if (set_ifname(c, f[5]) < 0) {
-		*why = "the interface name is longer than 15 bytes or has a '/'";
+		*why = "the interface name is longer than 15 bytes or has a '/', ':' or a space";
 		return -EINVAL;
 	}
 	return parse_tail(c, p, why);

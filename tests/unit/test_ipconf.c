@@ -99,6 +99,8 @@ TEST(test_ipconf_bad)
 		"2001:db8::5:::64::eth0:none",                     /* IPv6 without brackets */
 		"10.0.0.5:::24::averyveryverylongname:none",       /* interface name > 15 */
 		"10.0.0.5:::24::../x:none",
+		"[::1]:dhcp",                                      /* an address where the interface goes */
+		"eth 0:dhcp",
 		"10.0.0.5:::24:h:eth0:none:1500:xx",
 		"10.0.0.5:::24:h:eth0:none:10.0.0.53:bogus",
 		"eth0:dhcp:10.0.0.53:10.0.0.54:extra",
