@@ -257,6 +257,20 @@ int netlink_link_up(struct netlink *nl, int ifindex)
 	return request(nl, &q, &rep);
 }
 
+int netlink_link_mtu(struct netlink *nl, int ifindex, unsigned mtu)
+{
+	struct req q;
+	struct netlink_reply rep;
+	struct ifinfomsg *ifi = req_init(&q, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+	uint32_t v = mtu;
+	int err;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	err = req_attr(&q, IFLA_MTU, &v, sizeof(v));
+	return err ? err : request(nl, &q, &rep);
+}
+
 int netlink_link_get(struct netlink *nl, int ifindex, struct netlink_link *link)
 {
 	struct req q;

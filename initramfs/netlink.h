@@ -44,6 +44,8 @@ int netlink_parse(const void *buf, size_t len, uint32_t seq, struct netlink_repl
 
 /* IFF_UP on IFINDEX. */
 int netlink_link_up(struct netlink *nl, int ifindex);
+/* The link's MTU (kdumpcap.ip=...:<mtu>). */
+int netlink_link_mtu(struct netlink *nl, int ifindex, unsigned mtu);
 /* The link's flags and operstate. */
 int netlink_link_get(struct netlink *nl, int ifindex, struct netlink_link *link);
 /* Carrier: IFF_LOWER_UP; -ETIMEDOUT after TIMEOUT_MS without. */

@@ -58,8 +58,14 @@ static int find(const char *sysfs, const struct netup_cfg *cfg, struct netup_res
 
 static int link_up(struct netlink *nl, const struct netup_cfg *cfg, const struct netup_result *out)
 {
-	int err = netlink_link_up(nl, out->ifindex);
+	int err = cfg->ip.mtu ? netlink_link_mtu(nl, out->ifindex, cfg->ip.mtu) : 0;
 
+	if (err < 0) {
+		log_err("network: cannot set the MTU of %s to %u: %s; check kdumpcap.ip=", out->ifname, cfg->ip.mtu,
+			strerror(-err));
+		return err;
+	}
+	err = netlink_link_up(nl, out->ifindex);
 	if (err < 0) {
 		log_err("network: cannot bring %s up: %s", out->ifname, strerror(-err));
 		return err;

@@ -172,6 +172,21 @@ static uint32_t ifaddr(const char *ifname, unsigned long req)
 	return a;
 }
 
+static int mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), m = -1;
+
+	strcpy(ifr.ifr_name, ifname);
+	if (fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0) {
+		m = ifr.ifr_mtu;
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	return m;
+}
+
 /* In the new namespaces: the NIC by MAC, link up and carrier, a lease, the
  * address and routes. */
 static void in_netns(const char *sysfs)
@@ -336,9 +351,15 @@ static void netup_static(const char *sysfs)
 	CHECK(!strcmp(r.ifname, CLIENT) && !strcmp(r.addr_text, "192.0.2.60") && r.prefix == 24);
 	CHECK(ifaddr(CLIENT, SIOCGIFADDR) == 0xc000023c);
 	CHECK(file_has("/proc/net/route", CLIENT "\t00000000\t010200C0\t0003"));
-	CHECK(ipconf_parse(&cfg.ip, "[2001:db8::60]::[2001:db8::1]:64::" CLIENT ":none", &why) == 0);
+	CHECK(ipconf_parse(&cfg.ip, "[2001:db8::60]::[2001:db8::1]:64::" CLIENT ":none:1400", &why) == 0);
 	CHECK(netup_run(sysfs, &cfg, &r) == 0 && !strcmp(r.addr_text, "2001:db8::60"));
 	CHECK(file_has("/proc/net/if_inet6", "20010db8000000000000000000000060"));
+	CHECK(mtu(CLIENT) == 1400);
+	CHECK(ipconf_parse(&cfg.ip, CLIENT ":auto6:70000", &why) == -EINVAL);
+	cfg.ip.method = IPCONF_AUTO6; /* a bad MTU that got past the parser: the kernel refuses it */
+	cfg.ip.mtu = 70000;
+	CHECK(netup_run(sysfs, &cfg, &r) == -EINVAL);
+	CHECK(mtu(CLIENT) == 1400);
 	CHECK(ipconf_parse(&cfg.ip, "nosuch0:dhcp", &why) == 0);
 	CHECK(netup_run(sysfs, &cfg, &r) == -ENODEV);
 	CHECK(ipconf_parse(&cfg.ip, CLIENT ":dhcp6", &why) == 0);
