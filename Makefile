@@ -12,7 +12,10 @@ WERROR   ?= $(if $(CI),-Werror,)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes $(WERROR) -D_GNU_SOURCE \
-            -D_FILE_OFFSET_BITS=64 -I. -I$(DEPS)/include -MMD -MP
+            -D_FILE_OFFSET_BITS=64 -I. -I$(DEPS)/include -MMD -MP $(KHDRS)
+# musl ships no kernel uapi headers (<linux/rtnetlink.h>): take linux-libc-dev's,
+# searched after musl's own so that no libc header comes from glibc
+KHDRS    := -idirafter /usr/include -idirafter /usr/include/$(shell $(HOSTCC) -dumpmachine)
 LDFLAGS  += -static -L$(DEPS)/lib
 LDLIBS   := -lzstd -lz -llzo2 -lpthread
 
