@@ -758,7 +758,8 @@ static int sink_finish(struct sink *s)
 		}
 		f = f ? f : k;
 	}
-	return c->dead ? c->dead : e ? e : f;
+	/* the first cause: a failed WRITE, then a dead session, then fsync/close */
+	return e ? e : c->dead ? c->dead : f;
 }
 
 /* After a failure: close what can be closed; the data written stays. */
