@@ -309,6 +309,47 @@ TEST(sftp_scripted_failed_write_fails_file)
 	log_set_level(LOG_INFO);
 }
 
+/* The WRITE packets the client sent, from the server's end of the socket. */
+static int count_writes(int fd)
+{
+	static uint8_t b[256 * 1024];
+	ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+	int writes = 0;
+
+	for (ssize_t off = 0; n > 0 && off + 5 <= n;) {
+		uint32_t len = (uint32_t)b[off] << 24 | (uint32_t)b[off + 1] << 16 | (uint32_t)b[off + 2] << 8 | b[off + 3];
+
+		writes += b[off + 4] == SSH_FXP_WRITE;
+		off += 4 + (ssize_t)len;
+	}
+	return writes;
+}
+
+TEST(sftp_scripted_header_not_sent_after_failed_write)
+{
+	static const uint8_t handle[] = { 0, 0, 0, 1, 'H' };
+	static const uint8_t failure[] = { 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t script[128], hdr[4096] = { 0 };
+	size_t n = pkt(script, SSH_FXP_HANDLE, 1, handle, sizeof(handle));
+	struct sink *k;
+	struct sftp *c;
+	int sv[2];
+
+	log_set_level(LOG_ERR - 1);
+	n += pkt(script + n, SSH_FXP_STATUS, 2, failure, sizeof(failure));
+	c = scripted(sv, script, n, 300);
+	CHECK(c && sftp_sink_open(c, "f", &k) == 0);
+	if (c) {
+		CHECK(k->pwrite(k, hdr, 100, 8192) == 0);
+		/* the rewrite of offset 0 (clearing INCOMPLETE) waits for every
+		 * earlier WRITE and is never sent after one failed */
+		CHECK(k->pwrite(k, hdr, sizeof(hdr), 0) == -EIO);
+		CHECK(count_writes(sv[1]) == 1);
+		scripted_end(c, sv);
+	}
+	log_set_level(LOG_INFO);
+}
+
 TEST(sftp_scripted_protocol_errors)
 {
 	uint8_t script[64];
