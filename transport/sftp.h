@@ -107,7 +107,9 @@ struct sftp {
 	uint8_t rbuf[SFTP_REPLY_MAX];
 };
 
-/* INIT/VERSION over RFD/WFD. PEER names the server in messages. */
+/* INIT/VERSION over RFD/WFD. PEER names the server in messages. Makes both
+ * fds non-blocking and ignores SIGPIPE (a dead client must be an EPIPE, not
+ * the end of PID 1): a program spawned later should reset SIGPIPE to default. */
 int sftp_start(struct sftp *c, int rfd, int wfd, const char *peer, int timeout_ms);
 /* The server's absolute form of PATH into OUT. */
 int sftp_realpath(struct sftp *c, const char *path, char *out, size_t n);
