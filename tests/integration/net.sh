@@ -113,6 +113,39 @@ check "lzo -d 31 through dbclient, byte-identical to a local write" bash -c "
 	HOME='$S/home' '$KDUMPCAP' sftp-test-write --message-level 0 -l -d 31 '$W/core' '$W/db1' -- ${DBC[*]} &&
 	'$KDUMPCAP' -l -d 31 --message-level 0 '$W/core' '$W/local.l' && cmp '$W/db1/vmcore' '$W/local.l'"
 
+# sshd and its session processes SIGSTOPped mid-dump: kdumpcap gives up
+# within its deadline, the client is killed, vmcore-incomplete stays
+descendants() {
+	local p
+	for p in $(ps -o pid= --ppid "$1"); do
+		echo "$p"
+		descendants "$p"
+	done
+}
+env HOME="$S/home" KDC_SFTP_TIMEOUT_MS=2000 "$KDUMPCAP" sftp-test-write --message-level 0 -d 0 "$W/core" \
+	"$W/dbstop" -- "${DBC[@]}" > "$W/dbstop.log" 2>&1 &
+kpid=$!
+for _ in $(seq 500); do
+	[ "$(stat -c %s "$W/dbstop/vmcore-incomplete" 2>/dev/null || echo 0)" -gt 2000000 ] && break
+	sleep 0.01
+done
+stopped="$SSHD_PID $(descendants "$SSHD_PID")"
+kill -STOP $stopped
+start=$(date +%s%N)
+rc=0
+wait $kpid || rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+kill -CONT $stopped
+for p in $stopped; do [ "$p" != "$SSHD_PID" ] && kill "$p" 2>/dev/null; done
+if [ $rc -ne 0 ] && grep -q "no answer from the server within 2.0 s" "$W/dbstop.log" && [ $ms -lt 6000 ]; then
+	ok "sshd stopped mid-dump: kdumpcap gave up after ${ms} ms with a clear message"
+else
+	not_ok "sshd stopped mid-dump (rc=$rc, ${ms} ms)"
+	sed 's/^/    /' "$W/dbstop.log"
+fi
+check "... vmcore-incomplete stays, no vmcore" \
+	bash -c "test -s '$W/dbstop/vmcore-incomplete' && test ! -e '$W/dbstop/vmcore'"
+
 : > "$S/home/.ssh/known_hosts"
 check_fails "unknown host key: refused without a prompt" "not in .*known_hosts" \
 	timeout 20 env HOME="$S/home" "$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/db2" -- "${DBC[@]}"
