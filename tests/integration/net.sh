@@ -96,6 +96,7 @@ for _ in $(seq 50); do
 	grep -q "Server listening" "$S/sshd.log" && break
 	sleep 0.1
 done
+check "sshd listens on 127.0.0.1:$port" grep -q "Server listening" "$S/sshd.log"
 # every key type the server has, as plain "HOST ALGO KEY" lines (what dbclient reads)
 for t in ed25519 ecdsa rsa; do echo "127.0.0.1 $(cut -d' ' -f1,2 "$S/host_$t.pub")"; done > "$S/known_hosts"
 DBC=("$DB" -i "$S/client.db" -p "$port" -s root@127.0.0.1 sftp)
