@@ -10,9 +10,10 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 W=$(mktemp -d /tmp/kdc-net.XXXXXX)
 chmod 755 "$W"
-SSHD_PID=
+SSHD_PID= MUTE_PID=
 cleanup() {
 	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
+	[ -n "$MUTE_PID" ] && kill "$MUTE_PID" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -146,6 +147,23 @@ else
 fi
 check "... vmcore-incomplete stays, no vmcore" \
 	bash -c "test -s '$W/dbstop/vmcore-incomplete' && test ! -e '$W/dbstop/vmcore'"
+
+# a server that accepts TCP and never says a word: the handshake is bounded too
+$PY -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); c = s.accept(); time.sleep(60)' > "$W/mute.port" &
+MUTE_PID=$!
+for _ in $(seq 50); do
+	[ -s "$W/mute.port" ] && break
+	sleep 0.1
+done
+start=$(date +%s%N)
+check_fails "banner-less server: the handshake times out" "no answer from the server within 2.0 s" \
+	env HOME="$S/home" KDC_SFTP_TIMEOUT_MS=2000 "$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/mute" \
+	-- "$DB" -i "$S/client.db" -p "$(cat "$W/mute.port")" -s root@127.0.0.1 sftp
+ms=$((($(date +%s%N) - start) / 1000000))
+kill "$MUTE_PID" 2>/dev/null
+if [ $ms -lt 6000 ]; then ok "... within ${ms} ms"; else not_ok "banner-less server took ${ms} ms"; fi
 
 : > "$S/home/.ssh/known_hosts"
 check_fails "unknown host key: refused without a prompt" "not in .*known_hosts" \
