@@ -3,6 +3,7 @@
 #                   source packages against musl on first use, cached in build/deps)
 #   make check      unit tests (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
+#   make dbclient   dropbear's SSH client for SSH targets (optional), in $(DEPS)/bin
 #   O=DIR           object/output directory (default build); DEPS is shared
 O        ?= build
 DEPS     ?= build/deps
@@ -66,11 +67,18 @@ check: $(O)/kdumpcap $(O)/unit
 test: $(O)/kdumpcap $(O)/unit
 	./tests/run-all.sh
 
+# dropbear's SSH client for SSH targets, static (optional: build/kdumpcap does
+# not need it): $(DEPS)/bin/dbclient and $(DEPS)/bin/dropbearconvert.
+dbclient: $(DEPS)/bin/dbclient
+
+$(DEPS)/bin/dbclient:
+	./tests/build-deps.sh $(DEPS) dbclient
+
 demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
 	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/fuzz-replay
 
-.PHONY: all check test clean demo fuzz-replay
+.PHONY: all check test clean demo fuzz-replay dbclient
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

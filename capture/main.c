@@ -17,6 +17,7 @@ static const struct {
 	{ "unload", unload_main },
 	{ "status", status_main },
 	{ "init", init_main },
+	{ "sftp-test-write", sftptest_main },
 };
 
 int main(int argc, char **argv)

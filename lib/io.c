@@ -38,6 +38,8 @@ static const struct {
 	{ "EINVAL", EINVAL }, { "EFBIG", EFBIG },   { "ENOSPC", ENOSPC }, { "ESPIPE", ESPIPE },
 	{ "EROFS", EROFS },   { "EPIPE", EPIPE },   { "EDQUOT", EDQUOT }, { "ETIMEDOUT", ETIMEDOUT },
 	{ "ECONNREFUSED", ECONNREFUSED }, { "ENOTCONN", ENOTCONN }, { "ENXIO", ENXIO },
+	{ "ECONNRESET", ECONNRESET }, { "EPROTO", EPROTO }, { "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EBADMSG", EBADMSG }, { "EPROTONOSUPPORT", EPROTONOSUPPORT }, { "ENAMETOOLONG", ENAMETOOLONG },
 };
 
 const char *io_errname(int err)
@@ -251,6 +253,34 @@ int io_write(int fd, const void *buf, size_t n)
 int io_pwrite(int fd, const void *buf, size_t n, uint64_t off)
 {
 	return write_all(fd, buf, n, (int64_t)off);
+}
+
+ssize_t io_read_some(int fd, void *buf, size_t n)
+{
+	ssize_t k;
+	int r = io_fault_check(IO_READ);
+
+	if (r) {
+		return r;
+	}
+	do {
+		k = read(fd, buf, n);
+	} while (k < 0 && errno == EINTR);
+	return k < 0 ? -errno : k;
+}
+
+ssize_t io_write_some(int fd, const void *buf, size_t n)
+{
+	ssize_t k;
+	int r = io_fault_check(IO_WRITE);
+
+	if (r) {
+		return r;
+	}
+	do {
+		k = write(fd, buf, n);
+	} while (k < 0 && errno == EINTR);
+	return k < 0 ? -errno : k;
 }
 
 int io_fsync(int fd)

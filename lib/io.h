@@ -31,6 +31,11 @@ ssize_t io_read(int fd, void *buf, size_t n);
 /* Write all n bytes; 0 or -errno. */
 int io_write(int fd, const void *buf, size_t n);
 int io_pwrite(int fd, const void *buf, size_t n, uint64_t off);
+/* One read or write on a stream that may be non-blocking (a pipe or socket
+ * to a network client): the byte count (0 = EOF for a read), or -errno
+ * (-EAGAIN when nothing could be moved). EINTR is retried. */
+ssize_t io_read_some(int fd, void *buf, size_t n);
+ssize_t io_write_some(int fd, const void *buf, size_t n);
 int io_fsync(int fd);
 int io_close(int fd);
 int io_rename(const char *from, const char *to);

@@ -37,6 +37,12 @@ uint64_t rd_u64(struct rd *r)
 	return p ? ld_le64(p) : 0;
 }
 
+uint32_t rd_u32be(struct rd *r)
+{
+	const uint8_t *p = rd_bytes(r, 4);
+	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
+}
+
 uint64_t rd_u64be(struct rd *r)
 {
 	const uint8_t *p = rd_bytes(r, 8);

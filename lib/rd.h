@@ -31,6 +31,8 @@ uint8_t rd_u8(struct rd *r);
 uint16_t rd_u16(struct rd *r);
 uint32_t rd_u32(struct rd *r);
 uint64_t rd_u64(struct rd *r);
+/* big-endian (network order: SFTP, DHCP, netlink attributes in network order) */
+uint32_t rd_u32be(struct rd *r);
 uint64_t rd_u64be(struct rd *r);
 void rd_skip(struct rd *r, size_t n);
 void rd_seek(struct rd *r, size_t off);

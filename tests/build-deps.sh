@@ -2,6 +2,10 @@
 # Build zlib, libzstd and liblzo2 from Debian's source packages against musl into DIR
 # (static libraries + headers). Nothing third-party is committed: the sources
 # come from the archive (needs a deb-src entry, see tests/setup-host.sh).
+#   tests/build-deps.sh [DIR]            the libraries the product links
+#   tests/build-deps.sh DIR dbclient     dropbear's SSH client for SSH targets, static,
+#                                        into DIR/bin/dbclient, and dropbearconvert
+#                                        (OpenSSH keys -> dropbear's format, for mkinitrd)
 set -euo pipefail
 out=$(realpath -m "${1:-build/deps}")
 src=$out/src
@@ -34,6 +38,43 @@ fetch_src() {
 	echo "build-deps: no listed version of $pkg could be downloaded (tried: $(echo $versions))" >&2
 	return 1
 }
+
+# dropbear's dbclient, static with musl: no zlib, bundled libtom, no
+# syslog/utmp/lastlog. Nothing may ever prompt: the capture kernel has no
+# tty, and dbclient's stdin is the SFTP stream. So no password or
+# keyboard-interactive auth, and an unknown host key is refused: 2022.83
+# would read the yes/no answer from stdin when /dev/tty cannot be opened.
+build_dbclient() {
+	local d=dropbear-src
+	fetch_src dropbear "$d"
+	cat > "$d/localoptions.h" <<'OPTS'
+#define DROPBEAR_SVR_PASSWORD_AUTH 0
+#define DROPBEAR_CLI_PASSWORD_AUTH 0
+#define DROPBEAR_CLI_AGENTFWD 0
+#define DROPBEAR_CLI_LOCALTCPFWD 0
+#define DROPBEAR_CLI_REMOTETCPFWD 0
+#define DROPBEAR_CLI_NETCAT 0
+#define DROPBEAR_CLI_PROXYCMD 0
+#define DO_MOTD 0
+OPTS
+	sed -i 's|^\(\s*\)tty = fopen(_PATH_TTY, "r");|\1dropbear_exit("Host key of %s is not in $HOME/.ssh/known_hosts; refused (kdumpcap build: no prompt)", cli_opts.remotehost);\n&|' \
+		"$d/cli-kex.c"
+	grep -q 'refused (kdumpcap build: no prompt)' "$d/cli-kex.c" ||
+		{ echo "build-deps: cannot patch dropbear's host-key prompt (cli-kex.c changed?)" >&2; return 1; }
+	(cd "$d" && CC=musl-gcc CFLAGS="-Os" ./configure --enable-static --disable-zlib --enable-bundled-libtom \
+		--disable-syslog --disable-lastlog --disable-utmp --disable-utmpx --disable-wtmp --disable-wtmpx \
+		--disable-pututline --disable-pututxline >"$src/dropbear.configure.log" 2>&1 &&
+		make -j2 PROGRAMS="dbclient dropbearconvert" >"$src/dropbear.make.log" 2>&1) ||
+		{ echo "build-deps: dropbear build failed (see $src/dropbear.configure.log, $src/dropbear.make.log)" >&2; return 1; }
+	mkdir -p "$out/bin"
+	strip -o "$out/bin/dbclient" "$d/dbclient"
+	strip -o "$out/bin/dropbearconvert" "$d/dropbearconvert"
+	echo "build-deps: $out/bin/dbclient ($(stat -c %s "$out/bin/dbclient") bytes), $out/bin/dropbearconvert"
+}
+if [ "${2:-}" = dbclient ]; then
+	build_dbclient
+	exit 0
+fi
 
 if [ ! -f "$out/lib/libz.a" ]; then
 	fetch_src zlib zlib-src

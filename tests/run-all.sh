@@ -11,6 +11,7 @@ suites=(
 	"fake:tests/integration/fake.sh"
 	"fake:tests/integration/straddle.sh"
 	"mkinitrd:tests/integration/mkinitrd.sh"
+	"net:tests/integration/net.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"

@@ -142,6 +142,34 @@ def blkid():
     put("blkid", "gpt", bytes(gpt))
 
 
+def sftp():
+    """Server replies, in order, to tests/fuzz/fuzz_sftp.c's session: REALPATH 1,
+    MKDIR 2, STAT 3, OPEN 4, WRITE 5 6 (40000 bytes), WRITE 7 (header), fsync 8,
+    CLOSE 9, RENAME 10."""
+    def s(b):
+        return struct.pack(">I", len(b)) + b
+
+    def pkt(t, rid, body=b""):
+        return s(struct.pack(">BI", t, rid) + body)
+
+    def status(rid, code=0, msg=b"Success"):
+        return pkt(101, rid, struct.pack(">I", code) + s(msg) + s(b""))
+    version = s(struct.pack(">BI", 2, 3) + s(b"posix-rename@openssh.com") + s(b"1") +
+                s(b"fsync@openssh.com") + s(b"1"))
+    attrs = struct.pack(">IQIIIII", 0xf, 4096, 0, 0, 0o40700, 1, 2)
+    name = pkt(104, 1, struct.pack(">I", 1) + s(b"/srv/dump") + s(b"drwx------ 2 0 0 4096 /srv/dump") +
+               attrs)
+    ok = (name + status(2) + pkt(105, 3, attrs) + pkt(102, 4, s(b"\0\0\0\0")) +
+          b"".join(status(i) for i in range(5, 11)))
+    put("sftp", "session", version + ok)
+    put("sftp", "write-fails", version + name + status(2) + pkt(105, 3, attrs) + pkt(102, 4, s(b"h")) +
+        status(5) + status(6, 4, b"Failure") + status(7) + status(8) + status(9) + status(10))
+    ext = struct.pack(">IQI", 0x80000001, 1, 2) + s(b"a@b") + s(b"x") + s(b"c@d") + s(b"")
+    put("sftp", "eexist", version + name + status(2, 4, b"Failure") + pkt(105, 3, ext) +
+        status(4, 3, b"Permission denied") + status(5, 2, b"No such file"))
+    put("sftp", "bad-length", version + b"\x00\x10\x00\x00\x65")
+
+
 vmcores()
 dmesg()
 filt()
@@ -149,3 +177,4 @@ flat()
 conf()
 modules()
 blkid()
+sftp()

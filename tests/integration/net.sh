@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# SSH target building blocks on loopback: the collector writing a dump
+# through the SFTP sink (kdumpcap sftp-test-write) to OpenSSH's real
+# sftp-server on pipes, then through dropbear's dbclient to an OpenSSH sshd
+# started here on 127.0.0.1 (a free port from 2222 up). The dump must open
+# directly (tests/tools/checkdump.py, no -R); failures must be clear, bounded
+# and leave vmcore-incomplete, never vmcore.
+#   DBCLIENT_DEPS=DIR  where `make dbclient` puts bin/dbclient (default $DEPS or build/deps)
+set -u
+. "$(dirname "$0")/../lib.sh"
+W=$(mktemp -d /tmp/kdc-net.XXXXXX)
+chmod 755 "$W"
+SSHD_PID= MUTE_PID=
+cleanup() {
+	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
+	[ -n "$MUTE_PID" ] && kill "$MUTE_PID" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+FAKE="$PY $TOP/tests/tools/fakevmcore.py"
+CHECK="$PY $TOP/tests/tools/checkdump.py"
+SERVER=/usr/lib/openssh/sftp-server
+$FAKE "$W/core"
+
+if [ ! -x "$SERVER" ]; then
+	not_ok "sftp-server is installed ($SERVER: run tests/setup-host.sh)"
+	t_done
+	exit
+fi
+
+# --- sftp-server on pipes ---
+check "lzo -d 31 through SFTP to sftp-server" \
+	"$KDUMPCAP" sftp-test-write --message-level 0 -l -d 31 "$W/core" "$W/s1" -- "$SERVER"
+check "the SFTP dump opens directly: every page equals the vmcore's" \
+	$CHECK "$W/s1/vmcore" "$W/core" --level 31 --compress lzo --filtered
+check "no vmcore-incomplete is left" test ! -e "$W/s1/vmcore-incomplete"
+check "zstd -d 1 through SFTP, byte-identical to a local write" bash -c "
+	'$KDUMPCAP' sftp-test-write --message-level 0 -z -d 1 '$W/core' '$W/s2' -- '$SERVER' &&
+	'$KDUMPCAP' -z -d 1 --message-level 0 '$W/core' '$W/local.z' && cmp '$W/s2/vmcore' '$W/local.z'"
+mkdir "$W/s3" && touch "$W/s3/vmcore-incomplete"
+check_fails "an existing vmcore-incomplete is not replaced" "File exists" \
+	"$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/s3" -- "$SERVER"
+check "... and it is untouched" test ! -s "$W/s3/vmcore-incomplete"
+mkdir -m 0555 "$W/ro"
+check_fails "read-only directory: permission denied, named" "cannot create $W/ro/d: Permission denied" \
+	"$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/ro/d" -- \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$SERVER"
+# a server that takes some MB (100 reads) and then never reads again (a stalled SSH peer);
+# kdumpcap kills the client by pid, the rest of the group is ours to end
+start=$(date +%s%N)
+check_fails "a stalled server: timeout, named" "no answer from the server within 1.0 s" \
+	setsid -w env KDC_SFTP_TIMEOUT_MS=1000 "$KDUMPCAP" sftp-test-write --message-level 0 -d 0 "$W/core" "$W/stall" -- \
+	sh -c "ps -o pgid= \$\$ > $W/stall.pgid; { dd bs=65536 count=100; exec sleep 60; } 2>/dev/null | exec $SERVER 2>/dev/null"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ -s "$W/stall.pgid" ] && kill -KILL -- -$(tr -d ' ' < "$W/stall.pgid") 2>/dev/null
+if [ "$ms" -lt 5000 ]; then ok "the stalled server was given up within ${ms} ms"; else not_ok "stalled server took ${ms} ms"; fi
+check "a stalled server leaves vmcore-incomplete, not vmcore" \
+	bash -c "test -e '$W/stall/vmcore-incomplete' && test ! -e '$W/stall/vmcore'"
+check_fails "a server that exits mid-transfer: clear error" "the server closed the connection\|cannot send to the server" \
+	"$KDUMPCAP" sftp-test-write --message-level 0 -d 0 "$W/core" "$W/exit" -- \
+	bash -c "exec dd bs=65536 count=100 2>/dev/null > >(exec $SERVER)"
+check "an exited server leaves vmcore-incomplete, flagged INCOMPLETE" \
+	bash -c "test ! -e '$W/exit/vmcore' && $CHECK '$W/exit/vmcore-incomplete' '$W/core' --expect-incomplete"
+check_fails "not an SFTP server: protocol error" "impossible length\|not VERSION" \
+	"$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/cat" -- sh -c "echo 'Welcome to the machine'; cat >/dev/null"
+
+# --- dbclient -> OpenSSH sshd's sftp subsystem on 127.0.0.1 ---
+DBDIR=${DBCLIENT_DEPS:-${DEPS:-$TOP/build/deps}}
+DB=$DBDIR/bin/dbclient
+if [ ! -x "$DB" ] && ! out=$(make -s -C "$TOP" DEPS="$DBDIR" dbclient 2>&1); then
+	not_ok "make dbclient"
+	printf '%s\n' "$out" | tail -5 | sed 's/^/    /'
+	t_done
+	exit
+fi
+port=
+for p in 2222 $(seq 2223 2299); do
+	if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
+		port=$p
+		break
+	fi
+done
+S=$W/ssh
+mkdir -p "$S/home/.ssh" /run/sshd
+for t in ed25519 ecdsa rsa; do ssh-keygen -q -t $t -N '' -f "$S/host_$t"; done
+ssh-keygen -q -t ed25519 -N '' -f "$S/client"
+ssh-keygen -q -t ed25519 -N '' -f "$S/other"
+"$DBDIR/bin/dropbearconvert" openssh dropbear "$S/client" "$S/client.db" >/dev/null 2>&1
+cp "$S/client.pub" "$S/authorized_keys"
+printf '%s\n' "ListenAddress 127.0.0.1:$port" "HostKey $S/host_ed25519" "HostKey $S/host_ecdsa" \
+	"HostKey $S/host_rsa" "PidFile $S/sshd.pid" "AuthorizedKeysFile $S/authorized_keys" \
+	"PermitRootLogin prohibit-password" "PasswordAuthentication no" "KbdInteractiveAuthentication no" \
+	"UsePAM no" "StrictModes no" "Subsystem sftp $SERVER" > "$S/sshd_config"
+/usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
+SSHD_PID=$!
+for _ in $(seq 50); do
+	grep -q "Server listening" "$S/sshd.log" && break
+	sleep 0.1
+done
+check "sshd listens on 127.0.0.1:$port" grep -q "Server listening" "$S/sshd.log"
+# every key type the server has, as plain "HOST ALGO KEY" lines (what dbclient reads)
+for t in ed25519 ecdsa rsa; do echo "127.0.0.1 $(cut -d' ' -f1,2 "$S/host_$t.pub")"; done > "$S/known_hosts"
+DBC=("$DB" -i "$S/client.db" -p "$port" -s root@127.0.0.1 sftp)
+
+cp "$S/known_hosts" "$S/home/.ssh/known_hosts"
+start=$(date +%s%N)
+check "uncompressed -d 0 through dbclient -> sshd sftp (port $port)" \
+	env HOME="$S/home" "$KDUMPCAP" sftp-test-write --message-level 0 -d 0 "$W/core" "$W/db0" -- "${DBC[@]}"
+ms=$((($(date +%s%N) - start) / 1000000))
+size=$(stat -c %s "$W/db0/vmcore" 2>/dev/null || echo 0)
+echo "# dbclient $(stat -c %s "$DB") bytes; $size bytes in $ms ms = $((size / 1000 / (ms > 0 ? ms : 1))) MB/s over loopback (load $(cut -d' ' -f1 /proc/loadavg))"
+check "the dump through SSH opens directly: every page equals the vmcore's" \
+	$CHECK "$W/db0/vmcore" "$W/core" --level 0 --compress none
+check "lzo -d 31 through dbclient, byte-identical to a local write" bash -c "
+	HOME='$S/home' '$KDUMPCAP' sftp-test-write --message-level 0 -l -d 31 '$W/core' '$W/db1' -- ${DBC[*]} &&
+	'$KDUMPCAP' -l -d 31 --message-level 0 '$W/core' '$W/local.l' && cmp '$W/db1/vmcore' '$W/local.l'"
+
+# sshd and its session processes SIGSTOPped mid-dump: kdumpcap gives up
+# within its deadline, the client is killed, vmcore-incomplete stays
+descendants() {
+	local p
+	for p in $(ps -o pid= --ppid "$1"); do
+		echo "$p"
+		descendants "$p"
+	done
+}
+env HOME="$S/home" KDC_SFTP_TIMEOUT_MS=2000 "$KDUMPCAP" sftp-test-write --message-level 0 -d 0 "$W/core" \
+	"$W/dbstop" -- "${DBC[@]}" > "$W/dbstop.log" 2>&1 &
+kpid=$!
+for _ in $(seq 500); do
+	[ "$(stat -c %s "$W/dbstop/vmcore-incomplete" 2>/dev/null || echo 0)" -gt 2000000 ] && break
+	sleep 0.01
+done
+stopped="$SSHD_PID $(descendants "$SSHD_PID")"
+kill -STOP $stopped
+start=$(date +%s%N)
+rc=0
+wait $kpid || rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+kill -CONT $stopped
+for p in $stopped; do [ "$p" != "$SSHD_PID" ] && kill "$p" 2>/dev/null; done
+if [ $rc -ne 0 ] && grep -q "no answer from the server within 2.0 s" "$W/dbstop.log" && [ $ms -lt 6000 ]; then
+	ok "sshd stopped mid-dump: kdumpcap gave up after ${ms} ms with a clear message"
+else
+	not_ok "sshd stopped mid-dump (rc=$rc, ${ms} ms)"
+	sed 's/^/    /' "$W/dbstop.log"
+fi
+check "... vmcore-incomplete stays, no vmcore" \
+	bash -c "test -s '$W/dbstop/vmcore-incomplete' && test ! -e '$W/dbstop/vmcore'"
+
+# a server that accepts TCP and never says a word: the handshake is bounded too
+$PY -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); c = s.accept(); time.sleep(60)' > "$W/mute.port" &
+MUTE_PID=$!
+for _ in $(seq 50); do
+	[ -s "$W/mute.port" ] && break
+	sleep 0.1
+done
+start=$(date +%s%N)
+check_fails "banner-less server: the handshake times out" "no answer from the server within 2.0 s" \
+	env HOME="$S/home" KDC_SFTP_TIMEOUT_MS=2000 "$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/mute" \
+	-- "$DB" -i "$S/client.db" -p "$(cat "$W/mute.port")" -s root@127.0.0.1 sftp
+ms=$((($(date +%s%N) - start) / 1000000))
+kill "$MUTE_PID" 2>/dev/null
+if [ $ms -lt 6000 ]; then ok "... within ${ms} ms"; else not_ok "banner-less server took ${ms} ms"; fi
+
+: > "$S/home/.ssh/known_hosts"
+check_fails "unknown host key: refused without a prompt" "not in .*known_hosts" \
+	timeout 20 env HOME="$S/home" "$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/db2" -- "${DBC[@]}"
+check "... nothing was written" test ! -e "$W/db2"
+echo "127.0.0.1 $(cut -d' ' -f1,2 "$S/other.pub")" > "$S/home/.ssh/known_hosts"
+check_fails "wrong host key: refused" "mismatch\|not in .*known_hosts" \
+	timeout 20 env HOME="$S/home" "$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/db3" -- "${DBC[@]}"
+check "... nothing was written" test ! -e "$W/db3"
+
+t_done
