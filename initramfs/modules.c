@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "initramfs/modfile.h"
 #include "initramfs/modules.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -19,7 +20,7 @@
 #define MODINFO_MAX (1u << 20)
 #define ALIASES_MAX (16u << 10)
 
-enum { ST_NEW, ST_WANT, ST_BUSY, ST_DONE, ST_FAILED };
+enum { ST_NEW, ST_BUSY, ST_DONE, ST_FAILED }; /* mod.state during and after a walk */
 
 static void normalize(char *s)
 {
@@ -42,22 +43,73 @@ static void name_of_path(const char *path, char *out, size_t n)
 	normalize(out);
 }
 
+/* FNV-1a of a normalized name */
+static uint32_t hash_name(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	}
+	return h;
+}
+
+/* The slot that holds NAME, or the free one where it would go. */
+static uint32_t *slot_of(const struct moddb *db, const char *name)
+{
+	size_t mask = db->nslot - 1, k = hash_name(name) & mask;
+
+	while (db->slot[k] && strcmp(db->m[db->slot[k] - 1].name, name)) {
+		k = (k + 1) & mask;
+	}
+	return &db->slot[k];
+}
+
+/* Index module I by name; the first of two with one name keeps it. */
+static void index_name(struct moddb *db, size_t i)
+{
+	uint32_t *s = slot_of(db, db->m[i].name);
+
+	if (!*s) {
+		*s = (uint32_t)i + 1;
+	}
+}
+
+static int grow(struct moddb *db)
+{
+	size_t cap = db->cap ? db->cap * 2 : 256;
+	struct mod *nm;
+	uint32_t *ns;
+
+	if (db->cap >= MOD_MAX) {
+		return -E2BIG;
+	}
+	cap = cap < MOD_MAX ? cap : MOD_MAX;
+	nm = realloc(db->m, cap * sizeof(*nm));
+	if (!nm) {
+		return -ENOMEM;
+	}
+	db->m = nm;
+	ns = calloc(cap * 2, sizeof(*ns));
+	if (!ns) {
+		return -ENOMEM;
+	}
+	free(db->slot);
+	db->slot = ns;
+	db->nslot = cap * 2;
+	db->cap = cap;
+	for (size_t i = 0; i < db->n; i++) {
+		index_name(db, i);
+	}
+	return 0;
+}
+
 static struct mod *add(struct moddb *db, const char *name, const char *path)
 {
 	struct mod *m;
 
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 256;
-		struct mod *nm;
-		if (cap > MOD_MAX) {
-			return NULL;
-		}
-		nm = realloc(db->m, cap * sizeof(*nm));
-		if (!nm) {
-			return NULL;
-		}
-		db->m = nm;
-		db->cap = cap;
+	if (db->n == db->cap && grow(db)) {
+		return NULL;
 	}
 	m = &db->m[db->n];
 	memset(m, 0, sizeof(*m));
@@ -69,6 +121,7 @@ static struct mod *add(struct moddb *db, const char *name, const char *path)
 		return NULL;
 	}
 	normalize(m->name);
+	index_name(db, db->n);
 	db->n++;
 	return m;
 }
@@ -77,14 +130,12 @@ int moddb_find(const struct moddb *db, const char *name)
 {
 	char n[128];
 
+	if (!db->nslot) {
+		return -1;
+	}
 	snprintf(n, sizeof(n), "%s", name);
 	normalize(n);
-	for (size_t i = 0; i < db->n; i++) {
-		if (!strcmp(db->m[i].name, n)) {
-			return (int)i;
-		}
-	}
-	return -1;
+	return (int)*slot_of(db, n) - 1;
 }
 
 /* Append WORD to the blank-separated list *LIST (capped). */
@@ -393,6 +444,7 @@ void moddb_close(struct moddb *db)
 		free(db->m[i].aliases);
 	}
 	free(db->m);
+	free(db->slot);
 	memset(db, 0, sizeof(*db));
 }
 
@@ -412,85 +464,272 @@ static bool has_alias(const struct mod *m, const char *name)
 	return false;
 }
 
-/* Call FN for every module NAME means: itself, else every alias match. */
-static int for_each_match(struct moddb *db, const char *name, int (*fn)(struct moddb *, size_t, void *), void *arg)
-{
-	int i = moddb_find(db, name), found = 0, r = 0;
+/* ---- the walk: depth-first over an explicit stack of frames ---- */
 
-	if (i >= 0) {
-		return fn(db, (size_t)i, arg);
-	}
-	for (size_t k = 0; k < db->n; k++) {
-		if (has_alias(&db->m[k], name)) {
-			int e = fn(db, k, arg);
-			found++;
-			r = r ? r : e;
-		}
-	}
-	return found ? r : -ENOENT;
+enum { PH_PRE, PH_DEPS, PH_SELF, PH_POST, PH_END }; /* a frame's lists, in order */
+
+#define ROOT SIZE_MAX   /* frame.mod of the frame holding the name asked for */
+#define WORD_NEW SIZE_MAX   /* frame.k: the current word is not looked up yet */
+#define WORD_NAME (SIZE_MAX - 1) /* frame.k: it is a module name, given out */
+
+struct frame {
+	size_t mod;        /* index, or ROOT */
+	size_t off;        /* the current word of the current list */
+	size_t k;          /* alias word: next module to try; or WORD_* */
+	unsigned char phase;
+	bool required;     /* its failure fails the root */
+	bool failed;       /* a hard dependency failed */
+	bool word_ok;      /* alias word: a provider is usable */
+	bool word_any;     /* alias word: something provides it */
+};
+
+struct walk {
+	struct moddb *db;
+	const char *root;
+	moddb_fn fn;
+	void *arg;
+	int err; /* the first error of this walk */
+	struct frame st[MODDB_DEPTH_MAX];
+	size_t depth;
+};
+
+static const char *who(const struct walk *w, const struct frame *f)
+{
+	return f->mod == ROOT ? w->root : w->db->m[f->mod].name;
 }
 
-/* Apply FN to every word of the space-separated LIST (module names or
- * aliases). A word that matches nothing is an error unless OPTIONAL, and
- * with SAY it is also logged. */
-static int each_in_list(struct moddb *db, const char *list, bool optional,
-			int (*fn)(struct moddb *, size_t, void *), bool say)
+static const char *frame_list(const struct walk *w, const struct frame *f)
 {
-	char w[128];
-	int r = 0;
+	const struct mod *m = f->mod == ROOT ? NULL : &w->db->m[f->mod];
 
-	while (list && *list) {
-		size_t n = strcspn(list, " ");
-		snprintf(w, sizeof(w), "%.*s", (int)(n < 127 ? n : 127), list);
-		if (n) {
-			int e = for_each_match(db, w, fn, NULL);
-			if (e && !optional) {
-				if (say) {
-					log_err("module %s is needed but not in %s", w, db->dir);
-				}
-				r = e;
+	if (!m) {
+		return f->phase == PH_DEPS ? w->root : NULL;
+	}
+	return f->phase == PH_PRE ? m->pre : f->phase == PH_DEPS ? m->deps : f->phase == PH_POST ? m->post : NULL;
+}
+
+/* A hard dependency of F failed: F fails (an error when it is required). */
+static void fail_hard(struct walk *w, struct frame *f, int err)
+{
+	f->failed = true;
+	w->err = w->err ? w->err : err;
+}
+
+/* The word at F's cursor, into WORD; false at the end of the list. */
+static bool cur_word(const struct walk *w, struct frame *f, char *word, size_t cap)
+{
+	const char *l = frame_list(w, f);
+	size_t n;
+
+	if (!l) {
+		return false;
+	}
+	f->off += strspn(l + f->off, " ");
+	n = strcspn(l + f->off, " ");
+	snprintf(word, cap, "%.*s", (int)(n < cap - 1 ? n : cap - 1), l + f->off);
+	return n > 0;
+}
+
+/* The end of an alias word: one usable provider suffices. */
+static void end_alias(struct walk *w, struct frame *f, const char *word)
+{
+	bool hard = f->phase == PH_DEPS, loud = hard && f->required;
+
+	if (!f->word_any && f->mod == ROOT) {
+		if (f->required) {
+			log_err("kernel module %s not found in %s", word, w->db->dir);
+		}
+		fail_hard(w, f, -ENOENT);
+	} else if (!f->word_any && hard) {
+		log_msg(loud ? LOG_ERR : LOG_WARN, "module %s needs %s, which is neither a module nor an alias in %s "
+			"(run depmod?)", who(w, f), word, w->db->dir);
+		fail_hard(w, f, -ENOENT);
+	} else if (!f->word_any) {
+		log_debug("soft dependency %s of %s: no such module", word, who(w, f));
+	} else if (!f->word_ok && hard) {
+		log_msg(loud ? LOG_ERR : LOG_WARN, "%s%sno module that provides %s is usable",
+			f->mod == ROOT ? "" : who(w, f), f->mod == ROOT ? "" : ": ", word);
+		fail_hard(w, f, -ENOENT);
+	} else if (!f->word_ok) {
+		log_warn("soft dependency %s of %s: no module that provides it is usable; left out", word,
+			 who(w, f));
+	}
+}
+
+/* The next module F's lists name, or -1 when they are done. */
+static long next_child(struct walk *w, struct frame *f)
+{
+	char word[128];
+	int i;
+
+	while (cur_word(w, f, word, sizeof(word))) {
+		if (f->k == WORD_NEW) {
+			i = moddb_find(w->db, word);
+			f->k = i >= 0 ? WORD_NAME : 0;
+			f->word_ok = f->word_any = false;
+			if (i >= 0) {
+				return i;
 			}
 		}
-		list += n + (list[n] == ' ');
+		for (; f->k < w->db->n; f->k++) {
+			if (has_alias(&w->db->m[f->k], word)) {
+				f->word_any = true;
+				return (long)f->k++;
+			}
+		}
+		if (f->k != WORD_NAME) {
+			end_alias(w, f, word);
+		}
+		f->off += strcspn(frame_list(w, f) + f->off, " ");
+		f->k = WORD_NEW;
 	}
-	return r;
+	return -1;
 }
 
-static int want_one(struct moddb *db, size_t i, void *arg);
-
-static int want_list(struct moddb *db, const char *list, bool optional)
+/* Child I of F is done (or failed, or on the stack: a soft cycle, ignored). */
+static void settle(struct walk *w, struct frame *f, size_t i)
 {
-	return each_in_list(db, list, optional, want_one, true);
+	const struct mod *c = &w->db->m[i];
+	bool ok = c->state != ST_FAILED;
+
+	if (f->k != WORD_NAME) {
+		f->word_ok |= ok; /* a failed provider said why; another may do */
+	} else if (!ok && f->phase == PH_DEPS) {
+		if (f->mod != ROOT) {
+			log_msg(f->required ? LOG_ERR : LOG_WARN, "module %s needs %s, which failed: leaving %s out",
+				who(w, f), c->name, who(w, f));
+		}
+		fail_hard(w, f, -ENOENT);
+	} else if (!ok) {
+		log_warn("soft dependency %s of %s failed: going on without it", c->name, who(w, f));
+	}
 }
 
-static int want_one(struct moddb *db, size_t i, void *arg)
+/* Child I of the top frame is on the stack already. */
+static void cycle(struct walk *w, size_t i)
 {
-	struct mod *m = &db->m[i];
+	struct frame *f = &w->st[w->depth - 1];
+	char path[512];
+	size_t at = 0, k = w->depth;
+
+	if (f->phase != PH_DEPS || f->mod == ROOT) {
+		log_debug("soft dependency %s of %s: already being handled", w->db->m[i].name, who(w, f));
+		return;
+	}
+	while (k > 1 && w->st[k - 1].mod != i) {
+		k--;
+	}
+	for (; k <= w->depth && at < sizeof(path); k++) {
+		at += (size_t)snprintf(path + at, sizeof(path) - at, "%s -> ", who(w, &w->st[k - 1]));
+	}
+	log_err("dependency cycle in %s: %s%s; none of these modules can load (run depmod?)", w->db->dir, path,
+		w->db->m[i].name);
+	fail_hard(w, f, -ELOOP);
+}
+
+static void push(struct walk *w, size_t i)
+{
+	struct frame *f = &w->st[w->depth - 1];
+	bool hard = f->phase == PH_DEPS && f->k == WORD_NAME;
+
+	if (w->depth == MODDB_DEPTH_MAX) {
+		log_err("module dependencies nest deeper than %d levels at %s -> %s: a broken modules.dep? (run "
+			"depmod)", MODDB_DEPTH_MAX, who(w, f), w->db->m[i].name);
+		w->err = w->err ? w->err : -E2BIG;
+		w->db->m[i].state = ST_FAILED;
+		settle(w, f, i);
+		return;
+	}
+	w->db->m[i].state = ST_BUSY;
+	w->st[w->depth++] = (struct frame){ .mod = i, .k = WORD_NEW, .phase = PH_PRE,
+					    .required = f->required && hard };
+}
+
+/* All of F's pre: and hard dependencies are settled: F itself. */
+static void visit(struct walk *w, struct frame *f)
+{
+	struct mod *m = &w->db->m[f->mod];
+	int r = 0;
+
+	if (!f->failed && m->path) {
+		r = w->fn(w->db, f->mod, f->required, w->arg);
+		w->err = w->err ? w->err : r;
+	}
+	m->state = f->failed || r ? ST_FAILED : ST_DONE;
+	f->phase = m->state == ST_DONE ? PH_POST : PH_END;
+}
+
+int moddb_walk(struct moddb *db, const char *name, bool optional, moddb_fn fn, void *arg)
+{
+	struct walk *w = calloc(1, sizeof(*w));
 	int r;
 
-	if (m->state != ST_NEW) {
+	if (!w) {
+		return -ENOMEM;
+	}
+	*w = (struct walk){ .db = db, .root = name, .fn = fn, .arg = arg, .depth = 1 };
+	w->st[0] = (struct frame){ .mod = ROOT, .k = WORD_NEW, .phase = PH_DEPS, .required = !optional };
+	while (w->depth) {
+		struct frame *f = &w->st[w->depth - 1];
+		long i;
+		if (f->phase == PH_SELF) {
+			visit(w, f);
+			continue;
+		}
+		i = f->phase == PH_END ? -1 : next_child(w, f);
+		if (i < 0 && (f->phase == PH_END || f->mod == ROOT)) {
+			w->depth--;
+			if (w->depth) {
+				settle(w, &w->st[w->depth - 1], f->mod);
+			}
+		} else if (i < 0) {
+			f->phase++;
+			f->off = 0;
+		} else if (db->m[i].state == ST_NEW) {
+			push(w, (size_t)i);
+		} else if (db->m[i].state == ST_BUSY) {
+			cycle(w, (size_t)i);
+		} else {
+			settle(w, f, (size_t)i);
+		}
+	}
+	r = !w->st[0].failed ? 0 : w->err ? w->err : -ENOENT;
+	free(w);
+	return r;
+}
+
+/* The file of module I exists: it can go in the image. */
+static int want_fn(struct moddb *db, size_t i, bool required, void *arg)
+{
+	const char *why;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/%s", db->dir, db->m[i].path) >= (int)sizeof(path)) {
+		log_err("module %s: path %s/%s is too long", db->m[i].name, db->dir, db->m[i].path);
+		return -ENAMETOOLONG;
+	}
+	if (stat(path, &st) < 0) {
+		why = strerror(errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+	} else {
 		return 0;
 	}
-	m->state = ST_WANT;
-	r = want_list(db, m->deps, false);
-	(void)want_list(db, m->pre, true);
-	(void)want_list(db, m->post, true);
-	return r;
+	log_msg(required ? LOG_ERR : LOG_WARN, "module %s: %s is in modules.dep but cannot be read (%s): "
+		"reinstall this kernel's modules, or run depmod%s", db->m[i].name, path, why,
+		required ? "" : "; left out");
+	return -ENOENT;
 }
 
 int moddb_want(struct moddb *db, const char *name, bool optional)
 {
-	int r = for_each_match(db, name, want_one, NULL);
-
-	if (r == -ENOENT && !optional) {
-		log_err("kernel module %s not found in %s", name, db->dir);
-	}
-	return r;
+	return moddb_walk(db, name, optional, want_fn, NULL);
 }
 
 bool moddb_wanted(const struct moddb *db, size_t i)
 {
-	return db->m[i].state == ST_WANT && db->m[i].path;
+	return db->m[i].state == ST_DONE && db->m[i].path;
 }
 
 struct out {
@@ -518,13 +757,17 @@ static void put_resolved(const struct moddb *db, struct out *o, const char *list
 
 	while (list && *list) {
 		size_t n = strcspn(list, " ");
+		int i;
 		snprintf(w, sizeof(w), "%.*s", (int)(n < 127 ? n : 127), list);
-		for (size_t k = 0; n && k < db->n; k++) {
+		i = n ? moddb_find(db, w) : -1;
+		for (size_t k = i >= 0 ? (size_t)i : 0; n && k < db->n; k++) {
 			const struct mod *m = &db->m[k];
-			bool match = !strcmp(m->name, w) || (moddb_find(db, w) < 0 && has_alias(m, w));
-			if (match && moddb_wanted(db, k)) {
+			if ((i >= 0 || has_alias(m, w)) && moddb_wanted(db, k)) {
 				put(o, " ");
 				put(o, paths ? m->path : m->name);
+			}
+			if (i >= 0) {
+				break;
 			}
 		}
 		list += n + (list[n] == ' ');
@@ -567,61 +810,45 @@ ssize_t moddb_write_softdep(const struct moddb *db, char *buf, size_t cap)
 
 /* ---- loading (PID 1) ---- */
 
-static int load_one(struct moddb *db, size_t i, void *arg);
-
-static int load_list(struct moddb *db, const char *list, bool optional)
+static int load_fn(struct moddb *db, size_t i, bool required, void *arg)
 {
-	return each_in_list(db, list, optional, load_one, false);
-}
-
-static int load_one(struct moddb *db, size_t i, void *arg)
-{
-	struct mod *m = &db->m[i];
+	modules_finit_fn finit = *(modules_finit_fn *)arg;
+	const struct mod *m = &db->m[i];
+	int level = required ? LOG_ERR : LOG_WARN, flags = modfile_init_flags(m->path), fd, r;
 	char path[PATH_MAX];
-	int fd, r;
 
-	if (m->state == ST_DONE) {
-		return 0;
-	}
-	if (m->state == ST_FAILED || m->state == ST_BUSY) {
-		return m->state == ST_BUSY ? 0 : -ENOENT;
-	}
-	if (!m->path) {
-		m->state = ST_DONE; /* built in */
-		return 0;
-	}
-	m->state = ST_BUSY;
-	(void)load_list(db, m->pre, true);
-	r = load_list(db, m->deps, false);
-	if (r) {
-		log_err("not loading %s: a module it depends on failed", m->name);
-		m->state = ST_FAILED;
-		return r;
-	}
 	if (snprintf(path, sizeof(path), "%s/%s", db->dir, m->path) >= (int)sizeof(path)) {
-		m->state = ST_FAILED;
+		log_msg(level, "module %s: path too long", m->name);
 		return -ENAMETOOLONG;
 	}
 	fd = io_open(path, O_RDONLY, 0);
 	if (fd < 0) {
-		log_err("cannot open module %s: %s", path, strerror(-fd));
-		m->state = ST_FAILED;
+		log_msg(level, "cannot open module %s: %s", path, strerror(-fd));
 		return fd;
 	}
-	r = syscall(SYS_finit_module, fd, "", 0) < 0 ? -errno : 0;
+	r = finit(fd, "", flags);
 	io_close(fd);
-	if (r && r != -EEXIST) {
-		log_err("loading module %s failed: %s", m->name, strerror(-r));
-		m->state = ST_FAILED;
-		return r;
+	if (r == -EEXIST) {
+		r = 0; /* loaded already */
 	}
-	log_debug("loaded module %s", m->name);
-	m->state = ST_DONE;
-	(void)load_list(db, m->post, true);
-	return 0;
+	if (r && flags && (r == -EINVAL || r == -EOPNOTSUPP)) {
+		log_msg(level, "loading module %s failed: %s is compressed and this kernel cannot decompress it "
+			"(MODULE_INIT_COMPRESSED_FILE needs Linux 5.17+ with CONFIG_MODULE_DECOMPRESS): rebuild "
+			"the image where mkinitrd can decompress it (install xz)", m->name, path);
+	} else if (r) {
+		log_msg(level, "loading module %s failed: %s", m->name, strerror(-r));
+	} else {
+		log_debug("loaded module %s", m->name);
+	}
+	return r;
 }
 
-int modules_load_all(const char *dir)
+static int sys_finit(int fd, const char *params, int flags)
+{
+	return syscall(SYS_finit_module, fd, params, flags) < 0 ? -errno : 0;
+}
+
+int modules_load(const char *dir, modules_finit_fn finit)
 {
 	struct moddb db;
 	int failed = 0;
@@ -630,10 +857,18 @@ int modules_load_all(const char *dir)
 		return 1;
 	}
 	for (size_t i = 0; i < db.n; i++) {
-		if (db.m[i].path && load_one(&db, i, NULL)) {
-			failed++;
+		if (db.m[i].path) {
+			(void)moddb_walk(&db, db.m[i].name, false, load_fn, &finit);
 		}
+	}
+	for (size_t i = 0; i < db.n; i++) {
+		failed += db.m[i].path && db.m[i].state == ST_FAILED;
 	}
 	moddb_close(&db);
 	return failed;
+}
+
+int modules_load_all(const char *dir)
+{
+	return modules_load(dir, sys_finit);
 }

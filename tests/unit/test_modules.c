@@ -10,12 +10,18 @@
 #include "lib/log.h"
 #include "tests/unit/t.h"
 
+/* DIR/NAME with TEXT, making the directories on the way. */
 static void put(const char *dir, const char *name, const char *text)
 {
 	char p[256];
 	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		(void)mkdir(p, 0755);
+		*s = '/';
+	}
 	f = fopen(p, "w");
 	if (f) {
 		fputs(text, f);
@@ -23,10 +29,38 @@ static void put(const char *dir, const char *name, const char *text)
 	}
 }
 
+/* A file for every module that DIR/DEP names. */
+static void put_modules(const char *dir, const char *dep)
+{
+	char p[256], line[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, dep);
+	f = fopen(p, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (colon) {
+			*colon = '\0';
+			put(dir, line, "\177ELF");
+		}
+	}
+	if (f) {
+		fclose(f);
+	}
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 TEST(test_modules_resolve_with_softdeps)
 {
 	char dir[] = "/tmp/kdc-mod-XXXXXX";
-	char buf[2048], cmd[64];
+	char buf[2048];
 	struct moddb db;
 	ssize_t n;
 
@@ -44,6 +78,7 @@ TEST(test_modules_resolve_with_softdeps)
 	put(dir, "modules.alias", "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c crc32c_intel\n"
 				  "alias crc32c crc32c_generic\nalias fs-ext3 ext4\nalias ext3 ext4\n");
 	put(dir, "modules.builtin", "kernel/drivers/block/virtio_blk.ko\n");
+	put_modules(dir, "modules.dep");
 	CHECK(moddb_open(&db, dir) == 0);
 	CHECK(moddb_find(&db, "crc32c-intel") >= 0); /* '-' and '_' are one */
 	CHECK(moddb_want(&db, "ext3", false) == 0);  /* by alias */
@@ -67,8 +102,7 @@ TEST(test_modules_resolve_with_softdeps)
 	CHECK(strstr(buf, "softdep jbd2 pre: crc32c_generic post:\n"));
 	CHECK(moddb_write_dep(&db, buf, 10) == -ENOSPC);
 	moddb_close(&db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	CHECK(system(cmd) == 0);
+	rm_rf(dir);
 }
 
 TEST(test_target_dir_name)
