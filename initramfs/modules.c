@@ -77,7 +77,7 @@ static void index_name(struct moddb *db, size_t i)
 
 static int grow(struct moddb *db)
 {
-	size_t cap = db->cap ? db->cap * 2 : 256;
+	size_t cap = db->cap ? db->cap * 2 : 256, nslot = 512;
 	struct mod *nm;
 	uint32_t *ns;
 
@@ -90,13 +90,16 @@ static int grow(struct moddb *db)
 		return -ENOMEM;
 	}
 	db->m = nm;
-	ns = calloc(cap * 2, sizeof(*ns));
+	while (nslot < cap * 2) {
+		nslot *= 2; /* a power of two: probes wrap with a mask */
+	}
+	ns = calloc(nslot, sizeof(*ns));
 	if (!ns) {
 		return -ENOMEM;
 	}
 	free(db->slot);
 	db->slot = ns;
-	db->nslot = cap * 2;
+	db->nslot = nslot;
 	db->cap = cap;
 	for (size_t i = 0; i < db->n; i++) {
 		index_name(db, i);
@@ -236,7 +239,7 @@ static int read_depmod(struct moddb *db, char *dep)
 	size_t len;
 
 	while ((l = next_line(&cur))) {
-		char name[128], dname[128];
+		char name[128], dpath[256], dname[128];
 		char *colon = strchr(l, ':'), *s;
 		struct mod *m;
 
@@ -247,6 +250,7 @@ static int read_depmod(struct moddb *db, char *dep)
 		name_of_path(l, name, sizeof(name));
 		m = add(db, name, l);
 		if (!m) {
+			log_err("%s/modules.dep: more than %d modules, or out of memory", db->dir, MOD_MAX);
 			return -ENOMEM;
 		}
 		for (s = colon + 1; *s;) {
@@ -256,9 +260,13 @@ static int read_depmod(struct moddb *db, char *dep)
 			if (!n) {
 				break;
 			}
-			snprintf(dname, sizeof(dname), "%.*s", (int)n, s);
-			name_of_path(dname, dname, sizeof(dname));
-			(void)append(&m->deps, dname, strlen(dname));
+			snprintf(dpath, sizeof(dpath), "%.*s", (int)n, s);
+			name_of_path(dpath, dname, sizeof(dname));
+			if (append(&m->deps, dname, strlen(dname))) {
+				log_err("%s/modules.dep: the dependencies of %s are over %u bytes", db->dir, name,
+					ALIASES_MAX);
+				return -E2BIG;
+			}
 			s += n;
 		}
 	}
@@ -471,6 +479,7 @@ enum { PH_PRE, PH_DEPS, PH_SELF, PH_POST, PH_END }; /* a frame's lists, in order
 #define ROOT SIZE_MAX   /* frame.mod of the frame holding the name asked for */
 #define WORD_NEW SIZE_MAX   /* frame.k: the current word is not looked up yet */
 #define WORD_NAME (SIZE_MAX - 1) /* frame.k: it is a module name, given out */
+#define DEFER_MAX 64
 
 struct frame {
 	size_t mod;        /* index, or ROOT */
@@ -491,6 +500,8 @@ struct walk {
 	int err; /* the first error of this walk */
 	struct frame st[MODDB_DEPTH_MAX];
 	size_t depth;
+	size_t deferred[DEFER_MAX]; /* soft dependencies that come after, not before */
+	size_t ndeferred;
 };
 
 static const char *who(const struct walk *w, const struct frame *f)
@@ -605,19 +616,54 @@ static void settle(struct walk *w, struct frame *f, size_t i)
 	}
 }
 
-/* Child I of the top frame is on the stack already. */
+/* F's current child is wanted softly (a soft list, or one of several
+ * providers of an alias). */
+static bool soft_edge(const struct frame *f)
+{
+	return f->phase != PH_DEPS || f->k != WORD_NAME;
+}
+
+/* Frame S wants its child (frame S+1) softly, and that child needs S's module
+ * through modules on the stack: undo the frames above S (none of them was
+ * visited yet) and walk the child after S's module instead. */
+static void defer(struct walk *w, size_t s)
+{
+	size_t x = w->st[s + 1].mod;
+
+	log_warn("soft dependency %s of %s needs %s itself: it comes after %s, not before", w->db->m[x].name,
+		 who(w, &w->st[s]), who(w, &w->st[s]), who(w, &w->st[s]));
+	while (w->depth > s + 1) {
+		w->db->m[w->st[--w->depth].mod].state = ST_NEW;
+	}
+	w->st[s].word_ok = true;
+	if (w->ndeferred < DEFER_MAX) {
+		w->deferred[w->ndeferred++] = x;
+	} else {
+		log_warn("more than %d soft dependencies in cycles: %s left out", DEFER_MAX, w->db->m[x].name);
+	}
+}
+
+/* Child I of the top frame is on the stack already: a cycle. A soft last
+ * step is ignored (I is being handled); else the lowest soft step of the
+ * cycle is deferred; with none, no module of the cycle can load. */
 static void cycle(struct walk *w, size_t i)
 {
 	struct frame *f = &w->st[w->depth - 1];
 	char path[512];
-	size_t at = 0, k = w->depth;
+	size_t at = 0, k = w->depth, s;
 
-	if (f->phase != PH_DEPS || f->mod == ROOT) {
+	if (soft_edge(f)) {
 		log_debug("soft dependency %s of %s: already being handled", w->db->m[i].name, who(w, f));
 		return;
 	}
 	while (k > 1 && w->st[k - 1].mod != i) {
 		k--;
+	}
+	for (s = k - 1; s + 1 < w->depth && !soft_edge(&w->st[s]); s++) {
+	}
+	if (s + 1 < w->depth) {
+		defer(w, s);
+		return;
 	}
 	for (; k <= w->depth && at < sizeof(path); k++) {
 		at += (size_t)snprintf(path + at, sizeof(path) - at, "%s -> ", who(w, &w->st[k - 1]));
@@ -630,7 +676,6 @@ static void cycle(struct walk *w, size_t i)
 static void push(struct walk *w, size_t i)
 {
 	struct frame *f = &w->st[w->depth - 1];
-	bool hard = f->phase == PH_DEPS && f->k == WORD_NAME;
 
 	if (w->depth == MODDB_DEPTH_MAX) {
 		log_err("module dependencies nest deeper than %d levels at %s -> %s: a broken modules.dep? (run "
@@ -642,7 +687,7 @@ static void push(struct walk *w, size_t i)
 	}
 	w->db->m[i].state = ST_BUSY;
 	w->st[w->depth++] = (struct frame){ .mod = i, .k = WORD_NEW, .phase = PH_PRE,
-					    .required = f->required && hard };
+					    .required = f->required && !soft_edge(f) };
 }
 
 /* All of F's pre: and hard dependencies are settled: F itself. */
@@ -659,16 +704,15 @@ static void visit(struct walk *w, struct frame *f)
 	f->phase = m->state == ST_DONE ? PH_POST : PH_END;
 }
 
-int moddb_walk(struct moddb *db, const char *name, bool optional, moddb_fn fn, void *arg)
+/* One walk from NAME. 0 when it is usable, else -errno. */
+static int run(struct walk *w, const char *name, bool required)
 {
-	struct walk *w = calloc(1, sizeof(*w));
-	int r;
+	struct moddb *db = w->db;
 
-	if (!w) {
-		return -ENOMEM;
-	}
-	*w = (struct walk){ .db = db, .root = name, .fn = fn, .arg = arg, .depth = 1 };
-	w->st[0] = (struct frame){ .mod = ROOT, .k = WORD_NEW, .phase = PH_DEPS, .required = !optional };
+	w->root = name;
+	w->err = 0;
+	w->depth = 1;
+	w->st[0] = (struct frame){ .mod = ROOT, .k = WORD_NEW, .phase = PH_DEPS, .required = required };
 	while (w->depth) {
 		struct frame *f = &w->st[w->depth - 1];
 		long i;
@@ -693,7 +737,24 @@ int moddb_walk(struct moddb *db, const char *name, bool optional, moddb_fn fn, v
 			settle(w, f, (size_t)i);
 		}
 	}
-	r = !w->st[0].failed ? 0 : w->err ? w->err : -ENOENT;
+	return !w->st[0].failed ? 0 : w->err ? w->err : -ENOENT;
+}
+
+int moddb_walk(struct moddb *db, const char *name, bool optional, moddb_fn fn, void *arg)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w) {
+		return -ENOMEM;
+	}
+	w->db = db;
+	w->fn = fn;
+	w->arg = arg;
+	r = run(w, name, !optional);
+	for (size_t k = 0; k < w->ndeferred; k++) {
+		(void)run(w, db->m[w->deferred[k]].name, false);
+	}
 	free(w);
 	return r;
 }
