@@ -1,7 +1,8 @@
 /* Kernel modules: the dependency graph from modules.dep / modules.softdep /
  * modules.alias (or, where depmod never ran, from each module's .modinfo),
  * shared by mkinitrd (what to put in the image) and PID 1 (what to load, in
- * which order, with finit_module). */
+ * which order, with finit_module). The index is modules.c, the walk over it
+ * modwalk.c. */
 #ifndef KDC_MODULES_H
 #define KDC_MODULES_H
 
@@ -42,6 +43,8 @@ int moddb_open(struct moddb *db, const char *dir);
 void moddb_close(struct moddb *db);
 /* Index of the module called NAME, or -1. */
 int moddb_find(const struct moddb *db, const char *name);
+/* One of M's aliases (shell patterns, as in modules.alias) matches NAME. */
+bool moddb_provides(const struct mod *m, const char *name);
 /* Visit NAME (a module name or alias: one provider suffices) and everything
  * it needs, each module once, without recursion: its soft "pre:" and hard
  * dependencies first, then FN on it, then its soft "post:" dependencies.
