@@ -10,6 +10,7 @@
  * cannot run is the file stored compressed, with a warning, for the capture
  * kernel to decompress. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,20 @@ size_t modfile_stem_len(const char *path)
 	enum modfile_comp c;
 
 	return strlen(path) - suffix_len(path, &c);
+}
+
+int modfile_locate(const char *dir, const char *rel, char *out, size_t n)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i <= sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		const char *sfx = i ? suffixes[i - 1].suffix : "";
+		if (snprintf(path, sizeof(path), "%s/%s%s", dir, rel, sfx) < (int)sizeof(path) &&
+		    access(path, F_OK) == 0 && snprintf(out, n, "%s%s", rel, sfx) < (int)n) {
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int modfile_init_flags(const char *path)

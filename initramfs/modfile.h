@@ -23,6 +23,9 @@ enum modfile_comp { MODFILE_PLAIN, MODFILE_GZIP, MODFILE_XZ, MODFILE_ZSTD };
 enum modfile_comp modfile_comp(const char *path);
 /* Length of PATH without its compression suffix ("a/b.ko.zst" -> 6). */
 size_t modfile_stem_len(const char *path);
+/* REL (relative to DIR) as it is on disk: itself, or with a compression
+ * suffix added when only that exists. Into OUT; 0 or -ENOENT. */
+int modfile_locate(const char *dir, const char *rel, char *out, size_t n);
 /* The finit_module() flags for the module file PATH. */
 int modfile_init_flags(const char *path);
 /* Decompress the module file PATH, whose contents are IN[0..inlen), into

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "initramfs/modfile.h"
 #include "initramfs/modules.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -309,14 +310,34 @@ static int read_depmod(struct moddb *db, char *dep)
 }
 
 /* The .modinfo section of an ELF64 module, NUL-separated key=value. */
-static char *read_modinfo(int fd, size_t *len)
+/* A module file's bytes: through its descriptor, or decompressed in memory. */
+struct modsrc {
+	int fd;
+	const uint8_t *mem;
+	size_t len;
+};
+
+static bool src_read(const struct modsrc *s, void *buf, size_t n, uint64_t off)
+{
+	if (!s->mem) {
+		return io_pread(s->fd, buf, n, off) == (ssize_t)n;
+	}
+	if (off > s->len || n > s->len - off) {
+		return false;
+	}
+	memcpy(buf, s->mem + off, n);
+	return true;
+}
+
+/* The .modinfo section of an ELF64 module, NUL-separated key=value. */
+static char *read_modinfo(const struct modsrc *src, size_t *len)
 {
 	uint8_t eh[64], sh[64];
 	uint64_t shoff, stroff = 0;
 	unsigned shnum, shentsize, shstrndx;
 	char *buf;
 
-	if (io_pread(fd, eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh, "\177ELF\2\1", 6)) {
+	if (!src_read(src, eh, sizeof(eh), 0) || memcmp(eh, "\177ELF\2\1", 6)) {
 		return NULL;
 	}
 	shoff = ld_le64(eh + 40);
@@ -326,17 +347,17 @@ static char *read_modinfo(int fd, size_t *len)
 	if (shentsize != 64 || shstrndx >= shnum) {
 		return NULL;
 	}
-	if (io_pread(fd, sh, sizeof(sh), shoff + (uint64_t)shstrndx * 64) != sizeof(sh)) {
+	if (!src_read(src, sh, sizeof(sh), shoff + (uint64_t)shstrndx * 64)) {
 		return NULL;
 	}
 	stroff = ld_le64(sh + 24);
 	for (unsigned i = 0; i < shnum; i++) {
 		char nm[16];
 		uint64_t off, size;
-		if (io_pread(fd, sh, sizeof(sh), shoff + (uint64_t)i * 64) != sizeof(sh)) {
+		if (!src_read(src, sh, sizeof(sh), shoff + (uint64_t)i * 64)) {
 			return NULL;
 		}
-		if (io_pread(fd, nm, sizeof(nm), stroff + ld_le32(sh)) != sizeof(nm) || memcmp(nm, ".modinfo", 9)) {
+		if (!src_read(src, nm, sizeof(nm), stroff + ld_le32(sh)) || memcmp(nm, ".modinfo", 9)) {
 			continue;
 		}
 		off = ld_le64(sh + 24);
@@ -345,7 +366,7 @@ static char *read_modinfo(int fd, size_t *len)
 			return NULL;
 		}
 		buf = malloc(size + 1);
-		if (!buf || io_pread(fd, buf, size, off) != (ssize_t)size) {
+		if (!buf || !src_read(src, buf, size, off)) {
 			free(buf);
 			return NULL;
 		}
@@ -356,14 +377,47 @@ static char *read_modinfo(int fd, size_t *len)
 	return NULL;
 }
 
-static void scan_module(struct moddb *db, const char *rel)
+/* The .modinfo of module file PATH (REL in DIR), compressed or not. */
+static char *modinfo_of(const char *dir, const char *rel, const char *path, size_t *len)
 {
-	char path[PATH_MAX], name[128];
+	struct modsrc src = { -1, NULL, 0 };
+	void *raw, *plain = NULL;
+	size_t rawlen;
+	char *mi;
+
+	if (modfile_comp(path) == MODFILE_PLAIN) {
+		src.fd = io_open(path, O_RDONLY, 0);
+		if (src.fd < 0) {
+			return NULL;
+		}
+		mi = read_modinfo(&src, len);
+		io_close(src.fd);
+		return mi;
+	}
+	raw = slurp(dir, rel, &rawlen);
+	if (!raw || modfile_decompress(path, raw, rawlen, &plain, &src.len)) {
+		log_warn("%s: cannot read its .modinfo, so its dependencies are unknown (run depmod)", path);
+		free(raw);
+		return NULL;
+	}
+	free(raw);
+	src.mem = plain;
+	mi = read_modinfo(&src, len);
+	free(plain);
+	return mi;
+}
+
+static void scan_module(struct moddb *db, const char *listed)
+{
+	char rel[PATH_MAX], path[PATH_MAX], name[128];
 	struct mod *m;
 	size_t len, i;
 	char *mi;
-	int fd;
 
+	/* modules.order names "x.ko" also where the file is "x.ko.zst" */
+	if (modfile_locate(db->dir, listed, rel, sizeof(rel))) {
+		snprintf(rel, sizeof(rel), "%s", listed);
+	}
 	if (snprintf(path, sizeof(path), "%s/%s", db->dir, rel) >= (int)sizeof(path)) {
 		return;
 	}
@@ -372,12 +426,7 @@ static void scan_module(struct moddb *db, const char *rel)
 	if (!m) {
 		return;
 	}
-	fd = io_open(path, O_RDONLY, 0);
-	if (fd < 0) {
-		return;
-	}
-	mi = read_modinfo(fd, &len);
-	io_close(fd);
+	mi = modinfo_of(db->dir, rel, path, &len);
 	for (i = 0; mi && i < len; i += strlen(mi + i) + 1) {
 		const char *kv = mi + i;
 		if (!strncmp(kv, "depends=", 8)) {

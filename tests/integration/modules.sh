@@ -89,6 +89,33 @@ check "... named so in modules.dep" grep -q "^kernel/fs/jbd2/jbd2.ko.xz:" "$W/no
 check "... with a warning that says what to do" grep -q "warning: .*jbd2.ko.xz stays xz-compressed.*install xz" \
 	"$W/noxz.log"
 
+# no modules.dep (depmod never ran): modules.order names x.ko, the files are
+# x.ko.zst / .xz / .gz, and the dependencies are in each module's .modinfo
+# (real ELF objects made by cc)
+elfmod() { # PATH MODINFO...: an ELF object whose .modinfo holds the strings
+	local src=$W/mi.c
+	printf 'const char modinfo[] __attribute__((section(".modinfo"), used)) = "' >"$src"
+	printf '%s\\0' "${@:2}" >>"$src"
+	printf '";\n' >>"$src"
+	mkdir -p "$M/$(dirname "$1")" && cc -c -o "$M/$1" "$src" && cp "$M/$1" "$W/orig/$(basename "$1")"
+}
+rm -rf "$W/tree" "$W/orig" && mkdir -p "$W/orig"
+elfmod kernel/fs/ext4/ext4.ko depends=jbd2,mbcache "softdep=pre: crc32c" alias=fs-ext4
+elfmod kernel/fs/jbd2/jbd2.ko depends=
+elfmod kernel/fs/mbcache.ko depends=
+elfmod kernel/crypto/crc32c_generic.ko depends= alias=crc32c alias=crypto-crc32c
+zstd -q --rm "$M/kernel/fs/ext4/ext4.ko"
+xz "$M/kernel/fs/jbd2/jbd2.ko"
+gzip -n "$M/kernel/fs/mbcache.ko" "$M/kernel/crypto/crc32c_generic.ko"
+printf '%s\n' kernel/fs/ext4/ext4.ko kernel/fs/jbd2/jbd2.ko kernel/fs/mbcache.ko kernel/crypto/crc32c_generic.ko \
+	>"$M/modules.order"
+check "without modules.dep, mkinitrd reads the .modinfo of compressed modules" image "$W/img"
+for m in kernel/fs/ext4/ext4 kernel/fs/jbd2/jbd2 kernel/fs/mbcache kernel/crypto/crc32c_generic; do
+	check "... $(basename $m).ko (a dependency or softdep found there) is in the image, decompressed" \
+		same $m.ko "$W/orig/$(basename $m).ko"
+done
+
+tree
 zstd -qc "$W/orig/ext4.ko" | head -c 5000 >"$M/kernel/fs/ext4/ext4.ko.zst"
 check_fails "a damaged .ko.zst is a clear error" "cannot decompress module .*ext4.ko.zst: the file is damaged" \
 	image "$W/bad"
