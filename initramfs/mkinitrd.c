@@ -125,6 +125,7 @@ static int add_module(struct image *im, const char *moddir, const char *kver, st
 	int r;
 
 	if (snprintf(src, sizeof(src), "%s/%s", moddir, m->path) >= (int)sizeof(src)) {
+		log_err("module path %s/%s is too long", moddir, m->path);
 		return -ENAMETOOLONG;
 	}
 	d = slurp(src, &len, NULL);
@@ -147,6 +148,7 @@ static int add_module(struct image *im, const char *moddir, const char *kver, st
 		}
 	}
 	if (snprintf(name, sizeof(name), "lib/modules/%s/%s", kver, m->path) >= (int)sizeof(name)) {
+		log_err("module path lib/modules/%s/%s is too long", kver, m->path);
 		free(d);
 		return -ENAMETOOLONG;
 	}
