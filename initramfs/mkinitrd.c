@@ -23,6 +23,7 @@
 #include "initramfs/conf.h"
 #include "initramfs/cpio.h"
 #include "initramfs/hosttarget.h"
+#include "initramfs/modfile.h"
 #include "initramfs/modules.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -112,6 +113,50 @@ static int add_file(struct image *im, const char *src, const char *name, mode_t 
 	}
 	add_dirs(im, name);
 	add(im, name, S_IFREG | (mode ? mode : m), d, len);
+	return 0;
+}
+
+/* Module M's file as lib/modules/KVER/..., decompressed where we can (see
+ * modfile.c) and then stored as plain .ko: M's path becomes that name, which
+ * is what the image's modules.dep gives PID 1. */
+static int add_module(struct image *im, const char *moddir, const char *kver, struct mod *m)
+{
+	char src[PATH_MAX], name[PATH_MAX];
+	size_t len, plen;
+	void *d, *plain;
+	int r;
+
+	if (snprintf(src, sizeof(src), "%s/%s", moddir, m->path) >= (int)sizeof(src)) {
+		log_err("module path %s/%s is too long", moddir, m->path);
+		return -ENAMETOOLONG;
+	}
+	d = slurp(src, &len, NULL);
+	if (!d) {
+		return -ENOENT;
+	}
+	if (modfile_comp(m->path) != MODFILE_PLAIN) {
+		r = modfile_decompress(src, d, len, &plain, &plen);
+		if (r == 0) {
+			free(d);
+			d = plain;
+			len = plen;
+			m->path[modfile_stem_len(m->path)] = '\0';
+		} else if (r == -EOPNOTSUPP) {
+			log_warn("%s stays xz-compressed: `xz` cannot be run here to decompress it, so the capture kernel "
+				 "must (Linux 5.17+ with CONFIG_MODULE_DECOMPRESS and xz); install xz and rebuild", src);
+		} else {
+			free(d);
+			return r;
+		}
+	}
+	if (snprintf(name, sizeof(name), "lib/modules/%s/%s", kver, m->path) >= (int)sizeof(name)) {
+		log_err("module path lib/modules/%s/%s is too long", kver, m->path);
+		free(d);
+		return -ENAMETOOLONG;
+	}
+	add_dirs(im, name);
+	add(im, name, S_IFREG | 0644, d, len);
+	log_info("module %s", m->name);
 	return 0;
 }
 
@@ -481,17 +526,9 @@ int mkinitrd_main(int argc, char **argv)
 	snprintf(name, sizeof(name), "lib/modules/%s", kver);
 	add(&im, name, S_IFDIR | 0755, NULL, 0);
 	for (size_t i = 0; i < db.n && !r; i++) {
-		char src[PATH_MAX];
-		if (!moddb_wanted(&db, i)) {
-			continue;
+		if (moddb_wanted(&db, i)) {
+			r = add_module(&im, moddir, kver, &db.m[i]);
 		}
-		if (snprintf(src, sizeof(src), "%s/%s", moddir, db.m[i].path) >= (int)sizeof(src) ||
-		    snprintf(name, sizeof(name), "lib/modules/%s/%s", kver, db.m[i].path) >= (int)sizeof(name)) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		r = add_file(&im, src, name, 0644);
-		log_info("module %s", db.m[i].name);
 	}
 	dep = malloc(DEP_MAX);
 	softdep = malloc(DEP_MAX);

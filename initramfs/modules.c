@@ -1,4 +1,6 @@
-/* Module dependency graph and loader. See modules.h. */
+/* The module index: modules.dep / .softdep / .alias / .builtin (or each
+ * module's .modinfo) read into a table found by name, and written back for
+ * the image. The walk over it is in modwalk.c. See modules.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -6,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "initramfs/modfile.h"
 #include "initramfs/modules.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -18,8 +20,6 @@
 #define INDEX_MAX (64u << 20)  /* modules.* file size cap */
 #define MODINFO_MAX (1u << 20)
 #define ALIASES_MAX (16u << 10)
-
-enum { ST_NEW, ST_WANT, ST_BUSY, ST_DONE, ST_FAILED };
 
 static void normalize(char *s)
 {
@@ -42,22 +42,76 @@ static void name_of_path(const char *path, char *out, size_t n)
 	normalize(out);
 }
 
+/* FNV-1a of a normalized name */
+static uint32_t hash_name(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	}
+	return h;
+}
+
+/* The slot that holds NAME, or the free one where it would go. */
+static uint32_t *slot_of(const struct moddb *db, const char *name)
+{
+	size_t mask = db->nslot - 1, k = hash_name(name) & mask;
+
+	while (db->slot[k] && strcmp(db->m[db->slot[k] - 1].name, name)) {
+		k = (k + 1) & mask;
+	}
+	return &db->slot[k];
+}
+
+/* Index module I by name; the first of two with one name keeps it. */
+static void index_name(struct moddb *db, size_t i)
+{
+	uint32_t *s = slot_of(db, db->m[i].name);
+
+	if (!*s) {
+		*s = (uint32_t)i + 1;
+	}
+}
+
+static int grow(struct moddb *db)
+{
+	size_t cap = db->cap ? db->cap * 2 : 256, nslot = 512;
+	struct mod *nm;
+	uint32_t *ns;
+
+	if (db->cap >= MOD_MAX) {
+		return -E2BIG;
+	}
+	cap = cap < MOD_MAX ? cap : MOD_MAX;
+	nm = realloc(db->m, cap * sizeof(*nm));
+	if (!nm) {
+		return -ENOMEM;
+	}
+	db->m = nm;
+	while (nslot < cap * 2) {
+		nslot *= 2; /* a power of two: probes wrap with a mask */
+	}
+	ns = calloc(nslot, sizeof(*ns));
+	if (!ns) {
+		return -ENOMEM;
+	}
+	free(db->slot);
+	db->slot = ns;
+	db->nslot = nslot;
+	db->cap = cap;
+	for (size_t i = 0; i < db->n; i++) {
+		index_name(db, i);
+	}
+	return 0;
+}
+
 static struct mod *add(struct moddb *db, const char *name, const char *path)
 {
 	struct mod *m;
 
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 256;
-		struct mod *nm;
-		if (cap > MOD_MAX) {
-			return NULL;
-		}
-		nm = realloc(db->m, cap * sizeof(*nm));
-		if (!nm) {
-			return NULL;
-		}
-		db->m = nm;
-		db->cap = cap;
+	if (db->n == db->cap && grow(db)) {
+		return NULL;
 	}
 	m = &db->m[db->n];
 	memset(m, 0, sizeof(*m));
@@ -69,6 +123,7 @@ static struct mod *add(struct moddb *db, const char *name, const char *path)
 		return NULL;
 	}
 	normalize(m->name);
+	index_name(db, db->n);
 	db->n++;
 	return m;
 }
@@ -77,14 +132,12 @@ int moddb_find(const struct moddb *db, const char *name)
 {
 	char n[128];
 
+	if (!db->nslot) {
+		return -1;
+	}
 	snprintf(n, sizeof(n), "%s", name);
 	normalize(n);
-	for (size_t i = 0; i < db->n; i++) {
-		if (!strcmp(db->m[i].name, n)) {
-			return (int)i;
-		}
-	}
-	return -1;
+	return (int)*slot_of(db, n) - 1;
 }
 
 /* Append WORD to the blank-separated list *LIST (capped). */
@@ -185,7 +238,7 @@ static int read_depmod(struct moddb *db, char *dep)
 	size_t len;
 
 	while ((l = next_line(&cur))) {
-		char name[128], dname[128];
+		char name[128], dpath[256], dname[128];
 		char *colon = strchr(l, ':'), *s;
 		struct mod *m;
 
@@ -196,6 +249,7 @@ static int read_depmod(struct moddb *db, char *dep)
 		name_of_path(l, name, sizeof(name));
 		m = add(db, name, l);
 		if (!m) {
+			log_err("%s/modules.dep: more than %d modules, or out of memory", db->dir, MOD_MAX);
 			return -ENOMEM;
 		}
 		for (s = colon + 1; *s;) {
@@ -205,9 +259,13 @@ static int read_depmod(struct moddb *db, char *dep)
 			if (!n) {
 				break;
 			}
-			snprintf(dname, sizeof(dname), "%.*s", (int)n, s);
-			name_of_path(dname, dname, sizeof(dname));
-			(void)append(&m->deps, dname, strlen(dname));
+			snprintf(dpath, sizeof(dpath), "%.*s", (int)n, s);
+			name_of_path(dpath, dname, sizeof(dname));
+			if (append(&m->deps, dname, strlen(dname))) {
+				log_err("%s/modules.dep: the dependencies of %s are over %u bytes", db->dir, name,
+					ALIASES_MAX);
+				return -E2BIG;
+			}
 			s += n;
 		}
 	}
@@ -252,14 +310,34 @@ static int read_depmod(struct moddb *db, char *dep)
 }
 
 /* The .modinfo section of an ELF64 module, NUL-separated key=value. */
-static char *read_modinfo(int fd, size_t *len)
+/* A module file's bytes: through its descriptor, or decompressed in memory. */
+struct modsrc {
+	int fd;
+	const uint8_t *mem;
+	size_t len;
+};
+
+static bool src_read(const struct modsrc *s, void *buf, size_t n, uint64_t off)
+{
+	if (!s->mem) {
+		return io_pread(s->fd, buf, n, off) == (ssize_t)n;
+	}
+	if (off > s->len || n > s->len - off) {
+		return false;
+	}
+	memcpy(buf, s->mem + off, n);
+	return true;
+}
+
+/* The .modinfo section of an ELF64 module, NUL-separated key=value. */
+static char *read_modinfo(const struct modsrc *src, size_t *len)
 {
 	uint8_t eh[64], sh[64];
 	uint64_t shoff, stroff = 0;
 	unsigned shnum, shentsize, shstrndx;
 	char *buf;
 
-	if (io_pread(fd, eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh, "\177ELF\2\1", 6)) {
+	if (!src_read(src, eh, sizeof(eh), 0) || memcmp(eh, "\177ELF\2\1", 6)) {
 		return NULL;
 	}
 	shoff = ld_le64(eh + 40);
@@ -269,17 +347,17 @@ static char *read_modinfo(int fd, size_t *len)
 	if (shentsize != 64 || shstrndx >= shnum) {
 		return NULL;
 	}
-	if (io_pread(fd, sh, sizeof(sh), shoff + (uint64_t)shstrndx * 64) != sizeof(sh)) {
+	if (!src_read(src, sh, sizeof(sh), shoff + (uint64_t)shstrndx * 64)) {
 		return NULL;
 	}
 	stroff = ld_le64(sh + 24);
 	for (unsigned i = 0; i < shnum; i++) {
 		char nm[16];
 		uint64_t off, size;
-		if (io_pread(fd, sh, sizeof(sh), shoff + (uint64_t)i * 64) != sizeof(sh)) {
+		if (!src_read(src, sh, sizeof(sh), shoff + (uint64_t)i * 64)) {
 			return NULL;
 		}
-		if (io_pread(fd, nm, sizeof(nm), stroff + ld_le32(sh)) != sizeof(nm) || memcmp(nm, ".modinfo", 9)) {
+		if (!src_read(src, nm, sizeof(nm), stroff + ld_le32(sh)) || memcmp(nm, ".modinfo", 9)) {
 			continue;
 		}
 		off = ld_le64(sh + 24);
@@ -288,7 +366,7 @@ static char *read_modinfo(int fd, size_t *len)
 			return NULL;
 		}
 		buf = malloc(size + 1);
-		if (!buf || io_pread(fd, buf, size, off) != (ssize_t)size) {
+		if (!buf || !src_read(src, buf, size, off)) {
 			free(buf);
 			return NULL;
 		}
@@ -299,14 +377,47 @@ static char *read_modinfo(int fd, size_t *len)
 	return NULL;
 }
 
-static void scan_module(struct moddb *db, const char *rel)
+/* The .modinfo of module file PATH (REL in DIR), compressed or not. */
+static char *modinfo_of(const char *dir, const char *rel, const char *path, size_t *len)
 {
-	char path[PATH_MAX], name[128];
+	struct modsrc src = { -1, NULL, 0 };
+	void *raw, *plain = NULL;
+	size_t rawlen;
+	char *mi;
+
+	if (modfile_comp(path) == MODFILE_PLAIN) {
+		src.fd = io_open(path, O_RDONLY, 0);
+		if (src.fd < 0) {
+			return NULL;
+		}
+		mi = read_modinfo(&src, len);
+		io_close(src.fd);
+		return mi;
+	}
+	raw = slurp(dir, rel, &rawlen);
+	if (!raw || modfile_decompress(path, raw, rawlen, &plain, &src.len)) {
+		log_warn("%s: cannot read its .modinfo, so its dependencies are unknown (run depmod)", path);
+		free(raw);
+		return NULL;
+	}
+	free(raw);
+	src.mem = plain;
+	mi = read_modinfo(&src, len);
+	free(plain);
+	return mi;
+}
+
+static void scan_module(struct moddb *db, const char *listed)
+{
+	char rel[PATH_MAX], path[PATH_MAX], name[128];
 	struct mod *m;
 	size_t len, i;
 	char *mi;
-	int fd;
 
+	/* modules.order names "x.ko" also where the file is "x.ko.zst" */
+	if (modfile_locate(db->dir, listed, rel, sizeof(rel))) {
+		snprintf(rel, sizeof(rel), "%s", listed);
+	}
 	if (snprintf(path, sizeof(path), "%s/%s", db->dir, rel) >= (int)sizeof(path)) {
 		return;
 	}
@@ -315,12 +426,7 @@ static void scan_module(struct moddb *db, const char *rel)
 	if (!m) {
 		return;
 	}
-	fd = io_open(path, O_RDONLY, 0);
-	if (fd < 0) {
-		return;
-	}
-	mi = read_modinfo(fd, &len);
-	io_close(fd);
+	mi = modinfo_of(db->dir, rel, path, &len);
 	for (i = 0; mi && i < len; i += strlen(mi + i) + 1) {
 		const char *kv = mi + i;
 		if (!strncmp(kv, "depends=", 8)) {
@@ -393,10 +499,11 @@ void moddb_close(struct moddb *db)
 		free(db->m[i].aliases);
 	}
 	free(db->m);
+	free(db->slot);
 	memset(db, 0, sizeof(*db));
 }
 
-static bool has_alias(const struct mod *m, const char *name)
+bool moddb_provides(const struct mod *m, const char *name)
 {
 	const char *s = m->aliases;
 	char a[256];
@@ -410,87 +517,6 @@ static bool has_alias(const struct mod *m, const char *name)
 		s += n + (s[n] == ' ');
 	}
 	return false;
-}
-
-/* Call FN for every module NAME means: itself, else every alias match. */
-static int for_each_match(struct moddb *db, const char *name, int (*fn)(struct moddb *, size_t, void *), void *arg)
-{
-	int i = moddb_find(db, name), found = 0, r = 0;
-
-	if (i >= 0) {
-		return fn(db, (size_t)i, arg);
-	}
-	for (size_t k = 0; k < db->n; k++) {
-		if (has_alias(&db->m[k], name)) {
-			int e = fn(db, k, arg);
-			found++;
-			r = r ? r : e;
-		}
-	}
-	return found ? r : -ENOENT;
-}
-
-/* Apply FN to every word of the space-separated LIST (module names or
- * aliases). A word that matches nothing is an error unless OPTIONAL, and
- * with SAY it is also logged. */
-static int each_in_list(struct moddb *db, const char *list, bool optional,
-			int (*fn)(struct moddb *, size_t, void *), bool say)
-{
-	char w[128];
-	int r = 0;
-
-	while (list && *list) {
-		size_t n = strcspn(list, " ");
-		snprintf(w, sizeof(w), "%.*s", (int)(n < 127 ? n : 127), list);
-		if (n) {
-			int e = for_each_match(db, w, fn, NULL);
-			if (e && !optional) {
-				if (say) {
-					log_err("module %s is needed but not in %s", w, db->dir);
-				}
-				r = e;
-			}
-		}
-		list += n + (list[n] == ' ');
-	}
-	return r;
-}
-
-static int want_one(struct moddb *db, size_t i, void *arg);
-
-static int want_list(struct moddb *db, const char *list, bool optional)
-{
-	return each_in_list(db, list, optional, want_one, true);
-}
-
-static int want_one(struct moddb *db, size_t i, void *arg)
-{
-	struct mod *m = &db->m[i];
-	int r;
-
-	if (m->state != ST_NEW) {
-		return 0;
-	}
-	m->state = ST_WANT;
-	r = want_list(db, m->deps, false);
-	(void)want_list(db, m->pre, true);
-	(void)want_list(db, m->post, true);
-	return r;
-}
-
-int moddb_want(struct moddb *db, const char *name, bool optional)
-{
-	int r = for_each_match(db, name, want_one, NULL);
-
-	if (r == -ENOENT && !optional) {
-		log_err("kernel module %s not found in %s", name, db->dir);
-	}
-	return r;
-}
-
-bool moddb_wanted(const struct moddb *db, size_t i)
-{
-	return db->m[i].state == ST_WANT && db->m[i].path;
 }
 
 struct out {
@@ -518,13 +544,17 @@ static void put_resolved(const struct moddb *db, struct out *o, const char *list
 
 	while (list && *list) {
 		size_t n = strcspn(list, " ");
+		int i;
 		snprintf(w, sizeof(w), "%.*s", (int)(n < 127 ? n : 127), list);
-		for (size_t k = 0; n && k < db->n; k++) {
+		i = n ? moddb_find(db, w) : -1;
+		for (size_t k = i >= 0 ? (size_t)i : 0; n && k < db->n; k++) {
 			const struct mod *m = &db->m[k];
-			bool match = !strcmp(m->name, w) || (moddb_find(db, w) < 0 && has_alias(m, w));
-			if (match && moddb_wanted(db, k)) {
+			if ((i >= 0 || moddb_provides(m, w)) && moddb_wanted(db, k)) {
 				put(o, " ");
 				put(o, paths ? m->path : m->name);
+			}
+			if (i >= 0) {
+				break;
 			}
 		}
 		list += n + (list[n] == ' ');
@@ -563,77 +593,4 @@ ssize_t moddb_write_softdep(const struct moddb *db, char *buf, size_t cap)
 		}
 	}
 	return o.full ? -ENOSPC : (ssize_t)o.len;
-}
-
-/* ---- loading (PID 1) ---- */
-
-static int load_one(struct moddb *db, size_t i, void *arg);
-
-static int load_list(struct moddb *db, const char *list, bool optional)
-{
-	return each_in_list(db, list, optional, load_one, false);
-}
-
-static int load_one(struct moddb *db, size_t i, void *arg)
-{
-	struct mod *m = &db->m[i];
-	char path[PATH_MAX];
-	int fd, r;
-
-	if (m->state == ST_DONE) {
-		return 0;
-	}
-	if (m->state == ST_FAILED || m->state == ST_BUSY) {
-		return m->state == ST_BUSY ? 0 : -ENOENT;
-	}
-	if (!m->path) {
-		m->state = ST_DONE; /* built in */
-		return 0;
-	}
-	m->state = ST_BUSY;
-	(void)load_list(db, m->pre, true);
-	r = load_list(db, m->deps, false);
-	if (r) {
-		log_err("not loading %s: a module it depends on failed", m->name);
-		m->state = ST_FAILED;
-		return r;
-	}
-	if (snprintf(path, sizeof(path), "%s/%s", db->dir, m->path) >= (int)sizeof(path)) {
-		m->state = ST_FAILED;
-		return -ENAMETOOLONG;
-	}
-	fd = io_open(path, O_RDONLY, 0);
-	if (fd < 0) {
-		log_err("cannot open module %s: %s", path, strerror(-fd));
-		m->state = ST_FAILED;
-		return fd;
-	}
-	r = syscall(SYS_finit_module, fd, "", 0) < 0 ? -errno : 0;
-	io_close(fd);
-	if (r && r != -EEXIST) {
-		log_err("loading module %s failed: %s", m->name, strerror(-r));
-		m->state = ST_FAILED;
-		return r;
-	}
-	log_debug("loaded module %s", m->name);
-	m->state = ST_DONE;
-	(void)load_list(db, m->post, true);
-	return 0;
-}
-
-int modules_load_all(const char *dir)
-{
-	struct moddb db;
-	int failed = 0;
-
-	if (moddb_open(&db, dir)) {
-		return 1;
-	}
-	for (size_t i = 0; i < db.n; i++) {
-		if (db.m[i].path && load_one(&db, i, NULL)) {
-			failed++;
-		}
-	}
-	moddb_close(&db);
-	return failed;
 }

@@ -12,6 +12,7 @@ suites=(
 	"fake:tests/integration/straddle.sh"
 	"mkinitrd:tests/integration/mkinitrd.sh"
 	"net:tests/integration/net.sh"
+	"modules:tests/integration/modules.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"
