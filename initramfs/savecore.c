@@ -206,7 +206,7 @@ int savecore_main(int argc, char **argv)
 	sv.base = patharg ? patharg : conf.path;
 	sv.fd = io_open(dev, O_RDWR, 0);
 	if (sv.fd < 0) {
-		log_err("cannot open %s: %s", dev, strerror(-sv.fd));
+		log_err("cannot open %s: %s; a dump there stays: run 'kdumpcap savecore' again", dev, strerror(-sv.fd));
 		return 1;
 	}
 	n = io_pread(sv.fd, sv.mark, sizeof(sv.mark), 0);

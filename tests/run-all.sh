@@ -9,6 +9,7 @@ log=$(mktemp /tmp/kdc-tests.XXXXXX)
 suites=(
 	"unit:build/unit"
 	"fake:tests/integration/fake.sh"
+	"savecore:tests/integration/savecore.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"
