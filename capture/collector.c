@@ -285,14 +285,19 @@ int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char 
 	struct sink s;
 	int fd, r;
 
-	fd = io_open(dev, O_WRONLY, 0);
+	fd = io_open(dev, O_RDWR, 0);
 	if (fd < 0) {
 		log_err("cannot open raw target %s: %s%s", dev, strerror(-fd),
 			fd == -ENOENT ? " (-F with a DUMPFILE writes over an existing device or file)" : "");
 		return fd;
 	}
-	/* first, before anything can fail: an older stream on the device must
-	 * not pass for this capture's */
+	r = flat_target_check(fd, dev);
+	if (r) {
+		io_close(fd);
+		return r;
+	}
+	/* first, before anything else can fail: an older stream on the device
+	 * must not pass for this capture's */
 	r = flat_invalidate(fd);
 	if (r) {
 		log_err("cannot clear the old dump's first block on %s: %s; not writing over it", dev, strerror(-r));

@@ -37,6 +37,7 @@ struct save {
 	uint8_t mark[FLAT_HDR_SIZE]; /* its first block as found */
 	const char *base;          /* --path */
 	char dir[PATH_MAX - 32], tmp[PATH_MAX], fin[PATH_MAX];
+	bool made_dir, made_tmp;   /* dir and tmp were created here */
 	bool published;            /* fin exists, made here */
 };
 
@@ -62,8 +63,12 @@ static int give_back(struct save *sv, int err)
 	if (sv->published) {
 		(void)unlink(sv->fin);
 	}
-	(void)unlink(sv->tmp);
-	(void)rmdir(sv->dir);
+	if (sv->made_tmp) {
+		(void)unlink(sv->tmp);
+	}
+	if (sv->made_dir) {
+		(void)rmdir(sv->dir);
+	}
 	log_err("saving to %s failed: %s; nothing is kept there and the dump stays on %s (marker kept): free "
 		"space or fix %s, then run 'kdumpcap savecore' again", sv->dir, strerror(-err), sv->dev, sv->base);
 	return 1;
@@ -76,9 +81,11 @@ static int make_dir(struct save *sv)
 
 	target_dir_name(date, sizeof(date), "", time(NULL));
 	r = target_new_dir(sv->base, date + 1, sv->dir, sizeof(sv->dir));
-	if (r == 0) {
-		r = target_sync_dir(sv->base);
+	if (r) {
+		return r;
 	}
+	sv->made_dir = true;
+	r = target_sync_dir(sv->base);
 	if (r == 0 && (snprintf(sv->tmp, sizeof(sv->tmp), "%s/vmcore-incomplete", sv->dir) >= (int)sizeof(sv->tmp) ||
 		       snprintf(sv->fin, sizeof(sv->fin), "%s/vmcore", sv->dir) >= (int)sizeof(sv->fin))) {
 		r = -ENAMETOOLONG;
@@ -122,6 +129,7 @@ static int save_dump(struct save *sv)
 	if (out < 0) {
 		return give_back(sv, out);
 	}
+	sv->made_tmp = true;
 	log_info("saving the dump on %s to %s", sv->dev, sv->dir);
 	r = flat_rearrange(sv->fd, sv->dev, out, sv->tmp, true, &res);
 	c = sync_close(out);

@@ -9,8 +9,9 @@
 # Default: all eight scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
-#   raw      raw disk: flattened stream; `kdumpcap savecore` (run on the host
-#            against the disk image) restores <path>/<date>/vmcore; marker cleared.
+#   raw      raw disk: flattened stream with the capture's id and trailer;
+#            `kdumpcap savecore` (run on the host against the disk image)
+#            restores <path>/<date>/vmcore; marker cleared.
 #   missing  target UUID absent: failure_action (reboot) within kdumpcap.wait.
 #   full     ext4 disk too small: vmcore-dmesg.txt kept, vmcore-incomplete
 #            flagged INCOMPLETE, failure_action runs.
@@ -399,6 +400,8 @@ for s in "${scen[@]}"; do
 		;;
 	raw)
 		grep -aq 'reboot: Power down' "$c" || { echo "e2e: raw: capture kernel did not power off" >&2; ok=0; }
+		/usr/bin/python3 "$root/tests/tools/flatstream.py" "$work/disk.img" >"$work/flat.txt" ||
+			{ echo "e2e: raw: the disk holds no whole capture (header id, end record, trailer): $(cat "$work/flat.txt")" >&2; ok=0; }
 		"$bin" savecore --dev "$work/disk.img" --path "$work/saved" 2>"$work/savecore.log" || { cat "$work/savecore.log" >&2; ok=0; }
 		v=$(ls "$work"/saved/*/vmcore 2>/dev/null | head -1)
 		[ -n "$v" ] || { echo "e2e: raw: savecore made no vmcore" >&2; ok=0; }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,37 @@ int flat_invalidate(int fd)
 	int r = io_pwrite(fd, zero, sizeof(zero), 0);
 
 	return r ? r : io_fsync(fd);
+}
+
+int flat_target_check(int fd, const char *name)
+{
+	uint8_t first[FLAT_HDR_SIZE];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0) {
+		return -errno;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s is neither a block device nor a file standing for one", name);
+		return -EINVAL;
+	}
+	n = io_pread(fd, first, sizeof(first), 0);
+	if (n < 0) {
+		log_err("cannot read %s: %s", name, strerror((int)-n));
+		return (int)n;
+	}
+	for (ssize_t i = 0; i < n && !flat_is_header(first, (size_t)n); i++) {
+		if (first[i]) {
+			log_err("%s is a file that holds something else (no flattened stream, first block not zero): "
+				"not writing over it; -F with a DUMPFILE is for raw devices", name);
+			return -EEXIST;
+		}
+	}
+	return 0;
 }
 
 static int flat_pwrite(struct sink *s, const void *buf, size_t n, uint64_t off)

@@ -55,6 +55,10 @@ struct flat_id {
 void flat_id_new(struct flat_id *id, uint64_t crash_time);
 /* A first block that starts a flattened stream (signature and type). */
 bool flat_is_header(const uint8_t *hdr, size_t n);
+/* May a capture write over FD? A block device, or a regular file standing for
+ * one: empty, its first block zero, or holding a flattened stream (never a
+ * dump file or anything else). 0, or -errno after a message. */
+int flat_target_check(int fd, const char *name);
 /* Zero a raw device's first block and sync: before a capture writes over it,
  * so no older stream there can be taken for this capture's, and after
  * savecore saved the dump. 0 or -errno. */
