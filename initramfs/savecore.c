@@ -57,8 +57,8 @@ static int clear_marker(struct save *sv)
 	return r;
 }
 
-/* Writing the file failed: remove what was made here, keep the marker. */
-static int give_back(struct save *sv, int err)
+/* Remove what was made here (the dump stays on the device). */
+static void discard(const struct save *sv)
 {
 	if (sv->published) {
 		(void)unlink(sv->fin);
@@ -69,6 +69,12 @@ static int give_back(struct save *sv, int err)
 	if (sv->made_dir) {
 		(void)rmdir(sv->dir);
 	}
+}
+
+/* Writing the file failed: remove what was made here, keep the marker. */
+static int give_back(struct save *sv, int err)
+{
+	discard(sv);
 	log_err("saving to %s failed: %s; nothing is kept there and the dump stays on %s (marker kept): free "
 		"space or fix %s, then run 'kdumpcap savecore' again", sv->dir, strerror(-err), sv->dev, sv->base);
 	return 1;
@@ -137,10 +143,16 @@ static int save_dump(struct save *sv)
 		return give_back(sv, res.side == FLAT_OUTPUT ? r : c);
 	}
 	if (res.side == FLAT_INPUT) {
-		(void)target_sync_dir(sv->dir);
-		log_err("reading %s failed: %s; what could be read is in %s%s; the dump stays on %s (marker kept): "
-			"run 'kdumpcap savecore' again, or copy the device first if it keeps failing",
-			sv->dev, strerror(-r), sv->tmp, res.flagged ? ", flagged INCOMPLETE" : "", sv->dev);
+		if (res.records) {
+			(void)target_sync_dir(sv->dir);
+			log_err("reading %s failed: %s; what could be read is in %s%s", sv->dev, strerror(-r), sv->tmp,
+				res.flagged ? ", flagged INCOMPLETE" : "");
+		} else {
+			discard(sv);
+			log_err("reading %s failed: %s", sv->dev, strerror(-r));
+		}
+		log_err("the dump stays on %s (marker kept): run 'kdumpcap savecore' again, or copy the device "
+			"first if it keeps failing", sv->dev);
 		return 1;
 	}
 	if (res.side == FLAT_STREAM) {
