@@ -122,7 +122,7 @@ for kind in dir symlink; do
 	out=$W/same-$kind
 	mkdir -p "$out" "$W/elsewhere-$kind"
 	now=$(date -u +%s) taken=
-	for k in 0 1 2 3; do
+	for k in $(seq 0 9); do # the save starts within these seconds, even on a loaded machine
 		d=$out/$(date -u -d @$((now + k)) +%Y-%m-%d-%H:%M:%S)
 		taken="$taken $d"
 		if [ $kind = dir ]; then mkdir "$d" && echo older >"$d/vmcore"; else ln -s "$W/elsewhere-$kind" "$d"; fi
