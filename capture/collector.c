@@ -13,6 +13,7 @@
 #include "capture/collector.h"
 #include "capture/dmesg.h"
 #include "capture/kdump.h"
+#include "capture/vmcoreinfo.h"
 #include "filter/filter.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -63,7 +64,8 @@ static void usage(FILE *to)
 		    "       kdumpcap savecore|mkinitrd|load|unload|status ...\n"
 		    "  -c  zlib   -l  lzo   -z  zstd   (none: uncompressed)\n"
 		    "  -d  dump level 0-31: 1 zero, 2 cache, 4 cache+private, 8 user, 16 free pages\n"
-		    "  -F  write the flattened format to stdout\n");
+		    "  -F  write the flattened format to stdout, or over DUMPFILE when it is an existing\n"
+		    "      raw device (or a file standing for one), as the capture kernel does\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -202,10 +204,6 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
 		log_err("give a DUMPFILE, or -F to write the flattened format to stdout");
 		return -EINVAL;
 	}
-	if (*mode == COLLECT_DUMP && o->flat && *out) {
-		log_err("-F writes to stdout; do not give a DUMPFILE with it");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -267,6 +265,56 @@ static int dump_vmcore(const struct collect_opts *o, struct vmcore *vc, struct s
 			 (unsigned long long)res.bytes);
 	}
 	filter_close(&f);
+	return r;
+}
+
+/* The flattened sink on FD for the open vmcore: a fresh id, with its crash time. */
+static int flat_sink_open(struct sink *s, int fd, const char *name, const struct vmcore *vc)
+{
+	struct flat_id id;
+	uint64_t crashtime = 0;
+
+	(void)vmci_u64(&vc->vi, "CRASHTIME", 10, &crashtime);
+	flat_id_new(&id, crashtime);
+	return sink_flat_open(s, fd, name, &id);
+}
+
+int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char *dev)
+{
+	struct vmcore vc;
+	struct sink s;
+	int fd, r;
+
+	fd = io_open(dev, O_RDWR, 0);
+	if (fd < 0) {
+		log_err("cannot open raw target %s: %s%s", dev, strerror(-fd),
+			fd == -ENOENT ? " (-F with a DUMPFILE writes over an existing device or file)" : "");
+		return fd;
+	}
+	r = flat_target_check(fd, dev);
+	if (r) {
+		io_close(fd);
+		return r;
+	}
+	/* first, before anything else can fail: an older stream on the device
+	 * must not pass for this capture's */
+	r = flat_invalidate(fd);
+	if (r) {
+		log_err("cannot clear the old dump's first block on %s: %s; not writing over it", dev, strerror(-r));
+	} else {
+		r = vmcore_open_checked(&vc, vmcore);
+	}
+	if (r) {
+		io_close(fd);
+		return r;
+	}
+	r = flat_sink_open(&s, fd, dev, &vc);
+	if (r) {
+		io_close(fd);
+	} else {
+		r = dump_vmcore(o, &vc, &s);
+	}
+	vmcore_close(&vc);
 	return r;
 }
 
@@ -345,19 +393,23 @@ int collector_main(int argc, char **argv)
 	}
 	switch (mode) {
 	case COLLECT_REARRANGE:
-		r = flat_rearrange(0, "stdin", out);
+		r = flat_rearrange_file(0, "stdin", out);
 		break;
 	case COLLECT_DMESG:
 		r = dmesg_to_file(in, out);
 		break;
 	case COLLECT_DUMP:
+		if (o.flat && out) {
+			r = collect_to_raw(&o, in, out);
+			break;
+		}
 		/* the vmcore is checked before any output is created */
 		r = vmcore_open_checked(&vc, in);
 		if (r) {
 			break;
 		}
 		if (o.flat) {
-			r = sink_flat_open(&s, 1, "stdout");
+			r = flat_sink_open(&s, 1, "stdout", &vc);
 		} else {
 			r = sink_file_open(&s, out);
 		}

@@ -38,6 +38,12 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
  * header was flagged INCOMPLETE where the sink still took writes. */
 int collect_dump(const struct collect_opts *o, const char *vmcore, struct sink *sink);
 
+/* The flattened stream of VMCORE over the raw device DEV (or a file standing
+ * for one), as PID 1 saves to a raw target: the old stream's first block is
+ * cleared and synced before anything else, then the stream with a fresh
+ * capture id (transport/flat.h). 0 when the dump is complete, -errno. */
+int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char *dev);
+
 /* Write the dead kernel's log as text to FD. 0 or -errno. */
 int collect_dmesg(const char *vmcore, int fd);
 

@@ -16,6 +16,7 @@
 #define KDUMP_SIGNATURE "KDUMP   "
 #define KDUMP_HDR_VERSION 6
 #define KDUMP_INCOMPLETE 0x8
+#define KDUMP_OFF_STATUS 424 /* u32 LE in the main header */
 #define KDUMP_DESC_SIZE 24
 #define KDUMP_SUBHDR_SIZE 104
 

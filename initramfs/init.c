@@ -324,21 +324,10 @@ static int save_fs(const char *dev, const struct collect_opts *o)
 
 static int save_raw(const char *dev, const struct collect_opts *o)
 {
-	struct sink s;
-	int fd = io_open(dev, O_WRONLY, 0);
 	int r;
 
-	if (fd < 0) {
-		log_err("cannot open raw target %s: %s", dev, strerror(-fd));
-		return fd;
-	}
-	r = sink_flat_open(&s, fd, dev);
-	if (r) {
-		io_close(fd);
-		return r;
-	}
 	log_info("saving the vmcore to %s (flattened; 'kdumpcap savecore' restores it after reboot)", dev);
-	r = collect_dump(o, VMCORE, &s);
+	r = collect_to_raw(o, VMCORE, dev);
 	if (r == 0) {
 		log_info("saved the vmcore to %s", dev);
 	}

@@ -42,16 +42,60 @@ int target_mkdirs(const char *dir)
 	return 0;
 }
 
-static int sync_dir(const char *dir)
+int target_sync_dir(const char *dir)
 {
 	int fd = io_open(dir, O_RDONLY | O_DIRECTORY, 0);
-	int r;
+	int r, c;
 
 	if (fd < 0) {
 		return fd;
 	}
 	r = io_fsync(fd);
-	io_close(fd);
+	c = io_close(fd);
+	return r ? r : c;
+}
+
+int target_new_dir(const char *base, const char *name, char *dir, size_t n)
+{
+	int r = target_mkdirs(base);
+
+	if (r) {
+		log_err("cannot create %s: %s", base, strerror(-r));
+		return r;
+	}
+	for (unsigned k = 0; k <= TARGET_MAX_SUFFIX; k++) {
+		int len = k ? snprintf(dir, n, "%s/%s-%u", base, name, k) : snprintf(dir, n, "%s/%s", base, name);
+
+		if (len < 0 || (size_t)len >= n) {
+			return -ENAMETOOLONG;
+		}
+		/* mkdir never follows a symlink nor takes an existing directory */
+		if (mkdir(dir, 0700) == 0) {
+			(void)chmod(dir, 0700); /* whatever the umask */
+			return 0;
+		}
+		if (errno != EEXIST) {
+			r = -errno;
+			log_err("cannot create %s: %s", dir, strerror(-r));
+			return r;
+		}
+	}
+	log_err("%s/%s and its suffixes -1 to -%u all exist: move old dumps away", base, name, TARGET_MAX_SUFFIX);
+	return -EEXIST;
+}
+
+int target_publish(const char *dir, const char *tmp, const char *fin)
+{
+	int r = io_rename_noreplace(tmp, fin);
+
+	if (r) {
+		log_err("cannot rename %s to %s: %s", tmp, fin, r == -EEXIST ? "it already exists" : strerror(-r));
+		return r;
+	}
+	r = target_sync_dir(dir);
+	if (r) {
+		log_err("cannot sync %s: %s", dir, strerror(-r));
+	}
 	return r;
 }
 
@@ -74,14 +118,14 @@ static int save_dmesg(const char *dir, const char *vmcore)
 	c = io_close(fd);
 	r = r ? r : c;
 	if (r == 0) {
-		r = io_rename(tmp, fin);
+		r = target_publish(dir, tmp, fin);
 	}
 	if (r) {
 		log_err("saving the kernel log to %s failed: %s; continuing with the vmcore", dir, strerror(-r));
 		return r;
 	}
 	log_info("saved %s", fin);
-	return sync_dir(dir);
+	return 0;
 }
 
 int target_save(const char *base, const struct collect_opts *o, const char *vmcore, char *dumpdir, size_t n)
@@ -90,22 +134,12 @@ int target_save(const char *base, const struct collect_opts *o, const char *vmco
 	struct sink s;
 	int r;
 
-	r = target_mkdirs(base);
-	if (r) {
-		log_err("cannot create %s: %s", base, strerror(-r));
-		return r;
-	}
 	target_dir_name(name, sizeof(name), "127.0.0.1", time(NULL));
-	if (snprintf(dumpdir, n, "%s/%s", base, name) >= (int)n) {
-		return -ENAMETOOLONG;
-	}
-	if (mkdir(dumpdir, 0700) < 0) {
-		r = -errno;
-		log_err("cannot create %s: %s", dumpdir, strerror(-r));
+	r = target_new_dir(base, name, dumpdir, n);
+	if (r) {
 		return r;
 	}
-	(void)chmod(dumpdir, 0700); /* whatever the umask */
-	(void)sync_dir(base);
+	(void)target_sync_dir(base);
 	(void)save_dmesg(dumpdir, vmcore);
 	snprintf(tmp, sizeof(tmp), "%s/vmcore-incomplete", dumpdir);
 	snprintf(fin, sizeof(fin), "%s/vmcore", dumpdir);
@@ -117,15 +151,11 @@ int target_save(const char *base, const struct collect_opts *o, const char *vmco
 	r = collect_dump(o, vmcore, &s);
 	if (r) {
 		log_err("the dump in %s is incomplete (%s): kept as vmcore-incomplete", dumpdir, strerror(-r));
-		(void)sync_dir(dumpdir);
+		(void)target_sync_dir(dumpdir);
 		return r;
 	}
-	r = io_rename(tmp, fin);
-	if (r == 0) {
-		r = sync_dir(dumpdir);
-	}
+	r = target_publish(dumpdir, tmp, fin);
 	if (r) {
-		log_err("cannot rename %s to vmcore: %s", tmp, strerror(-r));
 		return r;
 	}
 	log_info("saved %s", fin);

@@ -13,6 +13,19 @@
 void target_dir_name(char *out, size_t n, const char *ip, time_t t);
 /* mkdir -p DIR (0755 for missing parents). 0 or -errno. */
 int target_mkdirs(const char *dir);
+
+#define TARGET_MAX_SUFFIX 999
+/* A new directory BASE/NAME, mode 0700, created here (never an existing one,
+ * never through a symlink): BASE/NAME-1, -2, ... when the name is taken (two
+ * dumps in one second, a clock without RTC). BASE is made if missing (sync
+ * it to make the new entry durable). DIR receives the path. 0 or -errno,
+ * after a message. */
+int target_new_dir(const char *base, const char *name, char *dir, size_t n);
+/* fsync a directory. 0 or -errno. */
+int target_sync_dir(const char *dir);
+/* Rename TMP to FIN in DIR, never replacing an existing FIN, then sync DIR.
+ * 0 or -errno, after a message. */
+int target_publish(const char *dir, const char *tmp, const char *fin);
 /* The whole save into BASE (mount point + path). DUMPDIR receives the
  * directory used. 0 when the vmcore is complete, -errno otherwise (what was
  * written stays: vmcore-incomplete, flagged INCOMPLETE). */

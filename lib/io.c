@@ -5,11 +5,15 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/io.h"
 
 #define MAX_FAULTS 8
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0) /* linux/fs.h; musl 1.2.3 has no renameat2 wrapper */
+#endif
 
 struct fault {
 	enum io_op op;
@@ -22,6 +26,7 @@ static struct fault faults[MAX_FAULTS];
 static unsigned nfaults;
 static unsigned long op_count[IO_NOPS];
 static bool fault_inited;
+static bool counting; /* KDUMPCAP_IO_COUNT: report the calls made, at exit */
 
 static const char *const op_names[IO_NOPS] = {
 	[IO_READ] = "read", [IO_WRITE] = "write", [IO_FSYNC] = "fsync", [IO_CLOSE] = "close",
@@ -72,11 +77,25 @@ static int parse_err(const char *s, size_t len)
 	return (int)v;
 }
 
+/* How many calls of each op a run made: what a fault sweep iterates over. */
+static void count_report(void)
+{
+	fprintf(stderr, "kdumpcap: io calls:");
+	for (int i = 0; i < IO_NOPS; i++) {
+		fprintf(stderr, " %s=%lu", op_names[i], op_count[i]);
+	}
+	fprintf(stderr, "\n");
+}
+
 int io_fault_setup(const char *spec)
 {
 	nfaults = 0;
 	memset(op_count, 0, sizeof(op_count));
 	fault_inited = true;
+	if (!counting && getenv("KDUMPCAP_IO_COUNT")) {
+		counting = true;
+		atexit(count_report);
+	}
 	if (!spec || !*spec) {
 		return 0;
 	}
@@ -138,7 +157,7 @@ int io_fault_check(enum io_op op)
 			nfaults = 0;
 		}
 	}
-	if (!nfaults) {
+	if (!nfaults && !counting) {
 		return 0;
 	}
 	n = ++op_count[op];
@@ -326,6 +345,27 @@ int io_rename(const char *from, const char *to)
 		return r;
 	}
 	return rename(from, to) < 0 ? -errno : 0;
+}
+
+int io_rename_noreplace(const char *from, const char *to)
+{
+	int r = io_fault_check(IO_RENAME);
+
+	if (r) {
+		return r;
+	}
+	if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS) {
+		return -errno;
+	}
+	/* no RENAME_NOREPLACE here (old kernel, some file systems): link() never
+	 * replaces either */
+	if (link(from, to) < 0) {
+		return -errno;
+	}
+	return unlink(from) < 0 ? -errno : 0;
 }
 
 int io_mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)

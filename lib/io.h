@@ -7,7 +7,8 @@
  * unless ":once". OP is read, write, fsync, close, open, mount, rename, mmap;
  * ERR is a name (ENOSPC, EIO, ...) or a number. A "write" fault that is
  * ENOSPC first writes the whole blocks of half the buffer, as a filling
- * disk does. */
+ * disk does. KDUMPCAP_IO_COUNT=1 prints at exit how many calls of each op
+ * the run made ("kdumpcap: io calls: read=N write=N ..."), for fault sweeps. */
 #ifndef KDC_IO_H
 #define KDC_IO_H
 
@@ -39,6 +40,8 @@ ssize_t io_write_some(int fd, const void *buf, size_t n);
 int io_fsync(int fd);
 int io_close(int fd);
 int io_rename(const char *from, const char *to);
+/* Rename FROM to TO, never replacing an existing TO (-EEXIST then). */
+int io_rename_noreplace(const char *from, const char *to);
 int io_mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data);
 /* mmap read-only; returns NULL with *err set on failure. */
 void *io_mmap_ro(int fd, size_t len, uint64_t off, int *err);

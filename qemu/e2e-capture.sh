@@ -10,8 +10,8 @@
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk named /dev/disk/by-id/virtio-kdc-e2e (mkinitrd records its
-#            serial; PID 1 finds it without udev): flattened stream; `kdumpcap
-#            savecore` (run on the host against the disk image) restores
+#            serial; PID 1 finds it without udev): flattened stream with the capture's
+#            id and trailer; `kdumpcap savecore` (run on the host against the disk image) restores
 #            <path>/<date>/vmcore; marker cleared.
 #   rawbusy  the raw disk was free when the image was built, holds ext4 at the
 #            crash: PID 1 refuses to overwrite it, failure_action; ext4 intact.
@@ -423,6 +423,8 @@ for s in "${scen[@]}"; do
 			{ echo "e2e: raw: the image's kdump.conf does not name the disk by its serial" >&2; ok=0; }
 		grep -aq "dump target SERIAL=$serial is /dev/vda" "$c" || { echo "e2e: raw: the disk was not found by its serial" >&2; ok=0; }
 		grep -aq 'reboot: Power down' "$c" || { echo "e2e: raw: capture kernel did not power off" >&2; ok=0; }
+		/usr/bin/python3 "$root/tests/tools/flatstream.py" "$work/disk.img" >"$work/flat.txt" ||
+			{ echo "e2e: raw: the disk holds no whole capture (header id, end record, trailer): $(cat "$work/flat.txt")" >&2; ok=0; }
 		"$bin" savecore --dev "$work/disk.img" --path "$work/saved" 2>"$work/savecore.log" || { cat "$work/savecore.log" >&2; ok=0; }
 		v=$(ls "$work"/saved/*/vmcore 2>/dev/null | head -1)
 		[ -n "$v" ] || { echo "e2e: raw: savecore made no vmcore" >&2; ok=0; }

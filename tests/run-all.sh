@@ -13,6 +13,7 @@ suites=(
 	"mkinitrd:tests/integration/mkinitrd.sh"
 	"net:tests/integration/net.sh"
 	"modules:tests/integration/modules.sh"
+	"savecore:tests/integration/savecore.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"

@@ -54,7 +54,7 @@ void sink_fd_init(struct sink *s, int fd, const char *name)
 
 int sink_file_open(struct sink *s, const char *path)
 {
-	int fd = io_open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	int fd = io_open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 
 	if (fd < 0) {
 		if (fd == -EEXIST) {

@@ -8,14 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The flattened format's signature at offset 0 of the stream (and so of a raw
- * target that holds a dump). */
-#define FLAT_SIG "makedumpfile"
+#include "transport/flat.h"
 
 struct sink {
 	const char *name;        /* for messages */
 	int fd;
 	uint64_t bytes;          /* payload bytes accepted so far */
+	uint64_t stream_off;     /* flattened: bytes of the stream written so far */
+	struct flat_id id;       /* flattened: this capture's id (header and trailer) */
 	int (*pwrite)(struct sink *s, const void *buf, size_t n, uint64_t off);
 	/* Make everything durable and release the sink; 0 or -errno. */
 	int (*finish)(struct sink *s);
@@ -27,10 +27,8 @@ struct sink {
 int sink_file_open(struct sink *s, const char *path);
 /* An already open fd written with pwrite (a block device, a file opened by the caller). */
 void sink_fd_init(struct sink *s, int fd, const char *name);
-/* The flattened format on a stream fd (stdout, a pipe, a raw device). */
-int sink_flat_open(struct sink *s, int fd, const char *name);
-
-/* kdumpcap -R: rearrange a flattened stream from IN_FD into a new file. */
-int flat_rearrange(int in_fd, const char *in_name, const char *out_path);
+/* The flattened format on a stream fd (stdout, a pipe, a raw device at its
+ * start), carrying ID in its header and its trailer (see flat.h). */
+int sink_flat_open(struct sink *s, int fd, const char *name, const struct flat_id *id);
 
 #endif

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "transport/sink.h"
+#include "transport/flat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	lseek(fd, 0, SEEK_SET);
-	(void)flat_rearrange(fd, "fuzz", out);
+	(void)flat_rearrange_file(fd, "fuzz", out);
 	unlink(out);
 	close(fd);
 	return 0;

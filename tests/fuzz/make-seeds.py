@@ -12,6 +12,7 @@ top = os.path.dirname(os.path.abspath(__file__))
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(top, "corpus")
 sys.path.insert(0, os.path.join(top, "..", "tools"))
 from fakevmcore import ehdr, note, phdr  # noqa: E402 (the ELF pieces the tests share)
+import flatstream as fs  # noqa: E402 (the flattened layout, mirroring transport/flat.h)
 
 
 def put(target, name, data):
@@ -81,6 +82,18 @@ def flat():
     put("flat", "ok", hdr + rec + end)
     put("flat", "cut", hdr + rec[:20])
     put("flat", "big", hdr + struct.pack(">QQ", 1 << 40, 64 << 20) + b"z" * 64)
+    # kdumpcap's capture id in the header, its trailer after the end record
+    cid = bytes(range(fs.FLAT_ID_SIZE))
+    idhdr = bytearray(hdr)
+    idhdr[fs.FLAT_OFF_ID_TAG:fs.FLAT_OFF_ID_TAG + len(fs.FLAT_ID_TAG)] = fs.FLAT_ID_TAG
+    idhdr[fs.FLAT_OFF_ID:fs.FLAT_OFF_ID + fs.FLAT_ID_SIZE] = cid
+    struct.pack_into(">Q", idhdr, fs.FLAT_OFF_ID_TIME, 1700000000)
+    trl = bytearray(fs.FLAT_TRL_SIZE)
+    trl[fs.FLAT_TRL_OFF_TAG:len(fs.FLAT_TRL_TAG)] = fs.FLAT_TRL_TAG
+    trl[fs.FLAT_TRL_OFF_ID:fs.FLAT_TRL_OFF_ID + fs.FLAT_ID_SIZE] = cid
+    struct.pack_into(">QQ", trl, fs.FLAT_TRL_OFF_TIME, 1700000000, len(hdr) + len(rec))
+    put("flat", "id", bytes(idhdr) + rec + end + bytes(trl))
+    put("flat", "otherid", bytes(idhdr) + rec + end + bytes(trl[:fs.FLAT_TRL_OFF_ID]) + b"x" * 32)
 
 
 def conf():
