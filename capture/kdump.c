@@ -731,7 +731,12 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		r = -EIO;
 		goto out;
 	}
-	/* everything is written: clear INCOMPLETE */
+	/* everything is written: once it is durable, clear INCOMPLETE (a header
+	 * saying complete must never reach the disk before the pages) */
+	r = s->sync ? s->sync(s) : 0;
+	if (r) {
+		goto out;
+	}
 	st_le32(w->hdr + 424, (uint32_t)o->compress);
 	r = s->pwrite(s, w->hdr, BS, 0);
 	if (!r) {

@@ -7,7 +7,8 @@
  * unless ":once". OP is read, write, fsync, close, open, mount, rename, mmap;
  * ERR is a name (ENOSPC, EIO, ...) or a number. A "write" fault that is
  * ENOSPC first writes the whole blocks of half the buffer, as a filling
- * disk does. */
+ * disk does. KDUMPCAP_FAULT_COUNT=1 prints the number of calls of each op
+ * to stderr at exit ("kdumpcap: I/O calls: read=N write=N ..."). */
 #ifndef KDC_IO_H
 #define KDC_IO_H
 

@@ -9,6 +9,7 @@ log=$(mktemp /tmp/kdc-tests.XXXXXX)
 suites=(
 	"unit:build/unit"
 	"fake:tests/integration/fake.sh"
+	"sweep:tests/integration/sweep.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"

@@ -13,6 +13,8 @@ struct sink {
 	int fd;
 	uint64_t bytes;          /* payload bytes accepted so far */
 	int (*pwrite)(struct sink *s, const void *buf, size_t n, uint64_t off);
+	/* Make what was written so far durable (NULL: the sink cannot); 0 or -errno. */
+	int (*sync)(struct sink *s);
 	/* Make everything durable and release the sink; 0 or -errno. */
 	int (*finish)(struct sink *s);
 	/* Release after a failure, keeping whatever was written. */

@@ -1,7 +1,7 @@
 /* A small vmcore whose pages the filter can tell apart, for the collector's
  * shell tests (tests/integration/sweep.sh, fake.sh):
  *   synthcore OUT [PADDR:PAGES ...]
- * 1 MiB of RAM at physical 0 with page tables, a SPARSEMEM_EXTREME
+ * 512 KiB of RAM at physical 0 with page tables, a SPARSEMEM_EXTREME
  * mem_section and struct pages (tests/synth/synthmm.h), its pages a mix of
  * page cache, private cache, anonymous, free buddy blocks, an anonymous
  * THP, hwpoison and plain pages, holding zero, compressible and random
@@ -16,9 +16,9 @@
 #include "tests/synth/synthmm.h"
 #include "tests/synth/synthvm.h"
 
-#define NPFN 256ull
+#define NPFN 128ull
 #define MEMSEC_PA 0x10000ull
-#define MEMMAP_PA 0x20000ull /* struct pages of NPFN pfns: 16 KiB, 4 KiB mappings */
+#define MEMMAP_PA 0x20000ull /* struct pages of NPFN pfns: 8 KiB, 4 KiB mappings */
 #define FIRST_DATA 0x28ull   /* pfns below hold the tables above */
 #define MAX_SEGS 8
 #define PAGE 4096u
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 	seg[0] = (struct synthvm_seg){ m.mem, NPFN * PAGE, 0, SYNTHMM_DMAP };
 	for (int i = 2; i < argc; i++) {
 		if (parse_seg(argv[i], &seg[nseg++])) {
-			fprintf(stderr, "synthcore: bad segment '%s': give PADDR:PAGES, page aligned, above 1 MiB\n",
+			fprintf(stderr, "synthcore: bad segment '%s': give PADDR:PAGES, page aligned, above the RAM\n",
 				argv[i]);
 			return 2;
 		}
