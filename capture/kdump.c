@@ -735,6 +735,9 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	 * saying complete must never reach the disk before the pages) */
 	r = s->sync ? s->sync(s) : 0;
 	if (r) {
+		log_err("%s: the dump could not be made durable (fsync: %s); its header keeps the INCOMPLETE flag",
+			s->name, strerror(-r));
+		res->reported = true;
 		goto out;
 	}
 	st_le32(w->hdr + 424, (uint32_t)o->compress);
