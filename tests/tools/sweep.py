@@ -84,6 +84,8 @@ def check(cfg, out, incomplete, ref=None):
             checkdump.main()
     except SystemExit as e:
         return buf.getvalue().strip() or "checkdump exited %s" % e.code
+    except Exception as e:  # libkdumpfile refusing a page: a wrong descriptor
+        return "checkdump: %s: %s" % (type(e).__name__, e)
     finally:
         sys.argv = old
     lost = ref - pages_of(out + ".pages") if ref is not None else None
