@@ -10,7 +10,9 @@ once. Every run must end one of three ways:
   - exit 0, and every page equals the vmcore's (checkdump.py);
   - non-zero exit, a message, and a header flagged INCOMPLETE whose written
     descriptors all point at the right data (checkdump.py --expect-incomplete);
-  - non-zero exit, a message, and no output at all.
+  - non-zero exit, a message, and no output at all;
+and after a failed fsync, close or write once the header was cleared (the
+pages were durable by then): non-zero exit and a complete, right dump.
   sweep.py KDUMPCAP VMCORE WORKDIR [--jobs N] [--stride N] [--compress none,zlib,lzo,zstd]
            [--levels 0,1,31] [--sinks file,flat]
 Prints the failures, then "N runs over M positions"; exit 0 when none failed.
@@ -37,6 +39,7 @@ EDGE = 3  # with --stride: the first and last EDGE positions of each op are alwa
 FLAT_READ_STRIDE = 4
 
 A = None  # the parsed arguments, in every worker
+R_FAILED = -1000  # run_collector's status when -R refused the stream of a run that exited 0
 
 
 def run_collector(cfg, fault, out, count=False, wrap=()):
@@ -62,7 +65,7 @@ def run_collector(cfg, fault, out, count=False, wrap=()):
         with open(out + ".flat", "rb") as si:
             r = subprocess.run([A.kdumpcap, "-R", out], env=env, stdin=si, stderr=subprocess.PIPE, text=True)
         if p.returncode == 0 and r.returncode:
-            return 99, p.stderr + "-R failed on a complete stream: " + r.stderr
+            return R_FAILED, r.stderr
     return p.returncode, p.stderr
 
 
@@ -100,13 +103,15 @@ def pages_of(path):
 
 
 def verdict(cfg, fault, rc, err, out, ref):
-    """None when the run ended one of the three allowed ways, else why not."""
+    """None when the run ended one of the allowed ways, else why not."""
+    if rc == R_FAILED:
+        return "exit 0 but -R refused the stream: " + err.strip()
     if rc == 0:
         why = check(cfg, out, False, ref)
         return why and "exit 0 but " + why
-    msgs = [l for l in err.splitlines() if l.startswith("kdumpcap: ") and "I/O calls" not in l]
+    msgs = [l for l in err.splitlines() if l.startswith("kdumpcap: error: ")]
     if not msgs:
-        return "exit %d without a message" % rc
+        return "exit %d without an error message" % rc
     if not os.path.exists(out) or os.path.getsize(out) == 0:
         return None
     why = check(cfg, out, True)
