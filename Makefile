@@ -47,6 +47,10 @@ LIB_OBJS   := $(filter-out $(O)/obj/capture/main.o,$(OBJS))
 $(O)/unit: $(UNIT_OBJS) $(SYNTH_OBJS) $(LIB_OBJS) $(DEPLIBS)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(SYNTH_OBJS) $(LIB_OBJS) $(LDLIBS)
 
+# A small filterable vmcore for the collector's shell tests.
+$(O)/synthcore: $(O)/obj/tests/tools/synthcore.o $(SYNTH_OBJS) $(O)/obj/lib/rd.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # Fuzz targets replayed over their committed corpora: each tests/fuzz/fuzz_NAME.c
 # with the plain main() of tests/fuzz/replay.c (libFuzzer builds: tests/fuzz/build.sh).
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -64,7 +68,7 @@ fuzz-replay: $(FUZZ_BINS)
 check: $(O)/kdumpcap $(O)/unit
 	$(O)/unit
 
-test: $(O)/kdumpcap $(O)/unit
+test: $(O)/kdumpcap $(O)/unit $(O)/synthcore
 	./tests/run-all.sh
 
 # dropbear's SSH client for SSH targets, static (optional: build/kdumpcap does
@@ -78,7 +82,7 @@ demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
-	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/fuzz-replay
+	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay
 
 .PHONY: all check test clean demo fuzz-replay dbclient
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d

@@ -245,7 +245,7 @@ static int dump_vmcore(const struct collect_opts *o, struct vmcore *vc, struct s
 	r = kdump_write(vc, &f, o, s, &res);
 	f.st.zero = res.zero;
 	if (r) {
-		if (r != -EIO || !res.unreadable) {
+		if (!res.reported && (r != -EIO || !res.unreadable)) {
 			log_err("writing %s failed: %s%s", s->name, strerror(-r),
 				r == -ENOSPC ? " (no space left: what was written is kept, flagged incomplete)" : "");
 		}

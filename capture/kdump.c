@@ -9,6 +9,7 @@
 #include "capture/compress.h"
 #include "capture/kdump.h"
 #include "lib/log.h"
+#include "lib/meminfo.h"
 #include "lib/progress.h"
 #include "lib/rd.h"
 
@@ -20,8 +21,18 @@
 #define DESC_BUF 4096           /* descriptors buffered before a write */
 #define DATA_BUF (2u << 20)     /* page data buffered before a write */
 #define MAX_THREADS 16
+/* Tests set this to a byte count (0 included) to replace the writer's
+ * share of the memory budget for keeping the 2nd bitmap between the
+ * passes: KDUMPCAP_BITMAP_BUDGET=0 forces the re-classify-and-verify path. */
+#define BITMAP_BUDGET_ENV "KDUMPCAP_BITMAP_BUDGET"
 
 enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_BAD };
+
+/* What pass 1 decided for one window, to check pass 2's decision against. */
+struct win_print {
+	uint64_t pages; /* bits set in the window's 2nd bitmap */
+	uint64_t hash;  /* FNV-1a of its bytes */
+};
 
 struct slot {
 	enum slot_kind kind;
@@ -51,6 +62,12 @@ struct writer {
 	uint64_t ndump;
 	/* buffers */
 	uint8_t *bm_ram, *bm_dump;
+	/* pass 1's 2nd bitmap for the whole pfn space, which pass 2 walks
+	 * (one classification per page); NULL when it does not fit the
+	 * budget: pass 2 then classifies again and checks each window
+	 * against its fingerprint from pass 1 */
+	uint8_t *bm_keep;
+	struct win_print *prints;
 	uint8_t *desc;
 	unsigned ndesc;
 	uint64_t desc_index; /* index of desc[0] */
@@ -398,6 +415,23 @@ static int window(struct writer *w, uint64_t start, bool count)
 	return filter_window(w->f, start, nbits, w->bm_ram, w->bm_dump, count);
 }
 
+static uint64_t fnv1a(const uint8_t *b, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+static struct win_print win_print_of(const uint8_t *bm, size_t bytes)
+{
+	struct win_print p = { popcount_bytes(bm, bytes), fnv1a(bm, bytes) };
+
+	return p;
+}
+
 static int pass_bitmaps(struct writer *w)
 {
 	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
@@ -409,6 +443,11 @@ static int pass_bitmaps(struct writer *w)
 			return r;
 		}
 		w->ndump += popcount_bytes(w->bm_dump, bytes);
+		if (w->bm_keep) {
+			memcpy(w->bm_keep + start / 8, w->bm_dump, bytes);
+		} else {
+			w->prints[start / WIN_PFNS] = win_print_of(w->bm_dump, bytes);
+		}
 		r = w->s->pwrite(w->s, w->bm_ram, bytes, w->off_bm1 + start / 8);
 		if (!r) {
 			r = w->s->pwrite(w->s, w->bm_dump, bytes, w->off_bm2 + start / 8);
@@ -420,45 +459,144 @@ static int pass_bitmaps(struct writer *w)
 	return 0;
 }
 
-static int pass_pages(struct writer *w)
+/* Everything decided before this point reaches the sink. */
+static int flush_all(struct writer *w)
 {
-	struct progress pg;
-	uint64_t seen = 0;
-	int r;
+	int r = emit_batch(w);
 
-	progress_start(&pg, "Copying data", w->ndump, w->o->progress);
-	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
-		uint64_t n = win_len(w, start);
-
-		r = window(w, start, false);
-		if (r) {
-			return r;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			if (!(w->bm_dump[i >> 3] & (1u << (i & 7)))) {
-				if ((i & 7) == 7 || !w->bm_dump[i >> 3]) {
-					i |= 7; /* skip the rest of an empty byte */
-				}
-				continue;
-			}
-			r = add_page(w, start + i);
-			if (r) {
-				return r;
-			}
-			if ((++seen & 4095) == 0) {
-				progress_update(&pg, seen);
-			}
-		}
-	}
-	r = emit_batch(w);
 	if (!r) {
 		r = flush_desc(w);
 	}
 	if (!r) {
 		r = flush_data(w);
 	}
+	return r;
+}
+
+/* The 2nd bitmap of the window at START as pass 1 wrote it, in *BM: the
+ * kept copy, or the filter's new decision when it matches pass 1's
+ * fingerprint. On a mismatch (a read of the mem_map that failed in only
+ * one pass) the descriptors would shift to other pfns: the pages before
+ * the window are flushed, and the dump stops there, incomplete. */
+static int window_again(struct writer *w, uint64_t start, const uint8_t **bm)
+{
+	size_t bytes = (size_t)((win_len(w, start) + 7) / 8);
+	struct win_print was = w->prints ? w->prints[start / WIN_PFNS] : (struct win_print){ 0 }, now;
+	int r;
+
+	if (w->bm_keep) {
+		*bm = w->bm_keep + start / 8;
+		return 0;
+	}
+	r = window(w, start, false);
+	if (r) {
+		return r;
+	}
+	now = win_print_of(w->bm_dump, bytes);
+	if (now.pages != was.pages || now.hash != was.hash) {
+		r = flush_all(w);
+		log_err("%s: pfns 0x%llx-0x%llx: the page filter kept %llu pages in the 1st pass and %llu in the 2nd "
+			"(a read of the mem_map failed in one of them?); the dump stops before them and is "
+			"flagged incomplete",
+			w->vc->path, (unsigned long long)start, (unsigned long long)(start + win_len(w, start) - 1),
+			(unsigned long long)was.pages, (unsigned long long)now.pages);
+		w->res->reported = true;
+		return r ? r : -EIO;
+	}
+	*bm = w->bm_dump;
+	return 0;
+}
+
+/* Pass 2 may never write more descriptors than pass 1 made room for. */
+static int too_many(struct writer *w, uint64_t seen)
+{
+	int r = flush_all(w);
+
+	log_err("%s: the 2nd pass found more pages to dump than the %llu the 1st counted (internal error); "
+		"the dump stops after %llu pages and is flagged incomplete",
+		w->vc->path, (unsigned long long)w->ndump, (unsigned long long)seen);
+	w->res->reported = true;
+	return r ? r : -EIO;
+}
+
+static int pass_pages(struct writer *w)
+{
+	struct progress pg;
+	uint64_t seen = 0;
+	int r = 0;
+
+	progress_start(&pg, "Copying data", w->ndump, w->o->progress);
+	for (uint64_t start = 0; start < w->max_mapnr && !r; start += WIN_PFNS) {
+		uint64_t n = win_len(w, start);
+		const uint8_t *bm;
+
+		r = window_again(w, start, &bm);
+		for (uint64_t i = 0; i < n && !r; i++) {
+			if (!(bm[i >> 3] & (1u << (i & 7)))) {
+				if ((i & 7) == 7 || !bm[i >> 3]) {
+					i |= 7; /* skip the rest of an empty byte */
+				}
+				continue;
+			}
+			if (seen == w->ndump) {
+				r = too_many(w, seen);
+				break;
+			}
+			r = add_page(w, start + i);
+			if ((++seen & 4095) == 0) {
+				progress_update(&pg, seen);
+			}
+		}
+	}
+	if (!r) {
+		r = flush_all(w);
+	}
+	if (!r && seen != w->ndump) {
+		log_err("%s: the 2nd pass wrote %llu pages, the 1st counted %llu (internal error); the dump is flagged "
+			"incomplete", w->vc->path, (unsigned long long)seen, (unsigned long long)w->ndump);
+		w->res->reported = true;
+		r = -EIO;
+	}
 	progress_end(&pg, seen);
 	return r;
+}
+
+/* Bytes the writer may spend on keeping the 2nd bitmap between the passes:
+ * half the memory budget (the filter takes a quarter for its struct
+ * pages, the page buffers fit in the rest), or BITMAP_BUDGET_ENV. */
+static size_t bitmap_budget(const struct collect_opts *o)
+{
+	const char *env = getenv(BITMAP_BUDGET_ENV);
+	size_t budget = o->mem_budget ? o->mem_budget : meminfo_budget();
+	char *end;
+
+	if (env && *env) {
+		unsigned long long v = strtoull(env, &end, 0);
+
+		if (!*end) {
+			return (size_t)v;
+		}
+		log_warn("%s=%s is not a byte count; ignored", BITMAP_BUDGET_ENV, env);
+	}
+	return budget / 2;
+}
+
+/* The kept bitmap when it fits the budget, else one fingerprint per window. */
+static int keep_setup(struct writer *w)
+{
+	size_t bytes = (size_t)((w->max_mapnr + 7) / 8);
+	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
+
+	if (bytes <= bitmap_budget(w->o)) {
+		w->bm_keep = malloc(bytes ? bytes : 1);
+	}
+	if (w->bm_keep) {
+		return 0;
+	}
+	log_debug("the 2nd bitmap (%zu bytes) exceeds the memory budget: the 2nd pass classifies pages again and "
+		  "checks them against the 1st", bytes);
+	w->prints = calloc(nwin ? nwin : 1, sizeof(*w->prints));
+	return w->prints ? 0 : -ENOMEM;
 }
 
 static int writer_setup(struct writer *w)
@@ -472,7 +610,7 @@ static int writer_setup(struct writer *w)
 	w->data = malloc(DATA_BUF);
 	w->in = malloc((size_t)BATCH * BS);
 	w->out = malloc((size_t)BATCH * w->bound);
-	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || !w->in || !w->out) {
+	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || !w->in || !w->out || keep_setup(w)) {
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&w->mu, NULL);
@@ -524,6 +662,8 @@ static void writer_teardown(struct writer *w)
 	}
 	free(w->bm_ram);
 	free(w->bm_dump);
+	free(w->bm_keep);
+	free(w->prints);
 	free(w->desc);
 	free(w->data);
 	free(w->in);
@@ -591,7 +731,15 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		r = -EIO;
 		goto out;
 	}
-	/* everything is written: clear INCOMPLETE */
+	/* everything is written: once it is durable, clear INCOMPLETE (a header
+	 * saying complete must never reach the disk before the pages) */
+	r = s->sync ? s->sync(s) : 0;
+	if (r) {
+		log_err("%s: the dump could not be made durable (fsync: %s); its header keeps the INCOMPLETE flag",
+			s->name, strerror(-r));
+		res->reported = true;
+		goto out;
+	}
 	st_le32(w->hdr + 424, (uint32_t)o->compress);
 	r = s->pwrite(s, w->hdr, BS, 0);
 	if (!r) {

@@ -1,7 +1,8 @@
 /* The kdump-compressed writer (header version 6). See FORMAT.md. Two passes
  * over the pfn space, window by window: the first writes both bitmaps and
  * counts the dumped pages (which places the descriptor table), the second
- * reads, compresses and writes the pages in pfn order. Only positioned
+ * reads, compresses and writes the pages in pfn order: exactly the pages
+ * of the 2nd bitmap the first pass wrote, never more than it counted. Only positioned
  * writes, so a file and a flattened stream take the same path. */
 #ifndef KDC_KDUMP_H
 #define KDC_KDUMP_H
@@ -27,6 +28,7 @@ struct kdump_result {
 	uint64_t unreadable; /* pages the vmcore could not give (descriptor left empty) */
 	uint64_t bytes;      /* size of the dump (its end offset when complete) */
 	bool complete;
+	bool reported;       /* the error that stopped the dump was logged */
 };
 
 /* Write the dump of VC filtered by F with O to S. Does not finish S.

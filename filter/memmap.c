@@ -108,12 +108,14 @@ int memmap_vaddr(struct memmap *m, uint64_t pfn, uint64_t *vaddr)
 	return 0;
 }
 
-/* Whether ROOTS interprets mem_section right: the sections holding the
- * first pages of (up to 64) RAM segments must all have a mem_map. */
-static bool roots_valid(struct memmap *m, uint64_t roots)
+/* How many of the sections holding the first pages of (up to 64) RAM
+ * segments have a mem_map when mem_section is read from ROOTS; *all: every
+ * one of them. A segment whose section has none (memory the kernel never
+ * gave struct pages) keeps its pages; it must not turn filtering off. */
+static unsigned roots_found(struct memmap *m, uint64_t roots, bool *all)
 {
 	uint64_t last = UINT64_MAX, base;
-	unsigned checked = 0;
+	unsigned checked = 0, found = 0;
 
 	for (unsigned i = 0; i < m->vc->nseg && checked < 64; i++) {
 		uint64_t sec = (m->vc->seg[i].paddr >> VMCORE_PAGE_SHIFT) >> m->sec_shift;
@@ -122,12 +124,36 @@ static bool roots_valid(struct memmap *m, uint64_t roots)
 			continue;
 		}
 		last = sec;
-		if (section_base(m, roots, sec, &base)) {
-			return false;
-		}
 		checked++;
+		found += section_base(m, roots, sec, &base) == 0;
 	}
-	return checked > 0;
+	*all = found == checked;
+	return found;
+}
+
+/* Which reading of SYMBOL(mem_section) describes the vmcore's RAM: the one
+ * that finds every segment's section, else the one that finds more. */
+static int pick_roots(struct memmap *m, uint64_t sym)
+{
+	uint64_t ptr = 0;
+	bool all_direct, all_ptr = false;
+	unsigned direct = roots_found(m, sym, &all_direct), viaptr = 0;
+
+	if (direct && all_direct) {
+		m->roots = sym;
+		return 0;
+	}
+	if (m->extreme && read_u64(m, sym, &ptr) == 0) {
+		viaptr = roots_found(m, ptr, &all_ptr);
+	}
+	if (!direct && !viaptr) {
+		return -EINVAL;
+	}
+	m->roots = viaptr > direct ? ptr : sym;
+	if (!(viaptr > direct ? all_ptr : all_direct)) {
+		log_debug("page filter: some PT_LOADs have no mem_map; their pages are kept");
+	}
+	return 0;
 }
 
 int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
@@ -170,11 +196,7 @@ int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
 	}
 	/* VMCOREINFO gives the root array itself; some kernels (and vmlinux)
 	 * give the address of the pointer to it */
-	if (roots_valid(m, sym)) {
-		m->roots = sym;
-		return 0;
-	}
-	if (m->extreme && read_u64(m, sym, &m->roots) == 0 && roots_valid(m, m->roots)) {
+	if (pick_roots(m, sym) == 0) {
 		return 0;
 	}
 	*why = "mem_section does not describe the vmcore's RAM (unreadable or inconsistent entries)";

@@ -14,6 +14,7 @@ suites=(
 	"net:tests/integration/net.sh"
 	"modules:tests/integration/modules.sh"
 	"savecore:tests/integration/savecore.sh"
+	"sweep:tests/integration/sweep.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"

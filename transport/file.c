@@ -17,6 +17,11 @@ static int fd_pwrite(struct sink *s, const void *buf, size_t n, uint64_t off)
 	return r;
 }
 
+static int fd_sync(struct sink *s)
+{
+	return io_fsync(s->fd);
+}
+
 static int fd_finish(struct sink *s)
 {
 	int r = io_fsync(s->fd);
@@ -48,6 +53,7 @@ void sink_fd_init(struct sink *s, int fd, const char *name)
 	s->name = name;
 	s->fd = fd;
 	s->pwrite = fd_pwrite;
+	s->sync = fd_sync;
 	s->finish = fd_finish;
 	s->abort = fd_abort;
 }

@@ -17,6 +17,8 @@ struct sink {
 	uint64_t stream_off;     /* flattened: bytes of the stream written so far */
 	struct flat_id id;       /* flattened: this capture's id (header and trailer) */
 	int (*pwrite)(struct sink *s, const void *buf, size_t n, uint64_t off);
+	/* Make what was written so far durable (NULL: the sink cannot); 0 or -errno. */
+	int (*sync)(struct sink *s);
 	/* Make everything durable and release the sink; 0 or -errno. */
 	int (*finish)(struct sink *s);
 	/* Release after a failure, keeping whatever was written. */

@@ -9,7 +9,6 @@
 
 #define EHDR_SIZE 64
 #define PHDR_SIZE 56
-#define NOTE_OFF (EHDR_SIZE + 2 * PHDR_SIZE) /* 176 */
 
 static void put_phdr(uint8_t *ph, uint32_t type, uint64_t off, uint64_t vaddr, uint64_t paddr, uint64_t size)
 {
@@ -21,13 +20,17 @@ static void put_phdr(uint8_t *ph, uint32_t type, uint64_t off, uint64_t vaddr, u
 	st_le64(ph + 40, size);
 }
 
-uint8_t *synthvm_image(const char *text, const uint8_t *mem, size_t memlen, uint64_t paddr, uint64_t vaddr,
-		       size_t *len)
+uint8_t *synthvm_image_segs(const char *text, const struct synthvm_seg *seg, unsigned nseg, size_t *len)
 {
 	size_t tlen = strlen(text), notesz = 12 + 12 + ((tlen + 3) & ~(size_t)3);
-	size_t memoff = (NOTE_OFF + notesz + 4095) & ~(size_t)4095, total = memoff + memlen;
-	uint8_t *img = calloc(1, total);
+	size_t note_off = EHDR_SIZE + (1 + (size_t)nseg) * PHDR_SIZE, total, off;
+	uint8_t *img;
 
+	total = off = (note_off + notesz + 4095) & ~(size_t)4095;
+	for (unsigned i = 0; i < nseg; i++) {
+		total += (seg[i].len + 4095) & ~(size_t)4095;
+	}
+	img = calloc(1, total);
 	if (!img) {
 		return NULL;
 	}
@@ -38,23 +41,36 @@ uint8_t *synthvm_image(const char *text, const uint8_t *mem, size_t memlen, uint
 	st_le64(img + 32, EHDR_SIZE); /* e_phoff */
 	img[52] = EHDR_SIZE;
 	img[54] = PHDR_SIZE;
-	img[56] = 2;
-	put_phdr(img + EHDR_SIZE, 4, NOTE_OFF, 0, 0, notesz);                  /* PT_NOTE */
-	put_phdr(img + EHDR_SIZE + PHDR_SIZE, 1, memoff, vaddr, paddr, memlen); /* PT_LOAD */
-	st_le32(img + NOTE_OFF, 11);
-	st_le32(img + NOTE_OFF + 4, (uint32_t)tlen);
-	memcpy(img + NOTE_OFF + 12, "VMCOREINFO", 11);
-	memcpy(img + NOTE_OFF + 24, text, tlen);
-	memcpy(img + memoff, mem, memlen);
+	img[56] = (uint8_t)(1 + nseg);
+	put_phdr(img + EHDR_SIZE, 4, note_off, 0, 0, notesz); /* PT_NOTE */
+	for (unsigned i = 0; i < nseg; i++) {
+		put_phdr(img + EHDR_SIZE + (1 + i) * PHDR_SIZE, 1, off, seg[i].vaddr, seg[i].paddr, seg[i].len);
+		memcpy(img + off, seg[i].mem, seg[i].len);
+		off += (seg[i].len + 4095) & ~(size_t)4095;
+	}
+	st_le32(img + note_off, 11);
+	st_le32(img + note_off + 4, (uint32_t)tlen);
+	memcpy(img + note_off + 12, "VMCOREINFO", 11);
+	memcpy(img + note_off + 24, text, tlen);
 	*len = total;
 	return img;
 }
 
-int synthvm_write(const char *path, const char *text, const uint8_t *mem, size_t memlen, uint64_t paddr,
-		  uint64_t vaddr)
+uint8_t *synthvm_image(const char *text, const uint8_t *mem, size_t memlen, uint64_t paddr, uint64_t vaddr,
+		       size_t *len)
 {
-	size_t len;
-	uint8_t *img = synthvm_image(text, mem, memlen, paddr, vaddr, &len);
+	struct synthvm_seg seg = { mem, memlen, paddr, vaddr };
+	uint8_t *img = synthvm_image_segs(text, &seg, 1, len);
+
+	if (img) {
+		*len -= ((memlen + 4095) & ~(size_t)4095) - memlen; /* the file ends with the memory */
+	}
+	return img;
+}
+
+/* Write IMG (LEN bytes, freed here) to PATH. */
+static int write_image(const char *path, uint8_t *img, size_t len)
+{
 	FILE *fp;
 	int r = 0;
 
@@ -74,4 +90,21 @@ int synthvm_write(const char *path, const char *text, const uint8_t *mem, size_t
 	}
 	free(img);
 	return r;
+}
+
+int synthvm_write_segs(const char *path, const char *text, const struct synthvm_seg *seg, unsigned nseg)
+{
+	size_t len = 0;
+	uint8_t *img = synthvm_image_segs(text, seg, nseg, &len);
+
+	return write_image(path, img, len);
+}
+
+int synthvm_write(const char *path, const char *text, const uint8_t *mem, size_t memlen, uint64_t paddr,
+		  uint64_t vaddr)
+{
+	size_t len = 0;
+	uint8_t *img = synthvm_image(text, mem, memlen, paddr, vaddr, &len);
+
+	return write_image(path, img, len);
 }

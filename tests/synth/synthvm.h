@@ -25,4 +25,17 @@ uint8_t *synthvm_image(const char *text, const uint8_t *mem, size_t memlen, uint
 int synthvm_write(const char *path, const char *text, const uint8_t *mem, size_t memlen, uint64_t paddr,
 		  uint64_t vaddr);
 
+/* One PT_LOAD of a multi-segment core: LEN bytes of MEM at physical PADDR. */
+struct synthvm_seg {
+	const uint8_t *mem;
+	size_t len;
+	uint64_t paddr, vaddr;
+};
+
+/* The same layout with NSEG PT_LOADs, each segment's bytes from the next
+ * 4 KiB boundary after the previous one (synthvm_image is this with one
+ * segment, the file ending with its bytes). */
+uint8_t *synthvm_image_segs(const char *text, const struct synthvm_seg *seg, unsigned nseg, size_t *len);
+int synthvm_write_segs(const char *path, const char *text, const struct synthvm_seg *seg, unsigned nseg);
+
 #endif

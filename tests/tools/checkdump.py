@@ -7,7 +7,7 @@ contents are decompressed here (zlib, raw) or, for zstd, read through
 libkdumpfile when it is installed (Debian python3-libkdumpfile), else the
 zstd command. Exit 0 when all checks pass.
   checkdump.py DUMP VMCORE [--level N] [--compress none|zlib|zstd]
-               [--expect-incomplete] [--pages-out FILE]
+               [--expect-incomplete [--pad BYTES]] [--pages-out FILE]
 """
 import argparse
 import mmap
@@ -102,6 +102,8 @@ def main():
     ap.add_argument("--expect-incomplete", action="store_true")
     ap.add_argument("--pages-out", help="write the dumped pfns (and zero-shared ones) to this file")
     ap.add_argument("--filtered", action="store_true", help="2nd bitmap may be a subset of RAM")
+    ap.add_argument("--pad", type=int, default=64 << 20,
+                    help="with --expect-incomplete: zero bytes read past the end of a cut dump")
     a = ap.parse_args()
 
     vm = Elf(a.vmcore)
@@ -109,7 +111,7 @@ def main():
     d = mmap.mmap(df.fileno(), 0, access=mmap.ACCESS_READ)
     if a.expect_incomplete:
         # a dump cut short: read what is missing as zeros (empty descriptors)
-        d = bytes(d) + bytes(max(0, 64 << 20))
+        d = bytes(d) + bytes(max(0, a.pad))
     if len(d) < 2 * PAGE:
         fail("file too short (%d bytes) for a header and sub header" % len(d))
     if d[:8] != b"KDUMP   ":
@@ -200,7 +202,7 @@ def main():
     if level & 1:
         shared = [o for o, l in offsets.items() if len(l) > 1]
         zeros = sum(1 for l in offsets.values() for pfn in l if vm.page(pfn) == bytes(PAGE))
-        if zeros and (len(shared) != 1 or len(offsets[shared[0]]) != zeros):
+        if zeros > 1 and (len(shared) != 1 or len(offsets[shared[0]]) != zeros):
             fail("zero pages do not share exactly one descriptor offset")
     elif len(offsets) != len(dumped) - missing:
         fail("descriptors share data at level without bit 1")

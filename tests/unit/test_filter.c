@@ -18,12 +18,18 @@
 #define MEMSEC_PA 0x10000ull
 #define MEMMAP_PA 0x800000ull /* struct pages, 2 MiB aligned */
 #define KPTR SYNTHMM_KPTR
+#define ORPHAN_PFN 0x8000ull /* 128 MiB: section 1, which has no mem_map */
+#define ORPHAN_NPFN 16ull
+#define ORPHAN_END (ORPHAN_PFN + ORPHAN_NPFN)
 
 static uint8_t *mem; /* the synthetic RAM */
 
-/* Build the fixture in PATH; returns 0 or -1. */
-static int make_vmcore(const char *path)
+/* Build the fixture in PATH, with a PT_LOAD of ORPHAN_NPFN pages at
+ * ORPHAN_PFN if ORPHAN; returns 0 or -1. */
+static int make_vmcore(const char *path, bool orphan)
 {
+	static uint8_t other[ORPHAN_NPFN * 4096];
+	struct synthvm_seg seg[2] = { { 0 } };
 	struct synthmm m = { .memmap_pa = MEMMAP_PA };
 	char vmci[2048];
 
@@ -55,7 +61,10 @@ static int make_vmcore(const char *path)
 	synthmm_compound(&m, 2056, 2, 0, 0, 1);    /* other compound: kept */
 	synthmm_page_set(&m, 3000, 0, 0, -129, 0);
 	st_le64(synthmm_page(&m, 3000) + 40, 11); /* impossible order: kept */
-	return synthvm_write(path, vmci, mem, RAM, 0, SYNTHMM_DMAP) ? -1 : 0;
+	seg[0] = (struct synthvm_seg){ mem, RAM, 0, SYNTHMM_DMAP };
+	seg[1] = (struct synthvm_seg){ other, sizeof(other), ORPHAN_PFN * 4096, SYNTHMM_DMAP + ORPHAN_PFN * 4096 };
+	memset(other, 0x5a, sizeof(other));
+	return synthvm_write_segs(path, vmci, seg, orphan ? 2 : 1) ? -1 : 0;
 }
 
 struct run {
@@ -104,6 +113,37 @@ static uint64_t kept_in(const struct run *r, uint64_t a, uint64_t b)
 	return n;
 }
 
+/* A PT_LOAD whose section has no mem_map keeps its own pages and nothing
+ * else: the other pages are decided as without it (WANT, level 31). */
+static void test_orphan_segment(const uint8_t *want)
+{
+	char path[] = "/tmp/kdumpcap-filter-XXXXXX";
+	int fd = mkstemp(path);
+	static uint8_t ram[ORPHAN_END / 8], dump[ORPHAN_END / 8];
+	struct vmcore vc;
+	struct filter f;
+	int ll = log_get_level();
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(make_vmcore(path, true) == 0);
+	CHECK(vmcore_open(&vc, path) == 0);
+	log_set_level(LOG_ERR);
+	CHECK(filter_init(&f, &vc, 31, 0) == 0);
+	CHECK(f.impl != NULL); /* filtering stays on */
+	CHECK(filter_window(&f, 0, ORPHAN_END, ram, dump, true) == 0);
+	log_set_level(ll);
+	CHECK(!memcmp(dump, want, NPFN / 8));
+	for (uint64_t p = ORPHAN_PFN; p < ORPHAN_END; p++) {
+		CHECK(dump[p / 8] >> (p % 8) & 1);
+	}
+	CHECK(f.st.total == NPFN + ORPHAN_NPFN);
+	filter_close(&f);
+	vmcore_close(&vc);
+	unlink(path);
+	free(mem);
+}
+
 TEST(test_filter_levels)
 {
 	char path[] = "/tmp/kdumpcap-filter-XXXXXX";
@@ -113,7 +153,7 @@ TEST(test_filter_levels)
 
 	CHECK(fd >= 0);
 	close(fd);
-	CHECK(make_vmcore(path) == 0);
+	CHECK(make_vmcore(path, false) == 0);
 	log_set_level(LOG_ERR); /* the fixture's garbage is meant to be reported */
 	CHECK(run_filter(path, 0, NPFN, 0, &r0) == 0);
 	CHECK(run_filter(path, 2, NPFN, 0, &r2) == 0);
@@ -154,4 +194,5 @@ TEST(test_filter_levels)
 	log_set_level(ll);
 	unlink(path);
 	free(mem);
+	test_orphan_segment(r31.dump);
 }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Fault-injection sweep of the collector on a small filterable vmcore
+# (build/synthcore): every compression at levels 0, 1 and 31, file sink and
+# -F | -R, a fault at every read (mmap on and off), the first mmaps, every
+# write, fsync and close. Each run ends complete and right, or non-zero with
+# a message and an INCOMPLETE header whose descriptors are right, or with no
+# output (tests/tools/sweep.py). SWEEP_STRIDE=N samples read and write
+# positions (every Nth plus the first and last few).
+set -u
+. "$(dirname "$0")/../lib.sh"
+# tmpfs when there is one: every run fsyncs its dump
+W=$(mktemp -d "$( [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo /tmp)/kdc-sweep.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+SYNTHCORE=${SYNTHCORE:-$TOP/build/synthcore}
+
+check "the sweep's vmcore is made" "$SYNTHCORE" "$W/core"
+check "same dump when the 2nd pass classifies again (KDUMPCAP_BITMAP_BUDGET=0)" bash -c "
+	'$KDUMPCAP' -z -d 31 --message-level 0 '$W/core' '$W/kept' &&
+	KDUMPCAP_BITMAP_BUDGET=0 '$KDUMPCAP' -z -d 31 --message-level 0 '$W/core' '$W/again' &&
+	cmp <(tail -c +4097 '$W/kept') <(tail -c +4097 '$W/again')"
+# a PT_LOAD whose section has no mem_map: its pages all kept, the others filtered as without it
+check "a vmcore with PT_LOADs outside the mem_map is made" "$SYNTHCORE" "$W/orphan" 0x8000000:16 0x40000000:8
+check "PT_LOADs without a mem_map keep their pages; the others are still filtered" bash -c "
+	'$KDUMPCAP' -d 31 --message-level 0 '$W/core' '$W/o1' && '$KDUMPCAP' -d 31 --message-level 0 '$W/orphan' '$W/o2' &&
+	'$PY' '$TOP/tests/tools/checkdump.py' '$W/o1' '$W/core' --level 31 --filtered --pages-out '$W/p1' &&
+	'$PY' '$TOP/tests/tools/checkdump.py' '$W/o2' '$W/orphan' --level 31 --filtered --pages-out '$W/p2' &&
+	diff <(cut -d' ' -f1 '$W/p1'; seq 32768 32783 | xargs printf '%x
+'; seq 262144 262151 | xargs printf '%x
+') \
+		<(cut -d' ' -f1 '$W/p2')"
+check "--show-stats is the same whether the 2nd pass reads the kept bitmap or classifies again" bash -c "
+	'$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s1' 2>'$W/st1' &&
+	KDUMPCAP_BITMAP_BUDGET=0 '$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s2' 2>'$W/st2' &&
+	grep -q 'Free pages' '$W/st1' && cmp '$W/st1' '$W/st2' && cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/s2')"
+
+# the 2nd pass reads the kept bitmap; with no budget for it, it classifies
+# again (the same reads as the 1st) and must stop on any difference
+for budget in "" 0; do
+	subset=()
+	[ "$budget" = 0 ] && subset=(--compress none,zstd --levels 0,31 --sinks file)
+	out=$(KDUMPCAP_BITMAP_BUDGET=$budget "$PY" "$TOP/tests/tools/sweep.py" "$KDUMPCAP" "$W/core" "$W" \
+		--stride "${SWEEP_STRIDE:-1}" "${subset[@]}" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | tail -42
+	name="fault sweep${budget:+ (bitmap budget $budget: pass 2 classifies again)}: $(printf '%s' "$out" | tail -1)"
+	[ $rc = 0 ] && ok "$name" || not_ok "$name"
+done
+t_done
