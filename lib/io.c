@@ -89,7 +89,6 @@ static void count_report(void)
 
 int io_fault_setup(const char *spec)
 {
-
 	nfaults = 0;
 	memset(op_count, 0, sizeof(op_count));
 	fault_inited = true;
