@@ -589,8 +589,11 @@ int filter_init(struct filter *f, struct vmcore *vc, unsigned level, size_t budg
 	f->impl = x;
 	return 0;
 keep_all:
-	if (eff || x->pg_hwpoison >= 0) {
-		log_warn("page filter: %s; keeping every page (dump level %u not applied)", why, level);
+	if (eff) {
+		log_warn("page filter: %s; keeping every %spage (dump level %u applied as %u)", why,
+			 level & DL_ZERO ? "non-zero " : "", level, level & DL_ZERO);
+	} else if (x->pg_hwpoison >= 0) {
+		log_warn("page filter: %s; hardware-poisoned and offline pages cannot be left out", why);
 	}
 	free(x);
 	return 0;
