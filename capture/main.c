@@ -18,6 +18,8 @@ static const struct {
 	{ "status", status_main },
 	{ "init", init_main },
 	{ "sftp-test-write", sftptest_main },
+	{ "propagate", propagate_main },
+	{ "sshkey-convert", sshkey_convert_main },
 };
 
 int main(int argc, char **argv)
