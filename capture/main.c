@@ -20,6 +20,7 @@ static const struct {
 	{ "sftp-test-write", sftptest_main },
 	{ "propagate", propagate_main },
 	{ "sshkey-convert", sshkey_convert_main },
+	{ "known-hosts", known_hosts_main },
 };
 
 int main(int argc, char **argv)

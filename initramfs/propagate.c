@@ -45,7 +45,8 @@ static const char *home(void)
 }
 
 /* Run ARGV with IN (may be NULL) on its stdin and its stdout into OUT (may
- * be NULL: inherited); its exit status, or -errno when it cannot run. */
+ * be NULL: inherited; when given, its stderr chatter is dropped too: the
+ * caller says what failed); its exit status, or -errno when it cannot run. */
 static int run(char *const argv[], const char *in, struct sbuf *out)
 {
 	int ip[2] = { -1, -1 }, op[2] = { -1, -1 }, st;
@@ -62,7 +63,9 @@ static int run(char *const argv[], const char *in, struct sbuf *out)
 			dup2(ip[0], 0);
 		}
 		if (out) {
+			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 			dup2(op[1], 1);
+			dup2(null, 2);
 		}
 		execvp(argv[0], argv);
 		_exit(EXIT_CMD_MISSING);
@@ -214,6 +217,18 @@ static int append_known_hosts(const char *file, const struct sbuf *add)
 	return r ? r : c;
 }
 
+/* Each line of b as its own message (a long RSA key would not fit in one). */
+static void log_lines(int level, const struct sbuf *b)
+{
+	const char *s = (const char *)b->p;
+
+	while (s && *s) {
+		int n = (int)strcspn(s, "\n");
+		log_msg(level, "  %.*s", n, s);
+		s += n + (s[n] == '\n');
+	}
+}
+
 /* Step 2: the server's keys, checked against (and with --accept-new added
  * to) the admin's known_hosts. */
 static int host_keys(const struct target *t, bool accept_new)
@@ -238,15 +253,17 @@ static int host_keys(const struct target *t, bool accept_new)
 		r = compare_keys(t, &scan, &known, &add);
 	}
 	if (r == 0 && add.len > 0 && !accept_new) {
-		log_err("%s has host keys not in %s or %s:\n%.*sverify them (ssh-keygen -lf) and run again with "
-			"--accept-new to add them", t->host, user_kh, SYSTEM_KNOWN_HOSTS, (int)add.len, add.p);
+		log_err("%s has host keys not in %s or %s; verify them (ssh-keygen -lf) and run again with "
+			"--accept-new to add them:", t->host, user_kh, SYSTEM_KNOWN_HOSTS);
+		log_lines(LOG_ERR, &add);
 		r = -EPERM;
 	} else if (r == 0 && add.len > 0) {
 		r = append_known_hosts(user_kh, &add);
 		if (r < 0) {
 			log_err("cannot add the host keys of %s to %s: %s", t->host, user_kh, strerror(-r));
 		} else {
-			log_info("added %s's host keys to %s:\n%.*s", t->host, user_kh, (int)add.len, add.p);
+			log_info("added %s's host keys to %s:", t->host, user_kh);
+			log_lines(LOG_INFO, &add);
 		}
 	}
 out:
@@ -378,4 +395,25 @@ int sshkey_convert_main(int argc, char **argv)
 		return 2;
 	}
 	return sshkey_convert_file(argv[1], argv[2]) == 0 ? 0 : 1;
+}
+
+/* kdumpcap known-hosts HOST[:PORT] FILE...: the lines dbclient would get. */
+int known_hosts_main(int argc, char **argv)
+{
+	struct sbuf out = { 0 };
+	struct target t;
+	int n;
+
+	if (argc < 3 || parse_target(argv[1], &t) < 0) {
+		log_err("usage: kdumpcap known-hosts HOST[:PORT] KNOWN_HOSTS...");
+		return 2;
+	}
+	n = known_hosts_collect((const char *const *)argv + 2, (size_t)argc - 2, t.host, t.port, &out);
+	if (n > 0) {
+		io_write(1, out.p, out.len);
+	} else if (n == 0) {
+		log_err("no host key of %s in the given files", argv[1]);
+	}
+	sbuf_free(&out);
+	return n > 0 ? 0 : 1;
 }
