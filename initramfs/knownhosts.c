@@ -5,11 +5,14 @@
  * patterns: comma list of names, "[host]:port", wildcards * ?, "!" negates;
  * or one hashed name "|1|base64(salt)|base64(HMAC-SHA1(salt, name))". */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <ctype.h>
 
 #include "initramfs/sshkey.h"
+#include "lib/io.h"
 #include "lib/log.h"
 
 #define SSH_PORT 22
@@ -335,4 +338,40 @@ int known_hosts_collect(const char *const *files, size_t nfiles, const char *hos
 		found += r;
 	}
 	return out->err ? -ENOMEM : found;
+}
+
+void known_hosts_user_file(char *user, size_t size)
+{
+	const char *h = getenv("HOME");
+
+	snprintf(user, size, "%s/.ssh/known_hosts", h && *h ? h : "/root");
+}
+
+int known_hosts_write(const char *host, unsigned port, const char *out)
+{
+	char user[HOSTNAME_MAX + 32];
+	const char *files[] = { user, KNOWN_HOSTS_SYSTEM };
+	struct sbuf b = { 0 };
+	int n, fd, r = 0;
+
+	known_hosts_user_file(user, sizeof(user));
+	n = known_hosts_collect(files, 2, host, port, &b);
+	if (n == 0) {
+		log_err("no host key of %s port %u in %s or %s: the capture kernel cannot ask; "
+			"run kdumpcap propagate", host, port, user, KNOWN_HOSTS_SYSTEM);
+		r = -ENOENT;
+	} else if (n < 0) {
+		r = n;
+	} else if ((fd = io_open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		r = fd;
+	} else {
+		r = io_write(fd, b.p, b.len);
+		n = io_close(fd);
+		r = r ? r : n;
+	}
+	if (r < 0 && r != -ENOENT && n >= 0) {
+		log_err("cannot write %s: %s", out, strerror(-r));
+	}
+	sbuf_free(&b);
+	return r;
 }

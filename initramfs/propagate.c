@@ -27,7 +27,6 @@
 
 #define SSH_PORT 22
 #define ARG_MAX_LEN 512
-#define SYSTEM_KNOWN_HOSTS "/etc/ssh/ssh_known_hosts"
 #define KEY_RSA "kdump_id_rsa"
 #define KEY_ED25519 "kdump_id_ed25519"
 #define EXIT_CMD_MISSING 127
@@ -234,12 +233,12 @@ static void log_lines(int level, const struct sbuf *b)
 static int host_keys(const struct target *t, bool accept_new)
 {
 	char user_kh[ARG_MAX_LEN], port[16];
-	const char *files[] = { user_kh, SYSTEM_KNOWN_HOSTS };
+	const char *files[] = { user_kh, KNOWN_HOSTS_SYSTEM };
 	char *keyscan[] = { "ssh-keyscan", "-p", port, (char *)t->host, NULL };
 	struct sbuf scan = { 0 }, known = { 0 }, add = { 0 };
 	int r;
 
-	snprintf(user_kh, sizeof(user_kh), "%s/.ssh/known_hosts", home());
+	known_hosts_user_file(user_kh, sizeof(user_kh));
 	snprintf(port, sizeof(port), "%u", t->port);
 	r = run(keyscan, NULL, &scan);
 	if (r != 0 || !scan.p || !strchr((const char *)scan.p, ' ')) {
@@ -254,7 +253,7 @@ static int host_keys(const struct target *t, bool accept_new)
 	}
 	if (r == 0 && add.len > 0 && !accept_new) {
 		log_err("%s has host keys not in %s or %s; verify them (ssh-keygen -lf) and run again with "
-			"--accept-new to add them:", t->host, user_kh, SYSTEM_KNOWN_HOSTS);
+			"--accept-new to add them:", t->host, user_kh, KNOWN_HOSTS_SYSTEM);
 		log_lines(LOG_ERR, &add);
 		r = -EPERM;
 	} else if (r == 0 && add.len > 0) {
@@ -276,14 +275,15 @@ out:
 /* Step 3: the public key into the server's authorized_keys, once. */
 static int install_key(const struct target *t, const struct sbuf *pub)
 {
-	char key[16384], cmd[16600], port[16], khopt[ARG_MAX_LEN + 32];
+	char key[16384], cmd[16600], port[16], user_kh[ARG_MAX_LEN], khopt[ARG_MAX_LEN + 32];
 	char *ssh[] = { "ssh", "-p", port, "-o", "StrictHostKeyChecking=yes", "-o", khopt, (char *)t->user_host,
 			cmd, NULL };
 	int r;
 
 	algo_key((const char *)pub->p, key, sizeof(key));
 	snprintf(port, sizeof(port), "%u", t->port);
-	snprintf(khopt, sizeof(khopt), "UserKnownHostsFile=%s/.ssh/known_hosts", home());
+	known_hosts_user_file(user_kh, sizeof(user_kh));
+	snprintf(khopt, sizeof(khopt), "UserKnownHostsFile=%s", user_kh);
 	snprintf(cmd, sizeof(cmd), "grep -qF '%s' ~/.ssh/authorized_keys 2>/dev/null && echo present || "
 		 "{ umask 077 && mkdir -p ~/.ssh && cat >> ~/.ssh/authorized_keys && echo installed; }", key);
 	r = run(ssh, (const char *)pub->p, NULL);
@@ -397,16 +397,20 @@ int sshkey_convert_main(int argc, char **argv)
 	return sshkey_convert_file(argv[1], argv[2]) == 0 ? 0 : 1;
 }
 
-/* kdumpcap known-hosts HOST[:PORT] FILE...: the lines dbclient would get. */
+/* kdumpcap known-hosts HOST[:PORT] [FILE...]: the lines dbclient would get
+ * from FILEs, or (none given) from the admin's files as the image will. */
 int known_hosts_main(int argc, char **argv)
 {
 	struct sbuf out = { 0 };
 	struct target t;
 	int n;
 
-	if (argc < 3 || parse_target(argv[1], &t) < 0) {
-		log_err("usage: kdumpcap known-hosts HOST[:PORT] KNOWN_HOSTS...");
+	if (argc < 2 || parse_target(argv[1], &t) < 0) {
+		log_err("usage: kdumpcap known-hosts HOST[:PORT] [KNOWN_HOSTS...]");
 		return 2;
+	}
+	if (argc == 2) {
+		return known_hosts_write(t.host, t.port, "/dev/stdout") == 0 ? 0 : 1;
 	}
 	n = known_hosts_collect((const char *const *)argv + 2, (size_t)argc - 2, t.host, t.port, &out);
 	if (n > 0) {

@@ -54,4 +54,13 @@ void known_hosts_name(char *buf, size_t size, const char *host, unsigned port);
 int known_hosts_collect(const char *const *files, size_t nfiles, const char *host, unsigned port,
 			struct sbuf *out);
 
+/* The admin's files: $HOME/.ssh/known_hosts (HOME unset: /root) and
+ * /etc/ssh/ssh_known_hosts; user gets the first path. */
+#define KNOWN_HOSTS_SYSTEM "/etc/ssh/ssh_known_hosts"
+void known_hosts_user_file(char *user, size_t size);
+/* For the image builder: dbclient's known_hosts for HOST:PORT, from the
+ * admin's files, into OUT (mode 0644). -ENOENT (logged, saying to run
+ * kdumpcap propagate) when they hold no key of the host. */
+int known_hosts_write(const char *host, unsigned port, const char *out);
+
 #endif

@@ -77,7 +77,7 @@ ssh-keygen -H -f "$S/home/.ssh/known_hosts" >/dev/null 2>&1
 check "again on hashed known_hosts: accepted, nothing added twice" "${P[@]}" root@127.0.0.1:$port
 check "... authorized_keys has the key once" test "$(wc -l < "$S/rhome/.ssh/authorized_keys")" = 1
 check "... known_hosts has no new line" test "$(grep -c . "$S/home/.ssh/known_hosts")" = 3
-"$KDUMPCAP" known-hosts 127.0.0.1:$port "$S/home/.ssh/known_hosts" /nonexistent > "$S/dbhome/.ssh/known_hosts"
+HOME="$S/home" "$KDUMPCAP" known-hosts 127.0.0.1:$port > "$S/dbhome/.ssh/known_hosts"
 check "known-hosts: every key type, hashed entries found, in dbclient's form" \
 	test "$(grep -c "^127.0.0.1 " "$S/dbhome/.ssh/known_hosts")" = 3
 check "dbclient with the propagated key (converted) and pins from hashed known_hosts" bash -c "
@@ -88,6 +88,9 @@ check "an existing RSA key via --config's sshkey line is accepted and installed"
 	${P[*]} --config '$S/kdump.conf' && grep -qF '$(cut -d' ' -f1,2 "$W/k/rsa3072.pub")' '$S/rhome/.ssh/authorized_keys'"
 check_fails "a passphrase-protected --key is refused" "protected by a passphrase" \
 	"${P[@]}" --key "$W/k/enc" root@127.0.0.1:$port
+
+check_fails "known-hosts: an unknown host is an error naming propagate" "no host key of 127.0.0.2 port $port.*propagate" \
+	env HOME="$S/home" "$KDUMPCAP" known-hosts 127.0.0.2:$port
 
 # a changed host key: refused even with --accept-new, nothing installed
 ssh-keygen -q -t ed25519 -N '' -f "$S/other"
