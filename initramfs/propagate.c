@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,8 +54,14 @@ static int run(char *const argv[], const char *in, struct sbuf *out)
 	ssize_t n;
 	pid_t pid;
 
-	if ((in && pipe2(ip, O_CLOEXEC) < 0) || (out && pipe2(op, O_CLOEXEC) < 0)) {
+	if (in && pipe2(ip, O_CLOEXEC) < 0) {
 		return -errno;
+	}
+	if (out && pipe2(op, O_CLOEXEC) < 0) {
+		st = -errno;
+		close(ip[0]);
+		close(ip[1]);
+		return st;
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -125,8 +132,8 @@ static int ensure_key(const char *key, struct sbuf *pub)
 		log_info("creating %s (ed25519, no passphrase) with ssh-keygen", key);
 		r = run(keygen, NULL, NULL);
 		if (r != 0) {
-			log_err("cannot create the SSH key %s: ssh-keygen %s; install openssh-client or "
-				"name an existing key with --key", key, r == EXIT_CMD_MISSING ? "is not installed" : "failed");
+			log_err("cannot create the SSH key %s: %s; or name an existing key with --key", key,
+				r == EXIT_CMD_MISSING ? "ssh-keygen is not installed (openssh-client)" : "ssh-keygen failed");
 			return -ENOENT;
 		}
 	}
@@ -322,6 +329,17 @@ static int read_config(const char *file, char *ssh, char *key, size_t size)
 	return 0;
 }
 
+/* ~/.ssh, for the key and known_hosts: root may never have used ssh. */
+static void ssh_dir(void)
+{
+	char dir[ARG_MAX_LEN];
+
+	snprintf(dir, sizeof(dir), "%s/.ssh", home());
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("cannot create %s: %s", dir, strerror(errno));
+	}
+}
+
 static void default_key(char *key, size_t size)
 {
 	snprintf(key, size, "%s/.ssh/%s", home(), KEY_RSA);
@@ -370,6 +388,7 @@ int propagate_main(int argc, char **argv)
 	if (!*key) {
 		default_key(key, sizeof(key));
 	}
+	ssh_dir();
 	if (parse_target(ssh, &t) < 0) {
 		log_err("no valid SSH target ('%s'): give [user@]host[:port] or an `ssh` line in --config", ssh);
 		return usage();

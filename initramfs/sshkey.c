@@ -242,7 +242,7 @@ static int pem_body(const char *text, size_t len, const char *begin, struct sbuf
 	const char *s = memmem(text, len, begin, strlen(begin)), *end = text + len;
 
 	if (!s) {
-		*why = "not an OpenSSH or PEM RSA private key";
+		*why = "not an OpenSSH or PEM RSA private key (ssh-keygen -p -f KEY rewrites a key in OpenSSH's format)";
 		return -ENOTSUP;
 	}
 	s += strlen(begin);

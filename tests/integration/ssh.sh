@@ -23,7 +23,7 @@ if ! ssh_dbclient; then
 fi
 CONVERT=$DBDIR/bin/dropbearconvert
 S=$W/s
-mkdir -p "$S/home/.ssh" "$S/rhome" "$S/dbhome/.ssh" "$S/bin" "$W/k"
+mkdir -p "$S/home/.ssh" "$S/fresh" "$S/rhome" "$S/dbhome/.ssh" "$S/bin" "$W/k"
 
 # --- conversion: byte-identical to dropbearconvert, for every key type ---
 for t in "ed25519" "ecdsa 256" "ecdsa 384" "ecdsa 521" "rsa 2048" "rsa 3072" "rsa 2048 PEM"; do
@@ -91,6 +91,10 @@ check_fails "a passphrase-protected --key is refused" "protected by a passphrase
 
 check_fails "known-hosts: an unknown host is an error naming propagate" "no host key of 127.0.0.2 port $port.*propagate" \
 	env HOME="$S/home" "$KDUMPCAP" known-hosts 127.0.0.2:$port
+
+check "a root that never used ssh (no ~/.ssh): key and known_hosts created" bash -c "
+	env HOME='$S/fresh' PATH='$S/bin:$PATH' '$KDUMPCAP' propagate --accept-new root@127.0.0.1:$port &&
+	test -s '$S/fresh/.ssh/kdump_id_ed25519' && test -s '$S/fresh/.ssh/known_hosts'"
 
 # a changed host key: refused even with --accept-new, nothing installed
 ssh-keygen -q -t ed25519 -N '' -f "$S/other"
