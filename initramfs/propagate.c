@@ -185,12 +185,12 @@ static int compare_keys(const struct target *t, const struct sbuf *scan, const s
 	const char *s = (const char *)scan->p;
 
 	known_hosts_name(name, sizeof(name), t->host, t->port);
-	for (; s && *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : "") {
-		const char *sp = strchr(s, ' ');
-		if (*s == '#' || !sp || sp > strchr(s, '\n')) {
+	for (; s && *s; s += strcspn(s, "\n") + (s[strcspn(s, "\n")] == '\n')) {
+		size_t name_len = strcspn(s, " \n");
+		if (*s == '#' || s[name_len] != ' ') {
 			continue;
 		}
-		algo_key(sp + 1, key, sizeof(key));
+		algo_key(s + name_len + 1, key, sizeof(key));
 		snprintf(probe, sizeof(probe), " %s\n", key);
 		if (has(known, probe)) {
 			continue;
