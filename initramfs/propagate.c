@@ -33,7 +33,7 @@
 #define EXIT_CMD_MISSING 127
 
 struct target {
-	char user_host[ARG_MAX_LEN]; /* user@host or host, as ssh takes it */
+	char user_host[2 * ARG_MAX_LEN]; /* user@host or host, as ssh takes it */
 	char host[ARG_MAX_LEN];
 	unsigned port;
 };
@@ -96,21 +96,29 @@ static int run(char *const argv[], const char *in, struct sbuf *out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* [user@]host[:port], host also "[v6addr]" (with or without :port) or a
+ * bare IPv6 address (no port). */
 static int parse_target(const char *arg, struct target *t)
 {
 	const char *at = strrchr(arg, '@'), *h = at ? at + 1 : arg;
-	const char *colon = strrchr(h, ':');
+	const char *close = *h == '[' ? strchr(h, ']') : NULL;
+	const char *colon = close ? (close[1] ? close + 1 : NULL) : strchr(h, ':');
+	int user_len = (int)(h - arg);
 	char *end;
 
 	t->port = SSH_PORT;
-	if (strlen(arg) >= ARG_MAX_LEN || !*h || *arg == '-') {
+	if (strlen(arg) >= ARG_MAX_LEN || !*h || *arg == '-' || (*h == '[' && !close)) {
 		return -EINVAL;
 	}
-	snprintf(t->user_host, sizeof(t->user_host), "%.*s", (int)(colon ? colon - arg : (long)strlen(arg)), arg);
-	snprintf(t->host, sizeof(t->host), "%.*s", (int)(colon ? colon - h : (long)strlen(h)), h);
+	if (!close && colon && strchr(colon + 1, ':')) {
+		colon = NULL; /* a bare IPv6 address */
+	}
+	snprintf(t->host, sizeof(t->host), "%.*s", (int)(close ? close - h - 1 : colon ? colon - h : (long)strlen(h)),
+		 h + (close != NULL));
+	snprintf(t->user_host, sizeof(t->user_host), "%.*s%s", user_len, arg, t->host);
 	if (colon) {
 		unsigned long p = strtoul(colon + 1, &end, 10);
-		if (*end || p == 0 || p > 65535) {
+		if (*colon != ':' || *end || p == 0 || p > 65535) {
 			return -EINVAL;
 		}
 		t->port = (unsigned)p;

@@ -96,6 +96,13 @@ check "a root that never used ssh (no ~/.ssh): key and known_hosts created" bash
 	env HOME='$S/fresh' PATH='$S/bin:$PATH' '$KDUMPCAP' propagate --accept-new root@127.0.0.1:$port &&
 	test -s '$S/fresh/.ssh/kdump_id_ed25519' && test -s '$S/fresh/.ssh/known_hosts'"
 
+printf '%s\n' "[::1]:2222 ssh-ed25519 AAAAv6port" "::1 ssh-ed25519 AAAAv6" > "$W/kh6"
+check "known-hosts: [v6]:port, [v6] and a bare v6 address are understood" bash -c "
+	test \"\$('$KDUMPCAP' known-hosts '[::1]:2222' '$W/kh6')\" = '::1 ssh-ed25519 AAAAv6port' &&
+	test \"\$('$KDUMPCAP' known-hosts '[::1]' '$W/kh6')\" = '::1 ssh-ed25519 AAAAv6' &&
+	test \"\$('$KDUMPCAP' known-hosts 'root@::1' '$W/kh6')\" = '::1 ssh-ed25519 AAAAv6'"
+check_fails "a bad target is refused" "usage" "$KDUMPCAP" known-hosts '[::1' "$W/kh6"
+
 # a changed host key: refused even with --accept-new, nothing installed
 ssh-keygen -q -t ed25519 -N '' -f "$S/other"
 grep -v ssh-ed25519 "$S/dbhome/.ssh/known_hosts" | sed "s/^127.0.0.1/[127.0.0.1]:$port/" > "$S/home/.ssh/known_hosts"
