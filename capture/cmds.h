@@ -10,5 +10,8 @@ int load_main(int argc, char **argv);      /* initramfs/load.c */
 int unload_main(int argc, char **argv);    /* initramfs/load.c */
 int status_main(int argc, char **argv);    /* initramfs/status.c */
 int sftptest_main(int argc, char **argv);  /* capture/sftptest.c: test hook */
+int propagate_main(int argc, char **argv); /* initramfs/propagate.c */
+int sshkey_convert_main(int argc, char **argv); /* initramfs/propagate.c */
+int known_hosts_main(int argc, char **argv); /* initramfs/propagate.c */
 
 #endif

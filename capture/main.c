@@ -18,6 +18,9 @@ static const struct {
 	{ "status", status_main },
 	{ "init", init_main },
 	{ "sftp-test-write", sftptest_main },
+	{ "propagate", propagate_main },
+	{ "sshkey-convert", sshkey_convert_main },
+	{ "known-hosts", known_hosts_main },
 };
 
 int main(int argc, char **argv)

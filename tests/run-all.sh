@@ -12,6 +12,7 @@ suites=(
 	"fake:tests/integration/straddle.sh"
 	"mkinitrd:tests/integration/mkinitrd.sh"
 	"net:tests/integration/net.sh"
+	"ssh:tests/integration/ssh.sh"
 	"modules:tests/integration/modules.sh"
 	"savecore:tests/integration/savecore.sh"
 	"sweep:tests/integration/sweep.sh"

@@ -8,6 +8,7 @@
 #   DBCLIENT_DEPS=DIR  where `make dbclient` puts bin/dbclient (default $DEPS or build/deps)
 set -u
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-ssh.sh"
 W=$(mktemp -d /tmp/kdc-net.XXXXXX)
 chmod 755 "$W"
 SSHD_PID= MUTE_PID=
@@ -65,39 +66,18 @@ check_fails "not an SFTP server: protocol error" "impossible length\|not VERSION
 	"$KDUMPCAP" sftp-test-write --message-level 0 "$W/core" "$W/cat" -- sh -c "echo 'Welcome to the machine'; cat >/dev/null"
 
 # --- dbclient -> OpenSSH sshd's sftp subsystem on 127.0.0.1 ---
-DBDIR=${DBCLIENT_DEPS:-${DEPS:-$TOP/build/deps}}
-DB=$DBDIR/bin/dbclient
-if [ ! -x "$DB" ] && ! out=$(make -s -C "$TOP" DEPS="$DBDIR" dbclient 2>&1); then
-	not_ok "make dbclient"
-	printf '%s\n' "$out" | tail -5 | sed 's/^/    /'
+if ! ssh_dbclient; then
 	t_done
 	exit
 fi
-port=
-for p in 2222 $(seq 2223 2299); do
-	if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
-		port=$p
-		break
-	fi
-done
+port=$(ssh_free_port)
 S=$W/ssh
-mkdir -p "$S/home/.ssh" /run/sshd
-for t in ed25519 ecdsa rsa; do ssh-keygen -q -t $t -N '' -f "$S/host_$t"; done
+mkdir -p "$S/home/.ssh"
 ssh-keygen -q -t ed25519 -N '' -f "$S/client"
 ssh-keygen -q -t ed25519 -N '' -f "$S/other"
 "$DBDIR/bin/dropbearconvert" openssh dropbear "$S/client" "$S/client.db" >/dev/null 2>&1
 cp "$S/client.pub" "$S/authorized_keys"
-printf '%s\n' "ListenAddress 127.0.0.1:$port" "HostKey $S/host_ed25519" "HostKey $S/host_ecdsa" \
-	"HostKey $S/host_rsa" "PidFile $S/sshd.pid" "AuthorizedKeysFile $S/authorized_keys" \
-	"PermitRootLogin prohibit-password" "PasswordAuthentication no" "KbdInteractiveAuthentication no" \
-	"UsePAM no" "StrictModes no" "Subsystem sftp $SERVER" > "$S/sshd_config"
-/usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
-SSHD_PID=$!
-for _ in $(seq 50); do
-	grep -q "Server listening" "$S/sshd.log" && break
-	sleep 0.1
-done
-check "sshd listens on 127.0.0.1:$port" grep -q "Server listening" "$S/sshd.log"
+sshd_start "$S" "$port"
 # every key type the server has, as plain "HOST ALGO KEY" lines (what dbclient reads)
 for t in ed25519 ecdsa rsa; do echo "127.0.0.1 $(cut -d' ' -f1,2 "$S/host_$t.pub")"; done > "$S/known_hosts"
 DBC=("$DB" -i "$S/client.db" -p "$port" -s root@127.0.0.1 sftp)
