@@ -20,4 +20,9 @@ struct hosttarget_opts {
  * kdump.conf. 0, or -errno after a message that says what to change. */
 int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o, char *extra, size_t n);
 
+struct moddb;
+/* Want in DB the driver chain of C's block device as this machine sees it
+ * (when KVER runs here), else the common block drivers. 0 or -errno. */
+int hosttarget_block_modules(struct moddb *db, const struct kdump_conf *c, const char *kver);
+
 #endif
