@@ -9,7 +9,8 @@
  * Kernel command line knobs: kdumpcap.wait=SEC (target device wait, default
  * 30), kdumpcap.watchdog=SEC (whole capture, default 3600),
  * kdumpcap.hook_timeout=SEC (each kdump_pre/kdump_post run, default 300),
- * kdumpcap.debug. */
+ * kdumpcap.ip=... (network targets: dracut's ip= syntax, overrides
+ * kdump.conf's dump_ip), kdumpcap.debug. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,7 +33,9 @@
 #include "capture/collector.h"
 #include "initramfs/blkid.h"
 #include "initramfs/conf.h"
+#include "initramfs/ipconf.h"
 #include "initramfs/modules.h"
+#include "initramfs/netup.h"
 #include "initramfs/rootpath.h"
 #include "initramfs/target.h"
 #include "lib/io.h"
@@ -43,13 +46,14 @@
 #define SYNC_TIMEOUT 20
 
 struct knobs {
+	char ip[256]; /* kdumpcap.ip=: overrides dump_ip */
 	unsigned wait;
 	unsigned watchdog;
 	unsigned hook_timeout;
 };
 
 static struct kdump_conf conf;
-static struct knobs knobs = { 30, 3600, 300 };
+static struct knobs knobs = { "", 30, 3600, 300 };
 
 static void mount_api(void)
 {
@@ -120,7 +124,9 @@ static void read_cmdline(void)
 	}
 	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
 		unsigned v;
-		if (sscanf(t, "kdumpcap.wait=%u", &v) == 1) {
+		if (!strncmp(t, "kdumpcap.ip=", strlen("kdumpcap.ip="))) {
+			snprintf(knobs.ip, sizeof(knobs.ip), "%s", t + strlen("kdumpcap.ip="));
+		} else if (sscanf(t, "kdumpcap.wait=%u", &v) == 1) {
 			knobs.wait = v;
 		} else if (sscanf(t, "kdumpcap.watchdog=%u", &v) == 1) {
 			knobs.watchdog = v ? v : 1;
@@ -235,6 +241,49 @@ static int collector_opts(struct collect_opts *o)
 	return parse_collector(o);
 }
 
+/* The network a network target needs: kdumpcap.ip=, else dump_ip (written
+ * by hand or by mkinitrd), on the NIC of dump_mac when the line names none.
+ * The NIC's driver may still be probing: wait for it up to kdumpcap.wait. */
+static int net_up(struct target_ctx *t)
+{
+	const char *spec = knobs.ip[0] ? knobs.ip : conf.ip, *why = NULL;
+	struct netup_cfg nc = { .carrier_ms = NETUP_CARRIER_MS, .dhcp_ms = NETUP_DHCP_MS };
+	struct netup_result res;
+	double end = target_now() + t->wait;
+	int r;
+
+	if (!spec[0]) {
+		log_err("the %s target needs the network but the image has no dump_ip and the command line no "
+			"kdumpcap.ip=: add 'dump_ip dhcp' (or a static address) to %s and rebuild", t->conf->dev,
+			CONF_PATH);
+		return -EINVAL;
+	}
+	if (ipconf_parse(&nc.ip, spec, &why)) {
+		log_err("%s '%s' cannot be used: %s", knobs.ip[0] ? "kdumpcap.ip=" : "dump_ip", spec, why);
+		return -EINVAL;
+	}
+	nc.has_mac = conf.mac[0] && nic_mac_parse(conf.mac, nc.mac) == 0;
+	log_info("network: bringing up %s (%s)", nc.ip.ifname[0] ? nc.ip.ifname : conf.mac, spec);
+	for (;;) {
+		int lvl = log_get_level();
+		bool last = target_now() > end;
+
+		if (!last) {
+			log_set_level(LOG_ERR - 1); /* quiet while the NIC may still be coming */
+		}
+		r = netup_run("/sys/class/net", &nc, &res);
+		log_set_level(lvl);
+		if (r != -ENODEV || last) {
+			break;
+		}
+		target_sleep_ms(200);
+	}
+	if (r == 0 && res.addr_text[0]) {
+		snprintf(t->ip, sizeof(t->ip), "%s", res.addr_text);
+	}
+	return r;
+}
+
 /* The worker: everything that may fail or stall. Exit status 0 = dumped. */
 static int capture(void)
 {
@@ -261,10 +310,11 @@ static int capture(void)
 		return 1;
 	}
 	if (!ops) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): nothing to save to", CONF_PATH);
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs or nfs): nothing to save to", CONF_PATH);
 		return 1;
 	}
 	r = collector_opts(&o);
+	r = r || !ops->network ? r : net_up(&t);
 	r = r ? r : ops->ready(&t);
 	r = r ? r : ops->save(&t, &o);
 	ops->release(&t);

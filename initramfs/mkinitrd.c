@@ -440,7 +440,7 @@ int mkinitrd_main(int argc, char **argv)
 		return 1;
 	}
 	if (!target_ops_of(conf.target)) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): the capture would have nowhere "
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs or nfs): the capture would have nowhere "
 			"to save; add one", cfg);
 		return 1;
 	}

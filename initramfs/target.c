@@ -171,6 +171,8 @@ const struct target_ops *target_ops_of(enum conf_target t)
 		return &target_raw;
 	case TGT_FS:
 		return &target_fs;
+	case TGT_NFS:
+		return &target_nfs;
 	case TGT_NONE:
 		break;
 	}

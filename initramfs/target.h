@@ -63,7 +63,7 @@ int target_wait_device(struct target_ctx *t, const char *spec);
 double target_now(void);
 void target_sleep_ms(unsigned ms);
 
-extern const struct target_ops target_raw, target_fs;
+extern const struct target_ops target_raw, target_fs, target_nfs;
 
 /* "127.0.0.1-2024-05-01-13:45:07" for T (UTC) into OUT. */
 void target_dir_name(char *out, size_t n, const char *ip, time_t t);

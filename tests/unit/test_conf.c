@@ -81,7 +81,7 @@ TEST(test_conf_bad_lines_keep_safe_defaults)
 			  "path relative/dir\n"         /* must be absolute */
 			  "path /a/../b\n"
 			  "core_collector cp\n"         /* not our collector */
-			  "nfs host:/export\n"          /* not supported */
+			  "ssh user@host\n"             /* not supported */
 			  "kdump_post relative\n"
 			  "ext4 LABEL=\n"               /* empty label */
 			  "ext2 /dev/vdb\n"             /* good */
@@ -94,6 +94,18 @@ TEST(test_conf_bad_lines_keep_safe_defaults)
 	CHECK(c.target_line == 12);
 	CHECK(c.collector_line == 0 && !strcmp(c.argv[1], "-d"));
 	CHECK(c.post[0] == '\0');
+}
+
+TEST(test_conf_nfs)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "nfs server.example:/export\ndump_ip 10.0.2.15::10.0.2.2:24::eth0:none\n") == 0);
+	CHECK(c.target == TGT_NFS && !strcmp(c.dev, "server.example:/export") && c.target_line == 1);
+	CHECK(!strcmp(c.ip, "10.0.2.15::10.0.2.2:24::eth0:none"));
+	CHECK(parse(&c, "nfs /export\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "nfs host:relative\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "dump_ip 10.0.2.15:::\n") == 1 && c.ip[0] == '\0');
 }
 
 TEST(test_conf_hostile_input)
