@@ -241,6 +241,19 @@ static int collector_opts(struct collect_opts *o)
 	return parse_collector(o);
 }
 
+static bool nic_present(const struct netup_cfg *nc)
+{
+	const uint8_t *mac = nc->ip.has_mac ? nc->ip.mac : nc->has_mac ? nc->mac : NULL;
+	char ifname[IPCONF_IFNAME_MAX], p[PATH_MAX];
+	int ifindex;
+
+	if (mac) {
+		return nic_find_by_mac("/sys/class/net", mac, ifname, sizeof(ifname), &ifindex) == 0;
+	}
+	snprintf(p, sizeof(p), "/sys/class/net/%s", nc->ip.ifname);
+	return access(p, F_OK) == 0;
+}
+
 /* The network a network target needs: kdumpcap.ip=, else dump_ip (written
  * by hand or by mkinitrd), on the NIC of dump_mac when the line names none.
  * The NIC's driver may still be probing: wait for it up to kdumpcap.wait. */
@@ -264,20 +277,10 @@ static int net_up(struct target_ctx *t)
 	}
 	nc.has_mac = conf.mac[0] && nic_mac_parse(conf.mac, nc.mac) == 0;
 	log_info("network: bringing up %s (%s)", nc.ip.ifname[0] ? nc.ip.ifname : conf.mac, spec);
-	for (;;) {
-		int lvl = log_get_level();
-		bool last = target_now() > end;
-
-		if (!last) {
-			log_set_level(LOG_ERR - 1); /* quiet while the NIC may still be coming */
-		}
-		r = netup_run("/sys/class/net", &nc, &res);
-		log_set_level(lvl);
-		if (r != -ENODEV || last) {
-			break;
-		}
-		target_sleep_ms(200);
+	while (!nic_present(&nc) && target_now() < end) {
+		target_sleep_ms(200); /* the NIC's driver may still be probing */
 	}
+	r = netup_run("/sys/class/net", &nc, &res);
 	if (r == 0 && res.addr_text[0]) {
 		snprintf(t->ip, sizeof(t->ip), "%s", res.addr_text);
 	}

@@ -92,8 +92,8 @@ static int nfs_image(struct target_image *im)
 	for (size_t i = 0; i < sizeof(nfs_modules) / sizeof(nfs_modules[0]) && !r; i++) {
 		r = moddb_want(im->db, nfs_modules[i], false);
 	}
-	if (r == 0 && !im->conf->mac[0]) {
-		log_info("no dump_mac: including the common NIC drivers (virtio_net, e1000, e1000e)");
+	if (r == 0) {
+		log_info("including the common NIC drivers (virtio_net, e1000, e1000e)");
 		for (size_t i = 0; i < sizeof(fallback_nic) / sizeof(fallback_nic[0]); i++) {
 			(void)moddb_want(im->db, fallback_nic[i], true);
 		}
