@@ -324,22 +324,15 @@ int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o
 	return r ? r : c->target == TGT_FS ? check_path(c, o, &w, extra, n) : 0;
 }
 
-/* The driver chain of a block device this machine sees: walk up sysfs,
- * collecting each device's driver module. Returns how many were found. */
-static int host_drivers(struct moddb *db, const char *devpath)
+int hosttarget_sysfs_drivers(struct moddb *db, const char *devdir, const char *what)
 {
 	char p[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
-	const char *name = strrchr(devpath, '/');
-	struct stat st;
 	int found = 0;
 
-	if (snprintf(p, sizeof(p), "/sys/class/block/%s", name ? name + 1 : devpath) >= (int)sizeof(p) ||
-	    !realpath(p, real) || strlen(real) > sizeof(real) - 32) {
+	if (strlen(devdir) >= sizeof(real)) {
 		return 0;
 	}
-	if (snprintf(p, sizeof(p), "%s/partition", real) < (int)sizeof(p) && stat(p, &st) == 0) {
-		*strrchr(real, '/') = '\0';
-	}
+	strcpy(real, devdir);
 	while (strlen(real) > strlen("/sys/devices")) {
 		ssize_t n;
 		n = snprintf(p, sizeof(p), "%s/driver/module", real) < (int)sizeof(p)
@@ -348,13 +341,32 @@ static int host_drivers(struct moddb *db, const char *devpath)
 		if (n > 0) {
 			link[n] = '\0';
 			if (moddb_want(db, strrchr(link, '/') + 1, true) == 0) {
-				log_info("target %s needs module %s", devpath, strrchr(link, '/') + 1);
+				log_info("%s needs module %s", what, strrchr(link, '/') + 1);
 				found++;
 			}
 		}
 		*strrchr(real, '/') = '\0';
 	}
 	return found;
+}
+
+/* The driver chain of a block device this machine sees. Returns how many
+ * modules were found. */
+static int host_drivers(struct moddb *db, const char *devpath)
+{
+	char p[PATH_MAX], real[PATH_MAX], what[PATH_MAX + 8];
+	const char *name = strrchr(devpath, '/');
+	struct stat st;
+
+	if (snprintf(p, sizeof(p), "/sys/class/block/%s", name ? name + 1 : devpath) >= (int)sizeof(p) ||
+	    !realpath(p, real) || strlen(real) > sizeof(real) - 32) {
+		return 0;
+	}
+	if (snprintf(p, sizeof(p), "%s/partition", real) < (int)sizeof(p) && stat(p, &st) == 0) {
+		*strrchr(real, '/') = '\0';
+	}
+	snprintf(what, sizeof(what), "target %s", devpath);
+	return hosttarget_sysfs_drivers(db, real, what);
 }
 
 int hosttarget_block_modules(struct moddb *db, const struct kdump_conf *c, const char *kver)

@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "initramfs/hostnet.h"
 #include "initramfs/modules.h"
 #include "initramfs/rootpath.h"
 #include "initramfs/target.h"
@@ -71,14 +73,63 @@ static int resolve(const char *server, char *out, size_t n)
 	return 0;
 }
 
+static int append_text(char *extra, size_t n, const char *text)
+{
+	size_t l = strlen(extra);
+
+	return snprintf(extra + l, n - l, "%s", text) < (int)(n - l) ? 0 : -ENOSPC;
+}
+
 static int append_line(char *extra, size_t n, const char *key, const char *val)
 {
 	size_t l = strlen(extra);
 
-	if (snprintf(extra + l, n - l, "%s %s\n", key, val) >= (int)(n - l)) {
-		return -ENOSPC;
+	return snprintf(extra + l, n - l, "%s %s\n", key, val) < (int)(n - l) ? 0 : -ENOSPC;
+}
+
+/* The network the capture kernel will use: what kdump.conf says, else the
+ * interface that routes to ADDR here (generated dump_ip / dump_mac lines);
+ * the NIC's driver chain when this machine runs KVER, else common drivers. */
+static int nfs_network(struct target_image *im, const char *addr)
+{
+	const struct kdump_conf *c = im->conf;
+	struct hostnet h = { .ifindex = 0 };
+	struct in_addr dst;
+	struct utsname u;
+	char lines[256];
+	int r, found = 0;
+
+	inet_pton(AF_INET, addr, &dst);
+	r = hostnet_lookup("/sys/class/net", "/proc/net/route", dst.s_addr, &h);
+	uname(&u);
+	if (r == 0 && !strcmp(u.release, im->kver)) {
+		found = hostnet_drivers(im->db, "/sys/class/net", h.ifname);
 	}
-	return 0;
+	if (!found) {
+		log_info("including the common NIC drivers (virtio_net, e1000, e1000e)");
+		for (size_t i = 0; i < sizeof(fallback_nic) / sizeof(fallback_nic[0]); i++) {
+			(void)moddb_want(im->db, fallback_nic[i], true);
+		}
+	}
+	if (c->ip[0] && c->mac[0]) {
+		return 0;
+	}
+	if (r) {
+		if (c->ip[0]) {
+			return 0; /* the interface is named in dump_ip, or netup says what is missing */
+		}
+		log_err("%s:%d: no route to NFS server %s here (%s): add 'dump_ip' (dracut ip= syntax, e.g. "
+			"'dump_ip eth0:dhcp') and 'dump_mac' to say how the capture kernel reaches it",
+			im->ho->cfg, c->target_line, addr, strerror(-r));
+		return r;
+	}
+	r = hostnet_conf_lines(&h, lines, sizeof(lines));
+	if (r == 0 && c->ip[0]) {
+		return append_text(im->extra, im->n, strstr(lines, "dump_mac "));
+	}
+	log_info("NFS server %s is reached through %s here: the capture kernel will use %s (%s)", addr, h.ifname,
+		 h.dynamic ? "DHCP" : "its static address", h.dynamic ? "its address has a lifetime" : "permanent");
+	return r ? r : append_text(im->extra, im->n, lines);
 }
 
 static int nfs_image(struct target_image *im)
@@ -92,13 +143,7 @@ static int nfs_image(struct target_image *im)
 	for (size_t i = 0; i < sizeof(nfs_modules) / sizeof(nfs_modules[0]) && !r; i++) {
 		r = moddb_want(im->db, nfs_modules[i], false);
 	}
-	if (r == 0) {
-		log_info("including the common NIC drivers (virtio_net, e1000, e1000e)");
-		for (size_t i = 0; i < sizeof(fallback_nic) / sizeof(fallback_nic[0]); i++) {
-			(void)moddb_want(im->db, fallback_nic[i], true);
-		}
-	}
-	return r;
+	return r ? r : nfs_network(im, addr);
 }
 
 static int nfs_ready(struct target_ctx *t)

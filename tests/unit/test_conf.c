@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "capture/collector.h"
 #include "initramfs/conf.h"
+#include "initramfs/hostnet.h"
 #include "lib/log.h"
 #include "tests/unit/t.h"
 
@@ -226,4 +228,21 @@ TEST(test_conf_load_size_limit)
 	CHECK(load_size(CONF_MAX_FILE) == 0);
 	CHECK(load_size(CONF_MAX_FILE + 1) == -EFBIG);
 	CHECK(load_size(CONF_MAX_FILE * 2) == -EFBIG);
+}
+
+TEST(test_hostnet_route_text)
+{
+	static const char routes[] =
+		"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		"eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+		"eth1\t00000000\t010300C0\t0003\t0\t0\t50\t00000000\t0\t0\t0\n"
+		"eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+		"eth2\t006433C6\t00000000\t0000\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"; /* not up */
+	char ifname[16];
+	uint32_t gw = 1;
+
+	CHECK(hostnet_route(routes, htonl(0xc0000264), ifname, &gw) == 0 && !strcmp(ifname, "eth0") && gw == 0);
+	CHECK(hostnet_route(routes, htonl(0xc6336401), ifname, &gw) == 0 && !strcmp(ifname, "eth1"));
+	CHECK(gw == htonl(0xc0000301)); /* the default with the lower metric */
+	CHECK(hostnet_route("Iface\n", htonl(0xc0000264), ifname, &gw) == -ENETUNREACH);
 }
