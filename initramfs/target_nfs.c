@@ -2,7 +2,8 @@
  * with raw mount(2) at /mnt. A soft mount does not bound a live server whose
  * NFS daemon is stuck (NFSv4 waits for the transport to break), so the mount
  * and the whole save run in a child that PID 1's worker kills when the bytes
- * it wrote (/proc/PID/io wchar) stop advancing for NFS_STALL_S seconds. The
+ * it wrote (/proc/PID/io wchar) and the bytes the interfaces sent stop
+ * advancing for NFS_STALL_S seconds. The
  * files are written as on a local target (target_save). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +31,8 @@
 #define NFS_STALL_S 30          /* no byte written for this long: the server is stuck */
 #define NFS_OPTS "softerr,timeo=50,retrans=2,nosharecache,noac,lookupcache=none"
 #define NFS_POLL_MS 250
+#define NFS_MIN_TX (64 << 10)  /* sent bytes that count as progress (not TCP probes) */
+#define NETDEV_TX_BYTES 8       /* /proc/net/dev: 8 receive counters, then the bytes sent */
 
 /* The client's modules in load order (deps also come from modules.dep). */
 static const char *const nfs_modules[] = { "netfs", "fscache", "sunrpc", "grace", "lockd", "nfs",
@@ -239,24 +242,52 @@ static long long wchar_of(pid_t pid)
 	return v;
 }
 
+/* Bytes sent by every interface (/proc/net/dev): a final fsync or close
+ * makes progress here while the writer's own count stands still. */
+static long long tx_bytes(void)
+{
+	static char buf[8192];
+	long long sum = 0;
+	ssize_t n = io_read_text("/proc/net/dev", buf, sizeof(buf));
+	char *line = n > 0 ? strchr(buf, '\n') : NULL;
+
+	for (line = line ? strchr(line + 1, '\n') : NULL; line && line[1]; line = strchr(line + 1, '\n')) {
+		char *colon = strchr(line, ':');
+		unsigned long long v[NETDEV_TX_BYTES + 1];
+		int k = 0;
+
+		if (!colon) {
+			break;
+		}
+		for (char *p = colon + 1; k <= NETDEV_TX_BYTES; k++) {
+			v[k] = strtoull(p, &p, 10);
+		}
+		sum += (long long)v[NETDEV_TX_BYTES];
+	}
+	return sum;
+}
+
 /* Wait for the child while its written bytes advance; kill it when they
- * stall (mount included: its bound is the same). */
+ * stall (mount included: its bound is the same). Lo counts too, which
+ * the capture kernel does not use. */
 static int watch(struct target_ctx *t, pid_t pid)
 {
-	long long last = -1;
+	long long last_w = -1, last_tx = tx_bytes();
 	double seen = target_now();
 	int status;
 
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
-		long long now_w;
+		long long now_w, now_tx;
 
 		if (w == pid) {
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 		}
 		now_w = wchar_of(pid);
-		if (now_w != last) {
-			last = now_w;
+		now_tx = tx_bytes();
+		if (now_w != last_w || now_tx - last_tx >= NFS_MIN_TX) {
+			last_w = now_w;
+			last_tx = now_tx;
 			seen = target_now();
 		} else if (target_now() - seen > NFS_STALL_S) {
 			log_err("NFS server %s (%s) took no data for %d s: the server or the network is stuck; "
