@@ -31,6 +31,7 @@
 #define NFS_STALL_S 30          /* no byte written for this long: the server is stuck */
 #define NFS_OPTS "softerr,timeo=50,retrans=2,nosharecache,noac,lookupcache=none"
 #define NFS_POLL_MS 250
+#define NFS_REAP_S 5            /* after SIGKILL */
 #define NFS_MIN_TX (64 << 10)  /* sent bytes that count as progress (not TCP probes) */
 #define NETDEV_TX_BYTES 8       /* /proc/net/dev: 8 receive counters, then the bytes sent */
 
@@ -267,6 +268,23 @@ static long long tx_bytes(void)
 	return sum;
 }
 
+/* A killed writer may sit in an uninterruptible NFS wait: give it
+ * NFS_REAP_S, then leave it to PID 1 (which reaps orphans). */
+static void reap(pid_t pid)
+{
+	double end = target_now() + NFS_REAP_S;
+
+	while (target_now() < end) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			log_info("the NFS writer is stopped");
+			return;
+		}
+		target_sleep_ms(NFS_POLL_MS);
+	}
+	log_warn("the NFS writer (pid %d) is still blocked in the kernel %d s after SIGKILL; going on without it",
+		 (int)pid, NFS_REAP_S);
+}
+
 /* Wait for the child while its written bytes advance; kill it when they
  * stall (mount included: its bound is the same). Lo counts too, which
  * the capture kernel does not use. */
@@ -294,8 +312,7 @@ static int watch(struct target_ctx *t, pid_t pid)
 				"stopping the dump (what was written stays as vmcore-incomplete)", t->dev, t->conf->dev,
 				NFS_STALL_S);
 			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-			}
+			reap(pid);
 			return -ETIMEDOUT;
 		}
 		target_sleep_ms(NFS_POLL_MS);
