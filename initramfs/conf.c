@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "initramfs/conf.h"
+#include "initramfs/ipconf.h"
 #include "lib/io.h"
 #include "lib/log.h"
 
@@ -135,6 +136,39 @@ static int do_target(struct kdump_conf *c, const struct line *l)
 	return 0;
 }
 
+/* nfs server:/export (numeric IPv4 or a host name resolved by mkinitrd). */
+static int do_nfs(struct kdump_conf *c, const struct line *l)
+{
+	const char *d = l->args, *colon = strchr(d, ':');
+
+	if (c->target != TGT_NONE) {
+		return problem(c, l, "keeping the first one", "a second dump target ('%s') is not supported", l->key);
+	}
+	if (!one_word(d) || strlen(d) >= CONF_STR || !colon || colon == d || colon[1] != '/') {
+		return problem(c, l, "no dump target from this line", "'nfs' takes server:/export, not '%s'", d);
+	}
+	c->target = TGT_NFS;
+	strcpy(c->dev, d);
+	c->target_line = l->no;
+	return 0;
+}
+
+static int do_net(struct kdump_conf *c, const struct line *l)
+{
+	struct ipconf ic;
+	const char *why = NULL;
+	bool mac = !strcmp(l->key, "dump_mac");
+
+	if (!one_word(l->args) || strlen(l->args) >= CONF_STR) {
+		return problem(c, l, "ignoring it", "'%s' takes one word", l->key);
+	}
+	if (!mac && ipconf_parse(&ic, l->args, &why)) {
+		return problem(c, l, "ignoring it", "'%s %s' is not in dracut's ip= syntax: %s", l->key, l->args, why);
+	}
+	strcpy(mac ? c->mac : c->ip, l->args);
+	return 0;
+}
+
 static int do_path(struct kdump_conf *c, const struct line *l)
 {
 	char save[CONF_STR];
@@ -170,6 +204,9 @@ static int do_resolved(struct kdump_conf *c, const struct line *l)
 
 	if (target) {
 		return set_str(c, l, c->resolved_target, "ignoring it");
+	}
+	if (!strcmp(l->key, "resolved_server")) {
+		return set_str(c, l, c->resolved_server, "ignoring it");
 	}
 	if (set_str(c, l, c->resolved_path, "ignoring it") == 0 && c->resolved_path[0] != '/') {
 		c->resolved_path[0] = '\0';
@@ -305,6 +342,10 @@ static const struct {
 	{ "path", do_path, false },
 	{ "resolved_target", do_resolved, false },
 	{ "resolved_path", do_resolved, false },
+	{ "resolved_server", do_resolved, false },
+	{ "nfs", do_nfs, false },
+	{ "dump_ip", do_net, false },
+	{ "dump_mac", do_net, false },
 	{ "core_collector", do_collector, false },
 	{ "failure_action", do_action, false },
 	{ "default", do_action, false },
@@ -313,7 +354,6 @@ static const struct {
 	{ "kdump_post", do_pre_post, false },
 	{ "extra_modules", do_modules, false },
 	/* Fedora directives this build does not do: said so, never silently */
-	{ "nfs", do_unsupported, true },
 	{ "ssh", do_unsupported, true },
 	{ "sshkey", do_unsupported, true },
 	{ "extra_bins", do_unsupported, true },

@@ -8,16 +8,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "initramfs/blkid.h"
 #include "initramfs/hosttarget.h"
+#include "initramfs/modules.h"
 #include "initramfs/rootpath.h"
 #include "lib/io.h"
 #include "lib/log.h"
 
 #define MOUNTINFO_MAX (1u << 20)
 #define MAX_HOPS 8
+
+/* Block drivers for a target this machine cannot see (image built elsewhere). */
+static const char *const fallback_block[] = { "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",
+					      "ahci",       "ata_piix",   "nvme" };
 
 struct where {
 	char sysfs[PATH_MAX];
@@ -316,4 +322,68 @@ int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o
 	r = c->target == TGT_RAW ? check_raw(c, o, &w) : 0;
 	r = r ? r : stable_name(c, o, &w, extra, n);
 	return r ? r : c->target == TGT_FS ? check_path(c, o, &w, extra, n) : 0;
+}
+
+int hosttarget_sysfs_drivers(struct moddb *db, const char *devdir, const char *what)
+{
+	char p[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
+	int found = 0;
+
+	if (strlen(devdir) >= sizeof(real)) {
+		return 0;
+	}
+	strcpy(real, devdir);
+	while (strlen(real) > strlen("/sys/devices")) {
+		ssize_t n;
+		n = snprintf(p, sizeof(p), "%s/driver/module", real) < (int)sizeof(p)
+			    ? readlink(p, link, sizeof(link) - 1)
+			    : -1;
+		if (n > 0) {
+			link[n] = '\0';
+			if (moddb_want(db, strrchr(link, '/') + 1, true) == 0) {
+				log_info("%s needs module %s", what, strrchr(link, '/') + 1);
+				found++;
+			}
+		}
+		*strrchr(real, '/') = '\0';
+	}
+	return found;
+}
+
+/* The driver chain of a block device this machine sees. Returns how many
+ * modules were found. */
+static int host_drivers(struct moddb *db, const char *devpath)
+{
+	char p[PATH_MAX], real[PATH_MAX], what[PATH_MAX + 8];
+	const char *name = strrchr(devpath, '/');
+	struct stat st;
+
+	if (snprintf(p, sizeof(p), "/sys/class/block/%s", name ? name + 1 : devpath) >= (int)sizeof(p) ||
+	    !realpath(p, real) || strlen(real) > sizeof(real) - 32) {
+		return 0;
+	}
+	if (snprintf(p, sizeof(p), "%s/partition", real) < (int)sizeof(p) && stat(p, &st) == 0) {
+		*strrchr(real, '/') = '\0';
+	}
+	snprintf(what, sizeof(what), "target %s", devpath);
+	return hosttarget_sysfs_drivers(db, real, what);
+}
+
+int hosttarget_block_modules(struct moddb *db, const struct kdump_conf *c, const char *kver)
+{
+	char dev[PATH_MAX];
+	struct utsname u;
+
+	uname(&u);
+	if (!strcmp(u.release, kver) && blkid_find(c->dev, "/sys/class/block", "/dev", dev, sizeof(dev)) == 0 &&
+	    host_drivers(db, dev) > 0) {
+		log_info("including the driver chain of %s as seen on this machine", dev);
+	} else {
+		log_info("%s is not visible here: including the common block drivers (virtio, SCSI, AHCI, "
+			 "NVMe) that exist for %s", c->dev, kver);
+		for (size_t i = 0; i < sizeof(fallback_block) / sizeof(fallback_block[0]); i++) {
+			(void)moddb_want(db, fallback_block[i], true);
+		}
+	}
+	return 0;
 }

@@ -20,4 +20,12 @@ struct hosttarget_opts {
  * kdump.conf. 0, or -errno after a message that says what to change. */
 int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o, char *extra, size_t n);
 
+struct moddb;
+/* Want in DB the driver chain of C's block device as this machine sees it
+ * (when KVER runs here), else the common block drivers. 0 or -errno. */
+int hosttarget_block_modules(struct moddb *db, const struct kdump_conf *c, const char *kver);
+/* Want the driver module of the sysfs device DEVDIR (a real path under
+ * /sys/devices) and of each parent; WHAT names it in messages. Count found. */
+int hosttarget_sysfs_drivers(struct moddb *db, const char *devdir, const char *what);
+
 #endif

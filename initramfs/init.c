@@ -9,7 +9,8 @@
  * Kernel command line knobs: kdumpcap.wait=SEC (target device wait, default
  * 30), kdumpcap.watchdog=SEC (whole capture, default 3600),
  * kdumpcap.hook_timeout=SEC (each kdump_pre/kdump_post run, default 300),
- * kdumpcap.debug. */
+ * kdumpcap.ip=... (network targets: dracut's ip= syntax, overrides
+ * kdump.conf's dump_ip), kdumpcap.debug. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,7 +33,9 @@
 #include "capture/collector.h"
 #include "initramfs/blkid.h"
 #include "initramfs/conf.h"
+#include "initramfs/ipconf.h"
 #include "initramfs/modules.h"
+#include "initramfs/netup.h"
 #include "initramfs/rootpath.h"
 #include "initramfs/target.h"
 #include "lib/io.h"
@@ -40,33 +43,17 @@
 
 #define CONF_PATH "/etc/kdump.conf"
 #define VMCORE "/proc/vmcore"
-#define MNT "/mnt"
 #define SYNC_TIMEOUT 20
 
 struct knobs {
+	char ip[256]; /* kdumpcap.ip=: overrides dump_ip */
 	unsigned wait;
 	unsigned watchdog;
 	unsigned hook_timeout;
 };
 
 static struct kdump_conf conf;
-static struct knobs knobs = { 30, 3600, 300 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-	}
-}
+static struct knobs knobs = { "", 30, 3600, 300 };
 
 static void mount_api(void)
 {
@@ -137,7 +124,9 @@ static void read_cmdline(void)
 	}
 	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n")) {
 		unsigned v;
-		if (sscanf(t, "kdumpcap.wait=%u", &v) == 1) {
+		if (!strncmp(t, "kdumpcap.ip=", strlen("kdumpcap.ip="))) {
+			snprintf(knobs.ip, sizeof(knobs.ip), "%s", t + strlen("kdumpcap.ip="));
+		} else if (sscanf(t, "kdumpcap.wait=%u", &v) == 1) {
 			knobs.wait = v;
 		} else if (sscanf(t, "kdumpcap.watchdog=%u", &v) == 1) {
 			knobs.watchdog = v ? v : 1;
@@ -155,7 +144,7 @@ static void read_cmdline(void)
  * everything it started are killed and reaped, or -errno. */
 static int run_helper(const char *what, const char *path, const char *image, const char *arg)
 {
-	double end = now() + knobs.hook_timeout;
+	double end = target_now() + knobs.hook_timeout;
 	int status;
 	pid_t pid;
 
@@ -185,7 +174,7 @@ static int run_helper(const char *what, const char *path, const char *image, con
 		if (w < 0 && errno != EINTR) {
 			return -errno;
 		}
-		if (now() > end) {
+		if (target_now() > end) {
 			log_err("%s %s still runs after %u s (kdumpcap.hook_timeout=): killed", what, path,
 				knobs.hook_timeout);
 			kill(-pid, SIGKILL); /* its children too; PID 1 reaps those */
@@ -194,7 +183,7 @@ static int run_helper(const char *what, const char *path, const char *image, con
 			}
 			return -ETIMEDOUT;
 		}
-		sleep_ms(100);
+		target_sleep_ms(100);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		log_err("%s %s failed (%s %d)", what, path, WIFEXITED(status) ? "exit status" : "signal",
@@ -202,34 +191,6 @@ static int run_helper(const char *what, const char *path, const char *image, con
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
 	return 0;
-}
-
-static int wait_device(const char *spec, char *dev, size_t n)
-{
-	double end = now() + knobs.wait;
-	bool told = false;
-
-	for (;;) {
-		if (blkid_find(spec, "/sys/class/block", "/dev", dev, n) == 0) {
-			if (strcmp(spec, conf.dev)) {
-				log_info("dump target %s is %s (%s on the machine that built the image)", spec, dev,
-					 conf.dev);
-			} else {
-				log_info("dump target %s is %s", spec, dev);
-			}
-			return 0;
-		}
-		if (now() > end) {
-			log_err("dump target %s did not appear within %u s (kdumpcap.wait=): is the disk attached "
-				"and its driver in the image (extra_modules)?", spec, knobs.wait);
-			return -ENODEV;
-		}
-		if (!told) {
-			log_info("waiting up to %u s for %s", knobs.wait, spec);
-			told = true;
-		}
-		sleep_ms(200);
-	}
 }
 
 static void load_modules(void)
@@ -280,88 +241,59 @@ static int collector_opts(struct collect_opts *o)
 	return parse_collector(o);
 }
 
-/* The dump directory: 'path' (as mkinitrd resolved it) inside the target
- * at MNT; never a place outside it, which would be the initramfs (RAM). */
-static int dump_base(const char *dev, char *base, size_t n)
+static bool nic_present(const struct netup_cfg *nc)
 {
-	const char *p = conf.resolved_path[0] ? conf.resolved_path : conf.path;
-	char res[PATH_MAX];
-	int r = rootpath_resolve(MNT, p, res, sizeof(res));
+	const uint8_t *mac = nc->ip.has_mac ? nc->ip.mac : nc->has_mac ? nc->mac : NULL;
+	char ifname[IPCONF_IFNAME_MAX], p[PATH_MAX];
+	int ifindex;
 
-	if (r) {
-		log_err("path %s on dump target %s cannot be used: %s; not saving outside the target (fix 'path' "
-			"and rebuild the image)", p, dev, rootpath_strerror(r));
-		return r;
+	if (mac) {
+		return nic_find_by_mac("/sys/class/net", mac, ifname, sizeof(ifname), &ifindex) == 0;
 	}
-	if (snprintf(base, n, "%s%s", MNT, strcmp(res, "/") ? res : "") >= (int)n) {
-		return -ENAMETOOLONG;
-	}
-	return 0;
+	snprintf(p, sizeof(p), "/sys/class/net/%s", nc->ip.ifname);
+	return access(p, F_OK) == 0;
 }
 
-static int save_fs(const char *dev, const struct collect_opts *o)
+/* The network a network target needs: kdumpcap.ip=, else dump_ip (written
+ * by hand or by mkinitrd), on the NIC of dump_mac when the line names none.
+ * The NIC's driver may still be probing: wait for it up to kdumpcap.wait. */
+static int net_up(struct target_ctx *t)
 {
-	char base[PATH_MAX], dumpdir[PATH_MAX];
+	const char *spec = knobs.ip[0] ? knobs.ip : conf.ip, *why = NULL;
+	struct netup_cfg nc = { .carrier_ms = NETUP_CARRIER_MS, .dhcp_ms = NETUP_DHCP_MS };
+	struct netup_result res;
+	double end = target_now() + t->wait;
 	int r;
 
-	(void)mkdir(MNT, 0755);
-	r = io_mount(dev, MNT, conf.fstype, 0, NULL);
-	if (r == -ENODEV && strcmp(conf.fstype, "xfs")) {
-		r = io_mount(dev, MNT, "ext4", 0, NULL); /* ext4 serves ext2/ext3 too */
+	if (!spec[0]) {
+		log_err("the %s target needs the network but the image has no dump_ip and the command line no "
+			"kdumpcap.ip=: add 'dump_ip dhcp' (or a static address) to %s and rebuild", t->conf->dev,
+			CONF_PATH);
+		return -EINVAL;
 	}
-	if (r) {
-		log_err("cannot mount %s (%s) on %s: %s", dev, conf.fstype, MNT, strerror(-r));
-		return r;
+	if (ipconf_parse(&nc.ip, spec, &why)) {
+		log_err("%s '%s' cannot be used: %s", knobs.ip[0] ? "kdumpcap.ip=" : "dump_ip", spec, why);
+		return -EINVAL;
 	}
-	r = dump_base(dev, base, sizeof(base));
-	r = r ? r : target_save(base, o, VMCORE, dumpdir, sizeof(dumpdir));
-	sync();
-	if (umount(MNT) < 0) {
-		log_warn("cannot unmount %s: %s", MNT, strerror(errno));
+	nc.has_mac = conf.mac[0] && nic_mac_parse(conf.mac, nc.mac) == 0;
+	log_info("network: bringing up %s (%s)", nc.ip.ifname[0] ? nc.ip.ifname : conf.mac, spec);
+	while (!nic_present(&nc) && target_now() < end) {
+		target_sleep_ms(200); /* the NIC's driver may still be probing */
 	}
-	return r;
-}
-
-static int save_raw(const char *dev, const struct collect_opts *o)
-{
-	int r;
-
-	log_info("saving the vmcore to %s (flattened; 'kdumpcap savecore' restores it after reboot)", dev);
-	r = collect_to_raw(o, VMCORE, dev);
-	if (r == 0) {
-		log_info("saved the vmcore to %s", dev);
+	r = netup_run("/sys/class/net", &nc, &res);
+	if (r == 0 && res.addr_text[0]) {
+		snprintf(t->ip, sizeof(t->ip), "%s", res.addr_text);
 	}
 	return r;
-}
-
-/* A raw target must hold nothing a dump would destroy (mkinitrd checked the
- * build machine's view; this is the capture kernel's). */
-static int raw_free(const char *dev)
-{
-	const char *what = NULL;
-	int st = blkid_raw_state_of(dev, &what);
-
-	if (st < 0) {
-		log_err("cannot read raw target %s: %s", dev, strerror(-st));
-		return st;
-	}
-	if (st != BLKID_RAW_IN_USE) {
-		return 0;
-	}
-	if (conf.raw_force) {
-		log_warn("raw target %s is in use (%s signature found): overwriting it ('raw_force yes')", dev, what);
-		return 0;
-	}
-	log_err("raw target %s is in use (%s signature found): not overwriting it (is it the right disk? "
-		"'raw_force yes' in kdump.conf overwrites it)", dev, what);
-	return -EEXIST;
 }
 
 /* The worker: everything that may fail or stall. Exit status 0 = dumped. */
 static int capture(void)
 {
+	const struct target_ops *ops = target_ops_of(conf.target);
+	struct target_ctx t = { .conf = &conf, .cfg = CONF_PATH, .vmcore = VMCORE, .wait = knobs.wait,
+				.ip = "127.0.0.1" };
 	struct collect_opts o;
-	char dev[PATH_MAX];
 	int r;
 
 	load_modules();
@@ -380,24 +312,15 @@ static int capture(void)
 		log_err("%s is missing: this is not a capture kernel (booted without a crash?)", VMCORE);
 		return 1;
 	}
-	if (conf.target == TGT_NONE) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): nothing to save to", CONF_PATH);
+	if (!ops) {
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs or nfs): nothing to save to", CONF_PATH);
 		return 1;
 	}
-	if (conf.path_bad && conf.target == TGT_FS) {
-		log_err("%s: the 'path' line was refused (see above): saving to %s on the target instead", CONF_PATH,
-			conf.path);
-	}
 	r = collector_opts(&o);
-	if (r == 0) {
-		r = wait_device(conf.resolved_target[0] ? conf.resolved_target : conf.dev, dev, sizeof(dev));
-	}
-	if (r == 0 && conf.target == TGT_RAW) {
-		r = raw_free(dev);
-	}
-	if (r == 0) {
-		r = conf.target == TGT_RAW ? save_raw(dev, &o) : save_fs(dev, &o);
-	}
+	r = r || !ops->network ? r : net_up(&t);
+	r = r ? r : ops->ready(&t);
+	r = r ? r : ops->save(&t, &o);
+	ops->release(&t);
 	if (conf.post[0]) {
 		(void)run_helper("kdump_post", conf.post, CONF_POST_IMAGE, r ? "1" : "0");
 	}
@@ -408,7 +331,7 @@ static int capture(void)
 static void bounded_sync(void)
 {
 	pid_t pid = fork();
-	double end = now() + SYNC_TIMEOUT;
+	double end = target_now() + SYNC_TIMEOUT;
 
 	if (pid == 0) {
 		sync();
@@ -418,11 +341,11 @@ static void bounded_sync(void)
 		sync();
 		return;
 	}
-	while (now() < end) {
+	while (target_now() < end) {
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
 			return;
 		}
-		sleep_ms(50);
+		target_sleep_ms(50);
 	}
 	log_warn("sync did not finish within %d s; going on", SYNC_TIMEOUT);
 }
@@ -479,7 +402,7 @@ static int supervise(pid_t worker, int sfd, int tfd)
 int init_main(int argc, char **argv)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	double t0 = now();
+	double t0 = target_now();
 	sigset_t all;
 	int sfd, tfd, r;
 	pid_t worker;
@@ -529,7 +452,7 @@ int init_main(int argc, char **argv)
 	} else {
 		r = supervise(worker, sfd, tfd);
 	}
-	log_info("capture %s after %.1f s", r == 0 ? "done" : "failed", now() - t0);
+	log_info("capture %s after %.1f s", r == 0 ? "done" : "failed", target_now() - t0);
 	if (r == 0) {
 		finish(conf.final_action, "dump saved; final action");
 	}

@@ -25,6 +25,7 @@
 #include "initramfs/hosttarget.h"
 #include "initramfs/modfile.h"
 #include "initramfs/modules.h"
+#include "initramfs/target.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
@@ -34,10 +35,6 @@
 #define DEP_MAX (1u << 20)
 #define ZSTD_LEVEL 19
 #define CONF_EXTRA 1024
-
-/* Block drivers for a target this machine cannot see (image built elsewhere). */
-static const char *const fallback_block[] = { "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",
-					      "ahci",       "ata_piix",   "nvme" };
 
 struct image {
 	struct cpio_entry e[MAX_ENTRIES];
@@ -227,58 +224,16 @@ static int add_hook(struct image *im, const char *what, const char *path, const 
 	return 0;
 }
 
-/* The driver chain of a block device this machine sees: walk up sysfs,
- * collecting each device's driver module. Returns how many were found. */
-static int host_drivers(struct moddb *db, const char *devpath)
+/* What the target needs in the image (its own checks and modules), then
+ * the extra_modules. */
+static int want_image(struct moddb *db, const struct kdump_conf *c, const struct hosttarget_opts *ho,
+		      const char *kver, char *extra, size_t n)
 {
-	char p[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
-	const char *name = strrchr(devpath, '/');
-	struct stat st;
-	int found = 0;
+	struct target_image ti = { c, ho, db, kver, extra, n };
+	int r = target_ops_of(c->target)->image(&ti);
 
-	if (snprintf(p, sizeof(p), "/sys/class/block/%s", name ? name + 1 : devpath) >= (int)sizeof(p) ||
-	    !realpath(p, real) || strlen(real) > sizeof(real) - 32) {
-		return 0;
-	}
-	if (snprintf(p, sizeof(p), "%s/partition", real) < (int)sizeof(p) && stat(p, &st) == 0) {
-		*strrchr(real, '/') = '\0';
-	}
-	while (strlen(real) > strlen("/sys/devices")) {
-		ssize_t n;
-		n = snprintf(p, sizeof(p), "%s/driver/module", real) < (int)sizeof(p)
-			    ? readlink(p, link, sizeof(link) - 1)
-			    : -1;
-		if (n > 0) {
-			link[n] = '\0';
-			if (moddb_want(db, strrchr(link, '/') + 1, true) == 0) {
-				log_info("target %s needs module %s", devpath, strrchr(link, '/') + 1);
-				found++;
-			}
-		}
-		*strrchr(real, '/') = '\0';
-	}
-	return found;
-}
-
-static int want_target(struct moddb *db, const struct kdump_conf *c, const char *kver)
-{
-	char dev[PATH_MAX];
-	struct utsname u;
-	int r = 0;
-
-	uname(&u);
-	if (!strcmp(u.release, kver) && blkid_find(c->dev, "/sys/class/block", "/dev", dev, sizeof(dev)) == 0 &&
-	    host_drivers(db, dev) > 0) {
-		log_info("including the driver chain of %s as seen on this machine", dev);
-	} else {
-		log_info("%s is not visible here: including the common block drivers (virtio, SCSI, AHCI, "
-			 "NVMe) that exist for %s", c->dev, kver);
-		for (size_t i = 0; i < sizeof(fallback_block) / sizeof(fallback_block[0]); i++) {
-			(void)moddb_want(db, fallback_block[i], true);
-		}
-	}
-	if (c->target == TGT_FS && moddb_want(db, c->fstype, false)) {
-		r = -ENOENT;
+	if (r) {
+		return r;
 	}
 	for (int i = 0; i < c->nmodules; i++) {
 		if (moddb_want(db, c->modules[i], false)) {
@@ -484,8 +439,8 @@ int mkinitrd_main(int argc, char **argv)
 			cfg, conf.problems);
 		return 1;
 	}
-	if (conf.target == TGT_NONE) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2 or xfs): the capture would have nowhere "
+	if (!target_ops_of(conf.target)) {
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs or nfs): the capture would have nowhere "
 			"to save; add one", cfg);
 		return 1;
 	}
@@ -502,13 +457,10 @@ int mkinitrd_main(int argc, char **argv)
 		return 1;
 	}
 	ho.cfg = cfg;
-	if (hosttarget_check(&conf, &ho, extra, sizeof(extra))) {
-		return 1;
-	}
 	if (moddb_open(&db, moddir)) {
 		return 1;
 	}
-	r = want_target(&db, &conf, kver);
+	r = want_image(&db, &conf, &ho, kver, extra, sizeof(extra));
 	if (r) {
 		moddb_close(&db);
 		return 1;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "initramfs/blkid.h"
 #include "initramfs/target.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -128,13 +129,14 @@ static int save_dmesg(const char *dir, const char *vmcore)
 	return 0;
 }
 
-int target_save(const char *base, const struct collect_opts *o, const char *vmcore, char *dumpdir, size_t n)
+int target_save(const char *base, const struct collect_opts *o, const char *vmcore, const char *ip, char *dumpdir,
+		size_t n)
 {
 	char name[64], tmp[PATH_MAX], fin[PATH_MAX];
 	struct sink s;
 	int r;
 
-	target_dir_name(name, sizeof(name), "127.0.0.1", time(NULL));
+	target_dir_name(name, sizeof(name), ip, time(NULL));
 	r = target_new_dir(base, name, dumpdir, n);
 	if (r) {
 		return r;
@@ -160,4 +162,63 @@ int target_save(const char *base, const struct collect_opts *o, const char *vmco
 	}
 	log_info("saved %s", fin);
 	return 0;
+}
+
+const struct target_ops *target_ops_of(enum conf_target t)
+{
+	switch (t) {
+	case TGT_RAW:
+		return &target_raw;
+	case TGT_FS:
+		return &target_fs;
+	case TGT_NFS:
+		return &target_nfs;
+	case TGT_NONE:
+		break;
+	}
+	return NULL;
+}
+
+double target_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void target_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+	}
+}
+
+int target_wait_device(struct target_ctx *t, const char *spec)
+{
+	double end = target_now() + t->wait;
+	bool told = false;
+
+	for (;;) {
+		if (blkid_find(spec, "/sys/class/block", "/dev", t->dev, sizeof(t->dev)) == 0) {
+			if (strcmp(spec, t->conf->dev)) {
+				log_info("dump target %s is %s (%s on the machine that built the image)", spec, t->dev,
+					 t->conf->dev);
+			} else {
+				log_info("dump target %s is %s", spec, t->dev);
+			}
+			return 0;
+		}
+		if (target_now() > end) {
+			log_err("dump target %s did not appear within %u s (kdumpcap.wait=): is the disk attached "
+				"and its driver in the image (extra_modules)?", spec, t->wait);
+			return -ENODEV;
+		}
+		if (!told) {
+			log_info("waiting up to %u s for %s", t->wait, spec);
+			told = true;
+		}
+		target_sleep_ms(200);
+	}
 }

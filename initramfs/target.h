@@ -4,10 +4,66 @@
 #ifndef KDC_TARGET_H
 #define KDC_TARGET_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "capture/collector.h"
+#include "initramfs/conf.h"
+#include "initramfs/hosttarget.h"
+
+struct moddb;
+
+/* A dump target is one file behind target_ops (target_raw.c, target_fs.c,
+ * ...): a new kind is an entry in target.c's table, not an edit of PID 1,
+ * mkinitrd or their switches. */
+
+/* mkinitrd's side: the build machine's view of the target. */
+struct target_image {
+	const struct kdump_conf *conf;
+	const struct hosttarget_opts *ho;
+	struct moddb *db;       /* modules for the image: moddb_want() what the target needs */
+	const char *kver;       /* the capture kernel's release */
+	char *extra;            /* generated kdump.conf lines for the image (NUL-terminated) */
+	size_t n;               /* size of EXTRA */
+};
+
+/* PID 1's side: one capture. */
+struct target_ctx {
+	const struct kdump_conf *conf;
+	const char *cfg;        /* the kdump.conf path, for messages */
+	const char *vmcore;
+	unsigned wait;          /* kdumpcap.wait=: bound of ready() in seconds */
+	char ip[64];            /* the capture kernel's address toward the target ("127.0.0.1" if local) */
+	char dev[PATH_MAX];     /* set by ready(): the device or source found */
+	bool mounted;           /* set by ready(): something to undo in release() */
+};
+
+struct target_ops {
+	const char *name;
+	bool network;           /* PID 1 brings the network up before ready() */
+	/* Check the configuration here and want the modules the capture needs.
+	 * 0 or -errno after a message saying what to change. */
+	int (*image)(struct target_image *im);
+	/* Wait (bounded by T->wait) until the target can take a dump. 0 or -errno after a message. */
+	int (*ready)(struct target_ctx *t);
+	/* The kernel log first, then the dump, then what marks it complete. 0 or -errno. */
+	int (*save)(struct target_ctx *t, const struct collect_opts *o);
+	/* Undo ready(): unmount, sync (bounded). Always safe to call. */
+	void (*release)(struct target_ctx *t);
+};
+
+/* The operations of a configured target; NULL for TGT_NONE. */
+const struct target_ops *target_ops_of(enum conf_target t);
+/* Wait up to T->wait seconds for the block device SPEC into T->dev. 0 or -ENODEV after a message. */
+int target_wait_device(struct target_ctx *t, const char *spec);
+
+/* Monotonic seconds; a sleep that resumes after signals. */
+double target_now(void);
+void target_sleep_ms(unsigned ms);
+
+extern const struct target_ops target_raw, target_fs, target_nfs;
 
 /* "127.0.0.1-2024-05-01-13:45:07" for T (UTC) into OUT. */
 void target_dir_name(char *out, size_t n, const char *ip, time_t t);
@@ -26,9 +82,11 @@ int target_sync_dir(const char *dir);
 /* Rename TMP to FIN in DIR, never replacing an existing FIN, then sync DIR.
  * 0 or -errno, after a message. */
 int target_publish(const char *dir, const char *tmp, const char *fin);
-/* The whole save into BASE (mount point + path). DUMPDIR receives the
+/* The whole save into BASE (mount point + path), in a directory named
+ * after IP (the capture kernel's address) and the time. DUMPDIR receives the
  * directory used. 0 when the vmcore is complete, -errno otherwise (what was
  * written stays: vmcore-incomplete, flagged INCOMPLETE). */
-int target_save(const char *base, const struct collect_opts *o, const char *vmcore, char *dumpdir, size_t n);
+int target_save(const char *base, const struct collect_opts *o, const char *vmcore, const char *ip, char *dumpdir,
+		size_t n);
 
 #endif

@@ -2,11 +2,11 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang ...] [--mem MB]
+#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro ...] [--mem MB]
 #                       [--crashkernel SIZE] [--keep] [--show]
 # (--show: print the capture console and crash's answers, as the demo does)
 #
-# Default: all nine scenarios, --mem 2048 --crashkernel 256M.
+# Default: all fourteen scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk named /dev/disk/by-id/virtio-kdc-e2e (mkinitrd records its
@@ -31,6 +31,19 @@
 #   hookhang kdump_pre hangs (and leaves a child that hangs too) with
 #            kdumpcap.hook_timeout=5: both are killed, the dump goes on, the
 #            post hook sees no survivor.
+#   nfs      nfs 10.0.2.100:/export: nfs-ganesha (NFSv4.1/4.2 only) on 127.0.0.1, reached
+#            by the guest only through QEMU user networking with restrict=on and a
+#            guestfwd -cmd: forward, virtio-net NIC; kdumpcap.ip= (static 10.0.2.15)
+#            overrides the image's 'dump_ip dhcp': the dump directory on the export is
+#            10.0.2.15-<date>, crash answers as for ext4 on the vmcore read on the host.
+#   nfsdhcp  the same with the image's 'dump_ip dhcp' on the NIC of 'dump_mac' (slirp's
+#            DHCP server).
+#   nfsdown  no NFS server: failure_action within the stall bound, a message naming
+#            the server.
+#   nfsstop  ganesha SIGSTOPped once the vmcore is being written: the writer is
+#            killed after 30 s without progress, failure_action; vmcore-dmesg.txt
+#            and vmcore-incomplete on the export, never a vmcore.
+#   nfsro    the export is read-only: a message saying so, failure_action.
 # The first kernel is a test harness (busybox); the capture kernel runs only
 # what mkinitrd put in the image. mkinitrd sees the guest's disk through
 # --sysroot $work/sysroot (dev/vda -> the disk image, its serial in sys/). Prints
@@ -45,7 +58,7 @@ mem=2048 ck=256M keep=0 show=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang) scen+=("$1"); shift ;;
+	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -53,7 +66,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro)
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
 kver=$(basename "$kdir")
@@ -66,10 +79,14 @@ done
 case " ${scen[*]} " in *" xfs "*)
 	for t in mkfs.xfs xfs_db; do command -v $t >/dev/null || die "$t not installed (xfsprogs)"; done ;;
 esac
+case " ${scen[*]} " in *" nfs"*)
+	command -v ganesha.nfsd >/dev/null || die "ganesha.nfsd not installed (nfs-ganesha nfs-ganesha-vfs)" ;;
+esac
 case " ${scen[*]} " in *" hook"*) command -v musl-gcc >/dev/null || die "musl-gcc not installed (musl-tools)" ;; esac
 
 work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
-cleanup() { [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
+gpid=
+cleanup() { [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
 trap cleanup EXIT
 # the guest's disk as mkinitrd sees it: /dev/vda with serial kdc-e2e
 serial=kdc-e2e
@@ -121,6 +138,10 @@ run() {
 	local qpid=$!
 	while kill -0 $qpid 2>/dev/null; do
 		if [ -z "$tc" ] && grep -aq 'sysrq: Trigger a crash' "$console"; then tc=$(date +%s.%N); fi
+		if [ -n "$stop_at" ] && grep -aq -- "$stop_at" "$console"; then
+			kill -STOP "$gpid" && echo "e2e: $name: NFS server stopped at '$stop_at'" >&2
+			stop_at=
+		fi
 		sleep 0.2
 	done
 	wait $qpid && rc=0 || rc=$?
@@ -304,10 +325,41 @@ C
 		musl-gcc -static -O2 -o "$d/bin/post-hook" "$d/hook.c" || die "cannot build the hook programs"
 }
 
+# ganesha_start: nfs-ganesha on 127.0.0.1:$gport exporting $work/export
+# (fresh per scenario: deleting files under a running ganesha can misdirect
+# later writes). NFSv4.1/4.2 only: 4.0's callbacks would connect to the guest.
+ganesha_start() { # [RO]
+	local g=$work/ganesha access=${1:-RW}
+	rm -rf "$g" "$work/export"
+	mkdir -p "$g/recovery" "$work/export/var/crash"
+	gport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$g/ganesha.conf" <<CONF
+NFS_CORE_PARAM { Bind_addr = 127.0.0.1; NFS_Port = $gport; NFS_Protocols = 4; Enable_NLM = false;
+	Enable_RQUOTA = false; Enable_UDP = false; }
+NFSV4 { Graceless = true; Lease_Lifetime = 10; RecoveryRoot = $g/recovery; Minor_Versions = 1, 2;
+	Only_Numeric_Owners = true; }
+EXPORT { Export_Id = 1; Path = $work/export; Pseudo = /export; Access_Type = $access; Squash = No_Root_Squash;
+	Protocols = 4; Transports = TCP; FSAL { Name = VFS; } }
+CONF
+	setsid ganesha.nfsd -F -f "$g/ganesha.conf" -L "$g/ganesha.log" -p "$g/ganesha.pid" -N NIV_EVENT &
+	gpid=$!
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$gport") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "ganesha did not listen on 127.0.0.1:$gport: $(tail -5 "$g/ganesha.log")"
+}
+ganesha_stop() {
+	[ -n "$gpid" ] && kill -CONT "$gpid" 2>/dev/null && kill "$gpid" 2>/dev/null && wait "$gpid" 2>/dev/null
+	gpid=
+}
+
 # line_of PATTERN FILE: the first line number where PATTERN is (0: none)
 line_of() { tr -d '\r' <"$2" | grep -an -m1 -- "$1" | cut -d: -f1 | grep . || echo 0; }
 
 uuid=6b8f3e2a-0c1d-4e5f-9a7b-1c2d3e4f5a6b
+stop_at=
+nicmac=52:54:00:4b:44:43
 fail=0
 for s in "${scen[@]}"; do
 	conf=$work/kdump.conf
@@ -352,6 +404,19 @@ for s in "${scen[@]}"; do
 		rm -f "$work/disk.img"
 		truncate -s 512M "$work/disk.img"
 		;;
+	nfs|nfsdhcp|nfsdown|nfsstop|nfsro)
+		printf 'nfs 10.0.2.100:/export\npath /var/crash\ndump_ip dhcp\ndump_mac %s\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$nicmac" >"$conf"
+		rm -f "$work/disk.img"
+		truncate -s 1M "$work/disk.img"
+		if [ $s = nfsdown ]; then
+			gport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		elif [ $s = nfsro ]; then
+			ganesha_start RO
+		else
+			ganesha_start
+		fi
+		[ $s = nfsstop ] && stop_at='kdumpcap: saving the vmcore to' 
+		;;
 	missing|watchdog)
 		printf 'ext4 UUID=00000000-1111-2222-3333-444444444444\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
 		rm -f "$work/disk.img"
@@ -368,10 +433,17 @@ for s in "${scen[@]}"; do
 	[ $s = missing ] && wait=10
 	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
 	[ $s = hookhang ] && wait="30 kdumpcap.hook_timeout=5"
+	[ $s = nfs ] && wait="30 kdumpcap.ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none"
 	first_img "$work/capture.img" "$wait"
 	ok=1
+	net=()
+	case $s in nfs*)
+		net=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:2049-cmd:/bin/busybox nc 127.0.0.1 $gport"
+			-device "virtio-net-pci,netdev=n0,mac=$nicmac") ;;
+	esac
 	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
-		-device virtio-blk-pci,drive=d0,serial=$serial || ok=0
+		-device virtio-blk-pci,drive=d0,serial=$serial "${net[@]}" || ok=0
+	ganesha_stop
 	c=$console
 	case $s in
 	ext4|xfs|hooks|hookhang)
@@ -440,6 +512,45 @@ for s in "${scen[@]}"; do
 		debugfs -R stats "$work/disk.img" 2>/dev/null | grep -q "Filesystem UUID:.*$uuid" ||
 			{ echo "e2e: rawbusy: the ext4 file system on the disk was damaged" >&2; ok=0; }
 		head -c 12 "$work/disk.img" | grep -q makedumpfile && { echo "e2e: rawbusy: a dump was written" >&2; ok=0; }
+		extra=
+		;;
+	nfs|nfsdhcp)
+		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: $s: no final action message" >&2; ok=0; }
+		grep -aq 'reboot: Power down' "$c" || { echo "e2e: $s: capture kernel did not power off" >&2; ok=0; }
+		grep -q '^resolved_server 10.0.2.100$' <(zstd -dc "$work/capture.img" | cpio -i --quiet --to-stdout etc/kdump.conf) ||
+			{ echo "e2e: $s: the image's kdump.conf has no resolved_server" >&2; ok=0; }
+		[ $s = nfsdhcp ] && { grep -aq 'network: .* is 10.0.2.15/24' "$c" && grep -aqi 'dhcp' "$c" ||
+			{ echo "e2e: nfsdhcp: no DHCP lease 10.0.2.15/24 on the console" >&2; ok=0; }; }
+		d=$(ls "$work/export/var/crash" | head -1)
+		[[ $d =~ ^10\.0\.2\.15-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || { echo "e2e: $s: bad dump dir '$d'" >&2; ok=0; }
+		v=$work/export/var/crash/$d/vmcore
+		[ -f "$v" ] && [ -f "$work/export/var/crash/$d/vmcore-dmesg.txt" ] || { echo "e2e: $s: no vmcore and vmcore-dmesg.txt on the export" >&2; ok=0; }
+		[ $ok = 1 ] && { crash_check "$v" "$work/export/var/crash/$d/vmcore-dmesg.txt" $s || ok=0; }
+		[ $ok = 1 ] && header_incomplete "$v" && { echo "e2e: $s: complete dump flagged INCOMPLETE" >&2; ok=0; }
+		extra="vmcore=$(stat -c %s "$v" 2>/dev/null || echo 0)B"
+		;;
+	nfsstop)
+		grep -aq 'NFS server 10.0.2.100 (10.0.2.100:/export) took no data for 30 s' "$c" ||
+			{ echo "e2e: nfsstop: no stall message naming the server" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: nfsstop: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: nfsstop: capture kernel did not reboot" >&2; ok=0; }
+		d=$(ls "$work/export/var/crash" | head -1)
+		[ -s "$work/export/var/crash/$d/vmcore-dmesg.txt" ] || { echo "e2e: nfsstop: vmcore-dmesg.txt lost" >&2; ok=0; }
+		[ -e "$work/export/var/crash/$d/vmcore-incomplete" ] || { echo "e2e: nfsstop: no vmcore-incomplete" >&2; ok=0; }
+		[ -e "$work/export/var/crash/$d/vmcore" ] && { echo "e2e: nfsstop: a vmcore claims completeness" >&2; ok=0; }
+		extra=
+		;;
+	nfsro)
+		grep -aq 'kdumpcap: error: .*Read-only file system' "$c" || { echo "e2e: nfsro: no message about the read-only export" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: nfsro: failure action did not run" >&2; ok=0; }
+		[ -z "$(ls "$work/export/var/crash")" ] || { echo "e2e: nfsro: something was written" >&2; ok=0; }
+		extra=
+		;;
+	nfsdown)
+		grep -aq '10.0.2.100' <(grep -a 'kdumpcap' "$c" | grep -ai 'error\|cannot\|stuck') ||
+			{ echo "e2e: nfsdown: no error message naming the server 10.0.2.100" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: nfsdown: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: nfsdown: capture kernel did not reboot" >&2; ok=0; }
 		extra=
 		;;
 	missing)

@@ -13,6 +13,7 @@ KVER=6.1.0-kdc-test
 mkdir -p "$W/mods" "$R/dev/disk/by-id" "$R/sys/class/block" "$R/proc/self" "$R/mnt/t/var/crash" "$R/mnt/t/data"
 : >"$W/mods/modules.dep"
 printf 'kernel/fs/ext4/ext4.ko\nkernel/fs/xfs/xfs.ko\nkernel/drivers/block/virtio_blk.ko\n' >"$W/mods/modules.builtin"
+for m in netfs fscache sunrpc grace lockd nfs dns_resolver nfsv4; do echo "kernel/fs/nfs/$m.ko"; done >>"$W/mods/modules.builtin"
 
 # disk NAME [SERIAL]: a 1 MiB zeroed stand-in and its sysfs entry
 disk() {
@@ -116,7 +117,20 @@ check "... and taken with --allow-missing-target" mk c3 "ext4 UUID=00000000-1111
 check_fails "a kdump.conf over 64 KiB is refused" "over 65536 bytes" \
 	"$KDUMPCAP" mkinitrd -o "$W/big.img" --kver $KVER --moddir "$W/mods" --config "$W/big.conf" --allow-missing-target
 check_fails "an unknown directive is refused" "cannot be honoured" \
-	mk c4 "$(printf 'ext4 UUID=%s\nnfs host:/x' $FSUUID)" --allow-missing-target
+	mk c4 "$(printf 'ext4 UUID=%s\nssh user@host' $FSUUID)" --allow-missing-target
+# 5. nfs: the server's address is fixed when the image is built
+NET='dump_ip eth0:dhcp'
+mk n1 "$(printf 'nfs 192.0.2.7:/export\n%s' "$NET")" >"$W/n1.log" 2>&1
+check "nfs with a numeric server: the image names it in resolved_server" built n1 "^resolved_server 192.0.2.7$"
+mk n2 "$(printf 'nfs localhost:/export\n%s' "$NET")" >"$W/n2.log" 2>&1
+check "nfs with a host name: resolved now (127.0.0.1), and said so" \
+	sh -c "zcat '$W/n2.img' | (cd '$W' && cpio -i --quiet --to-stdout etc/kdump.conf) | grep -q '^resolved_server 127.0.0.1$' &&
+		grep -q 'NFS server localhost is 127.0.0.1 now' '$W/n2.log'"
+check_fails "nfs with a name that does not resolve is refused" "cannot resolve NFS server nosuch.invalid" \
+	mk n3 "$(printf 'nfs nosuch.invalid:/export\n%s' "$NET")"
+check_fails "nfs without an export path is refused" "'nfs' takes server:/export" mk n4 "nfs 192.0.2.7"
+check_fails "dump_ip not in dracut's ip= syntax is refused" "not in dracut's ip= syntax" \
+	mk n5 "$(printf 'nfs 192.0.2.7:/export\ndump_ip 10.0.2.15:::')"
 check_fails "core_collector options the capture cannot use are refused" "core_collector" \
 	mk c5 "$(printf 'ext4 UUID=%s\ncore_collector makedumpfile -E -d 31' $FSUUID)" --allow-missing-target
 t_done

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "capture/collector.h"
 #include "initramfs/conf.h"
+#include "initramfs/hostnet.h"
 #include "lib/log.h"
 #include "tests/unit/t.h"
 
@@ -81,7 +83,7 @@ TEST(test_conf_bad_lines_keep_safe_defaults)
 			  "path relative/dir\n"         /* must be absolute */
 			  "path /a/../b\n"
 			  "core_collector cp\n"         /* not our collector */
-			  "nfs host:/export\n"          /* not supported */
+			  "ssh user@host\n"             /* not supported */
 			  "kdump_post relative\n"
 			  "ext4 LABEL=\n"               /* empty label */
 			  "ext2 /dev/vdb\n"             /* good */
@@ -94,6 +96,18 @@ TEST(test_conf_bad_lines_keep_safe_defaults)
 	CHECK(c.target_line == 12);
 	CHECK(c.collector_line == 0 && !strcmp(c.argv[1], "-d"));
 	CHECK(c.post[0] == '\0');
+}
+
+TEST(test_conf_nfs)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "nfs server.example:/export\ndump_ip 10.0.2.15::10.0.2.2:24::eth0:none\n") == 0);
+	CHECK(c.target == TGT_NFS && !strcmp(c.dev, "server.example:/export") && c.target_line == 1);
+	CHECK(!strcmp(c.ip, "10.0.2.15::10.0.2.2:24::eth0:none"));
+	CHECK(parse(&c, "nfs /export\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "nfs host:relative\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "dump_ip 10.0.2.15:::\n") == 1 && c.ip[0] == '\0');
 }
 
 TEST(test_conf_hostile_input)
@@ -214,4 +228,21 @@ TEST(test_conf_load_size_limit)
 	CHECK(load_size(CONF_MAX_FILE) == 0);
 	CHECK(load_size(CONF_MAX_FILE + 1) == -EFBIG);
 	CHECK(load_size(CONF_MAX_FILE * 2) == -EFBIG);
+}
+
+TEST(test_hostnet_route_text)
+{
+	static const char routes[] =
+		"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		"eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+		"eth1\t00000000\t010300C0\t0003\t0\t0\t50\t00000000\t0\t0\t0\n"
+		"eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+		"eth2\t006433C6\t00000000\t0000\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"; /* not up */
+	char ifname[16];
+	uint32_t gw = 1;
+
+	CHECK(hostnet_route(routes, htonl(0xc0000264), ifname, &gw) == 0 && !strcmp(ifname, "eth0") && gw == 0);
+	CHECK(hostnet_route(routes, htonl(0xc6336401), ifname, &gw) == 0 && !strcmp(ifname, "eth1"));
+	CHECK(gw == htonl(0xc0000301)); /* the default with the lower metric */
+	CHECK(hostnet_route("Iface\n", htonl(0xc0000264), ifname, &gw) == -ENETUNREACH);
 }

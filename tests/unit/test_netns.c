@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "initramfs/dhcpsock.h"
+#include "initramfs/hostnet.h"
 #include "initramfs/netlink.h"
 #include "initramfs/netup.h"
 #include "initramfs/nic.h"
@@ -370,4 +371,72 @@ TEST(test_netns_netup)
 {
 	in_new_netns("test_netns_netup", netup_dhcp);
 	in_new_netns("test_netns_netup", netup_static);
+}
+
+/* An IPv4 address with a finite lifetime, as a DHCP client sets it. */
+static int addr_with_lifetime(struct netlink *nl, int ifindex, uint32_t a, unsigned prefix)
+{
+	struct msg m = { 0 };
+	struct ifaddrmsg *ifa = NLMSG_DATA(&m.u.h);
+	struct ifa_cacheinfo ci = { .ifa_prefered = 600, .ifa_valid = 600 };
+	struct netlink_reply rep;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	m.u.h.nlmsg_len = NLMSG_LENGTH(sizeof(*ifa));
+	m.u.h.nlmsg_type = RTM_NEWADDR;
+	m.u.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	m.u.h.nlmsg_seq = 4343;
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (uint8_t)prefix;
+	ifa->ifa_index = (unsigned)ifindex;
+	attr(&m, IFA_LOCAL, &a, 4);
+	attr(&m, IFA_ADDRESS, &a, 4);
+	attr(&m, IFA_CACHEINFO, &ci, sizeof(ci));
+	if (send(nl->fd, m.u.b, m.u.h.nlmsg_len, 0) < 0) {
+		return -errno;
+	}
+	n = recv(nl->fd, buf, sizeof(buf), 0);
+	if (n < 0 || netlink_parse(buf, (size_t)n, 4343, &rep) < 0 || !rep.done) {
+		return -EBADMSG;
+	}
+	return rep.err;
+}
+
+/* mkinitrd's view: the interface routing to the server, static or DHCP. */
+static void hostnet_static_dhcp(const char *sysfs)
+{
+	struct netlink nl;
+	struct hostnet h;
+	char lines[256];
+	uint32_t a = htonl(0xc000023c), srv = htonl(SERVER_ADDR), far = htonl(0xc6336401); /* .60, .1, 198.51.100.1 */
+	int idx0;
+
+	CHECK(netlink_open(&nl) == 0);
+	CHECK(make_veth(&nl) == 0);
+	idx0 = (int)if_nametoindex(CLIENT);
+	CHECK(netlink_link_up(&nl, idx0) == 0 && netlink_link_up(&nl, (int)if_nametoindex(SERVER)) == 0);
+	CHECK(hostnet_lookup(sysfs, "/proc/net/route", srv, &h) == -ENETUNREACH);
+	CHECK(netlink_addr_add(&nl, idx0, AF_INET, &a, 24) == 0);
+	memset(&h, 0, sizeof(h));
+	CHECK(hostnet_lookup(sysfs, "/proc/net/route", srv, &h) == 0);
+	CHECK(!strcmp(h.ifname, CLIENT) && h.ifindex == idx0 && h.addr == a && h.prefix == 24 && !h.dynamic);
+	CHECK(h.gw == 0 && !memcmp(h.mac, mac0, 6));
+	CHECK(hostnet_conf_lines(&h, lines, sizeof(lines)) == 0);
+	CHECK(!strcmp(lines, "dump_ip 192.0.2.60:::24:::none\ndump_mac 02:6b:64:63:00:01\n"));
+	CHECK(hostnet_lookup(sysfs, "/proc/net/route", far, &h) == -ENETUNREACH); /* no default route yet */
+	CHECK(netlink_route_add_default(&nl, idx0, AF_INET, &srv) == 0);
+	CHECK(hostnet_lookup(sysfs, "/proc/net/route", far, &h) == 0 && h.gw == srv);
+	CHECK(hostnet_conf_lines(&h, lines, sizeof(lines)) == 0);
+	CHECK(!strcmp(lines, "dump_ip 192.0.2.60::192.0.2.1:24:::none\ndump_mac 02:6b:64:63:00:01\n"));
+	CHECK(addr_with_lifetime(&nl, idx0, a, 24) == 0);
+	CHECK(hostnet_lookup(sysfs, "/proc/net/route", srv, &h) == 0 && h.dynamic && h.addr == a);
+	CHECK(hostnet_conf_lines(&h, lines, sizeof(lines)) == 0);
+	CHECK(!strcmp(lines, "dump_ip dhcp\ndump_mac 02:6b:64:63:00:01\n"));
+	netlink_close(&nl);
+}
+
+TEST(test_netns_hostnet)
+{
+	in_new_netns("test_netns_hostnet", hostnet_static_dhcp);
 }

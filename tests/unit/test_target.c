@@ -77,7 +77,7 @@ TEST(test_target_save_never_replaces)
 		CHECK(put(f, OLD) == 0);
 	}
 	log_set_level(0);
-	r = target_save(base, &o, core, dumpdir, sizeof(dumpdir));
+	r = target_save(base, &o, core, "127.0.0.1", dumpdir, sizeof(dumpdir));
 	log_set_level(old);
 	CHECK(r == 0);
 	CHECK(strlen(dumpdir) > 2 && !strcmp(dumpdir + strlen(dumpdir) - 2, "-1"));
