@@ -473,6 +473,35 @@ static int request_status(struct sftp *c, struct pk *k, uint32_t id)
 	return e == -EPROTO ? die(c, e, "a malformed STATUS reply") : e;
 }
 
+/* A request answered by a reply of type WANT, or by STATUS when it failed:
+ * 0 with the reply at the front of rbuf (*plen bytes: the caller parses it,
+ * then calls rx_consume), or -errno (a STATUS error's text in c->msg).
+ * WHAT names the request in messages. */
+static int request_data(struct sftp *c, struct pk *k, uint32_t id, uint8_t want, const char *what,
+			struct sftp_reply *r, size_t *plen)
+{
+	char why[96];
+	int e = request(c, k, id, r, plen);
+
+	if (e) {
+		return e;
+	}
+	if (r->type == SSH_FXP_STATUS) {
+		e = sftp_parse_status(&r->body, c->msg, sizeof(c->msg));
+		rx_consume(c, *plen);
+		if (e) {
+			return e;
+		}
+		snprintf(why, sizeof(why), "%s answered OK without its data", what);
+		return die(c, -EPROTO, why);
+	}
+	if (r->type != want) {
+		snprintf(why, sizeof(why), "%s answered by an unexpected reply type %u", what, r->type);
+		return die(c, -EPROTO, why);
+	}
+	return 0;
+}
+
 /* ---- operations ---- */
 
 int sftp_start(struct sftp *c, int rfd, int wfd, const char *peer, int timeout_ms)
@@ -534,16 +563,11 @@ int sftp_realpath(struct sftp *c, const char *path, char *out, size_t n)
 	int e;
 
 	put_path(&k, path);
-	e = request(c, &k, id, &r, &plen);
+	e = request_data(c, &k, id, SSH_FXP_NAME, "REALPATH", &r, &plen);
 	if (e) {
 		return e;
 	}
-	if (r.type == SSH_FXP_STATUS) {
-		e = sftp_parse_status(&r.body, c->msg, sizeof(c->msg));
-		rx_consume(c, plen);
-		return e ? e : die(c, -EPROTO, "REALPATH answered OK without a name");
-	}
-	if (r.type != SSH_FXP_NAME || rd_u32be(&r.body) != 1) {
+	if (rd_u32be(&r.body) != 1) {
 		return die(c, -EPROTO, "REALPATH not answered by one NAME");
 	}
 	name = rd_str(&r.body, &len);
@@ -568,16 +592,11 @@ int sftp_stat(struct sftp *c, const char *path, bool follow, struct sftp_attrs *
 	int e;
 
 	put_path(&k, path);
-	e = request(c, &k, id, &r, &plen);
+	e = request_data(c, &k, id, SSH_FXP_ATTRS, "STAT", &r, &plen);
 	if (e) {
 		return e;
 	}
-	if (r.type == SSH_FXP_STATUS) {
-		e = sftp_parse_status(&r.body, c->msg, sizeof(c->msg));
-		rx_consume(c, plen);
-		return e ? e : die(c, -EPROTO, "STAT answered OK without attributes");
-	}
-	if (r.type != SSH_FXP_ATTRS || sftp_parse_attrs(&r.body, a)) {
+	if (sftp_parse_attrs(&r.body, a)) {
 		return die(c, -EPROTO, "a malformed ATTRS reply");
 	}
 	rx_consume(c, plen);
@@ -785,17 +804,12 @@ int sftp_sink_open(struct sftp *c, const char *path, struct sink **s)
 	put_u32(&k, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_EXCL);
 	put_u32(&k, SSH_FILEXFER_ATTR_PERMISSIONS);
 	put_u32(&k, FILE_MODE);
-	e = request(c, &k, id, &r, &plen);
+	e = request_data(c, &k, id, SSH_FXP_HANDLE, "OPEN", &r, &plen);
 	if (e) {
-		return e;
-	}
-	if (r.type == SSH_FXP_STATUS) {
-		e = sftp_parse_status(&r.body, c->msg, sizeof(c->msg));
-		rx_consume(c, plen);
-		return eexist_check(c, e ? e : die(c, -EPROTO, "OPEN answered OK without a handle"), path);
+		return eexist_check(c, e, path);
 	}
 	h = rd_str(&r.body, &len);
-	if (r.type != SSH_FXP_HANDLE || r.body.err || len > SFTP_HANDLE_MAX) {
+	if (r.body.err || len > SFTP_HANDLE_MAX) {
 		return die(c, -EPROTO, "OPEN not answered by a valid HANDLE");
 	}
 	memcpy(c->handle, h, len);
