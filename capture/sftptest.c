@@ -22,56 +22,6 @@
 #include "transport/sftp.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
-#define REAP_POLL_MS 10
-
-/* CMD with its stdin from *wfd and stdout to *rfd; the pid or -errno. */
-static pid_t spawn(char **cmd, int *rfd, int *wfd)
-{
-	int in[2], out[2];
-	pid_t pid;
-
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		return -errno;
-	}
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return -errno;
-	}
-	pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "cannot run %s: %s\n", cmd[0], strerror(errno));
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	if (pid < 0) {
-		close(in[1]);
-		close(out[0]);
-		return -errno;
-	}
-	*rfd = out[0];
-	*wfd = in[1];
-	return pid;
-}
-
-/* Give the client TIMEOUT_MS to exit after its stdin closed, then kill it. */
-static void reap(pid_t pid, int timeout_ms, bool kill_now)
-{
-	struct timespec ts = { 0, REAP_POLL_MS * 1000000L };
-
-	for (int t = 0; !kill_now && t < timeout_ms; t += REAP_POLL_MS) {
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			return;
-		}
-		nanosleep(&ts, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
 
 static int write_dump(struct sftp *c, const struct collect_opts *o, const char *vmcore, const char *dir)
 {
@@ -124,7 +74,7 @@ int sftptest_main(int argc, char **argv)
 	if (!c) {
 		return 1;
 	}
-	pid = spawn(argv + dd + 1, &rfd, &wfd);
+	pid = sftp_spawn(argv + dd + 1, NULL, &rfd, &wfd);
 	if (pid < 0) {
 		log_err("cannot start %s: %s", argv[dd + 1], strerror(-pid));
 		free(c);
@@ -136,7 +86,7 @@ int sftptest_main(int argc, char **argv)
 	}
 	close(wfd);
 	close(rfd);
-	reap(pid, c->timeout_ms, r != 0);
+	sftp_reap(pid, c->timeout_ms, r != 0);
 	if (!r) {
 		printf("sftp-test-write: %s/vmcore written (%llu bytes sent)\n", dir,
 		       (unsigned long long)c->sink.bytes);

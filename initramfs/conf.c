@@ -153,6 +153,31 @@ static int do_nfs(struct kdump_conf *c, const struct line *l)
 	return 0;
 }
 
+/* ssh user@host[:port] (numeric IPv4 or a host name resolved by mkinitrd). */
+static int do_ssh(struct kdump_conf *c, const struct line *l)
+{
+	const char *d = l->args, *at = strchr(d, '@');
+
+	if (c->target != TGT_NONE) {
+		return problem(c, l, "keeping the first one", "a second dump target ('%s') is not supported", l->key);
+	}
+	if (!one_word(d) || strlen(d) >= CONF_STR || !at || at == d || !at[1] || at[1] == ':' || strchr(d, '[')) {
+		return problem(c, l, "no dump target from this line", "'ssh' takes user@host[:port] (IPv4 or a name), not '%s'", d);
+	}
+	c->target = TGT_SSH;
+	strcpy(c->dev, d);
+	c->target_line = l->no;
+	return 0;
+}
+
+static int do_sshkey(struct kdump_conf *c, const struct line *l)
+{
+	if (!one_word(l->args) || l->args[0] != '/') {
+		return problem(c, l, "using the default key", "'sshkey' takes the absolute path of a private key, not '%s'", l->args);
+	}
+	return set_str(c, l, c->sshkey, "using the default key");
+}
+
 static int do_net(struct kdump_conf *c, const struct line *l)
 {
 	struct ipconf ic;
@@ -344,6 +369,8 @@ static const struct {
 	{ "resolved_path", do_resolved, false },
 	{ "resolved_server", do_resolved, false },
 	{ "nfs", do_nfs, false },
+	{ "ssh", do_ssh, false },
+	{ "sshkey", do_sshkey, false },
 	{ "dump_ip", do_net, false },
 	{ "dump_mac", do_net, false },
 	{ "core_collector", do_collector, false },
@@ -354,8 +381,6 @@ static const struct {
 	{ "kdump_post", do_pre_post, false },
 	{ "extra_modules", do_modules, false },
 	/* Fedora directives this build does not do: said so, never silently */
-	{ "ssh", do_unsupported, true },
-	{ "sshkey", do_unsupported, true },
 	{ "extra_bins", do_unsupported, true },
 	{ "dracut_args", do_unsupported, true },
 	{ "fence_kdump_args", do_unsupported, true },

@@ -313,7 +313,7 @@ static int capture(void)
 		return 1;
 	}
 	if (!ops) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs or nfs): nothing to save to", CONF_PATH);
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs, nfs or ssh): nothing to save to", CONF_PATH);
 		return 1;
 	}
 	r = collector_opts(&o);

@@ -35,6 +35,7 @@
 #define DEP_MAX (1u << 20)
 #define ZSTD_LEVEL 19
 #define CONF_EXTRA 1024
+#define DBCLIENT_DEFAULT "/usr/lib/kdumpcap/dbclient"
 
 struct image {
 	struct cpio_entry e[MAX_ENTRIES];
@@ -224,12 +225,18 @@ static int add_hook(struct image *im, const char *what, const char *path, const 
 	return 0;
 }
 
-/* What the target needs in the image (its own checks and modules), then
- * the extra_modules. */
-static int want_image(struct moddb *db, const struct kdump_conf *c, const struct hosttarget_opts *ho,
-		      const char *kver, char *extra, size_t n)
+static void target_add(struct target_image *ti, const char *name, unsigned mode, void *data, size_t len)
 {
-	struct target_image ti = { c, ho, db, kver, extra, n };
+	add_dirs(ti->img, name);
+	add(ti->img, name, (mode_t)mode, data, len);
+}
+
+/* What the target needs in the image (its own checks, files and modules),
+ * then the extra_modules. */
+static int want_image(struct moddb *db, const struct kdump_conf *c, const struct hosttarget_opts *ho,
+		      const char *kver, char *extra, size_t n, const char *dbclient, struct image *im)
+{
+	struct target_image ti = { c, ho, db, kver, extra, n, dbclient, im, target_add };
 	int r = target_ops_of(c->target)->image(&ti);
 
 	if (r) {
@@ -359,10 +366,13 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: kdumpcap mkinitrd -o IMAGE [--kver VERSION] [--config kdump.conf]\n"
 			"                [--moddir DIR] [--compress zstd|gzip] [--binary PATH]\n"
-			"                [--allow-missing-target] [--sysroot DIR]\n"
+			"                [--allow-missing-target] [--sysroot DIR] [--dbclient PATH]\n"
 			"  --allow-missing-target  the target is visible only to the capture kernel\n"
 			"  --sysroot DIR           look for the target under DIR/dev, DIR/sys/class/block and\n"
-			"                          DIR/proc/self/mountinfo (files stand in for devices there)\n");
+			"                          DIR/proc/self/mountinfo (files stand in for devices there)\n"
+			"  --dbclient PATH         the static dropbear client for an ssh target (default\n"
+			"                          " DBCLIENT_DEFAULT "; `make dbclient` builds one\n"
+			"                          into build/deps/bin/dbclient)\n");
 }
 
 int mkinitrd_main(int argc, char **argv)
@@ -372,9 +382,11 @@ int mkinitrd_main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' }, { "moddir", required_argument, NULL, 'm' },
 		{ "compress", required_argument, NULL, 'z' }, { "binary", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },           { "allow-missing-target", no_argument, NULL, 'A' },
-		{ "sysroot", required_argument, NULL, 'S' },  { NULL, 0, NULL, 0 },
+		{ "sysroot", required_argument, NULL, 'S' },  { "dbclient", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
+	const char *dbclient = DBCLIENT_DEFAULT;
 	static struct image im;
 	static struct kdump_conf conf;
 	static char extra[CONF_EXTRA];
@@ -402,6 +414,7 @@ int mkinitrd_main(int argc, char **argv)
 		case 'b': bin = optarg; break;
 		case 'A': ho.allow_missing = true; break;
 		case 'S': ho.sysroot = optarg; break;
+		case 'D': dbclient = optarg; break;
 		case 'z':
 			if (strcmp(optarg, "zstd") && strcmp(optarg, "gzip")) {
 				log_err("--compress %s: use zstd or gzip", optarg);
@@ -440,7 +453,7 @@ int mkinitrd_main(int argc, char **argv)
 		return 1;
 	}
 	if (!target_ops_of(conf.target)) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs or nfs): the capture would have nowhere "
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs, nfs or ssh): the capture would have nowhere "
 			"to save; add one", cfg);
 		return 1;
 	}
@@ -460,7 +473,7 @@ int mkinitrd_main(int argc, char **argv)
 	if (moddb_open(&db, moddir)) {
 		return 1;
 	}
-	r = want_image(&db, &conf, &ho, kver, extra, sizeof(extra));
+	r = want_image(&db, &conf, &ho, kver, extra, sizeof(extra), dbclient, &im);
 	if (r) {
 		moddb_close(&db);
 		return 1;

@@ -348,7 +348,7 @@ static void ssh_dir(void)
 	}
 }
 
-static void default_key(char *key, size_t size)
+void sshkey_default(char *key, size_t size)
 {
 	snprintf(key, size, "%s/.ssh/%s", home(), KEY_RSA);
 	if (access(key, F_OK) < 0) {
@@ -394,7 +394,7 @@ int propagate_main(int argc, char **argv)
 		return usage();
 	}
 	if (!*key) {
-		default_key(key, sizeof(key));
+		sshkey_default(key, sizeof(key));
 	}
 	ssh_dir();
 	if (parse_target(ssh, &t) < 0) {

@@ -41,6 +41,9 @@ int sshkey_to_dropbear(const char *text, size_t len, struct sbuf *out, const cha
 /* KEY (an OpenSSH private key file) to OUT in dropbear's format, mode 0600;
  * errors are logged naming KEY. 0 or -errno. */
 int sshkey_convert_file(const char *key, const char *out);
+/* The key kdump uses when none is named: $HOME/.ssh/kdump_id_rsa when it
+ * exists (Fedora's), else $HOME/.ssh/kdump_id_ed25519 (HOME unset: /root). */
+void sshkey_default(char *key, size_t size);
 
 /* The known_hosts name of HOST at PORT: "host", or "[host]:port" when
  * PORT is not 22. */

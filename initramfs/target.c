@@ -1,7 +1,9 @@
 /* Local file system target; see target.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,6 +166,27 @@ int target_save(const char *base, const struct collect_opts *o, const char *vmco
 	return 0;
 }
 
+int target_resolve(const char *what, const char *server, char *out, size_t n)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct in_addr a;
+	int e;
+
+	if (inet_pton(AF_INET, server, &a) == 1) {
+		return snprintf(out, n, "%s", server) < (int)n ? 0 : -ENAMETOOLONG;
+	}
+	e = getaddrinfo(server, NULL, &hints, &ai);
+	if (e || !ai) {
+		log_err("cannot resolve %s server %s: %s; name it by its IPv4 address", what, server, gai_strerror(e));
+		return -ENOENT;
+	}
+	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, out, (socklen_t)n);
+	freeaddrinfo(ai);
+	log_info("%s server %s is %s now; the capture kernel will use %s (no DNS there: rebuild the image if "
+		 "it changes)", what, server, out, out);
+	return 0;
+}
+
 const struct target_ops *target_ops_of(enum conf_target t)
 {
 	switch (t) {
@@ -173,6 +196,8 @@ const struct target_ops *target_ops_of(enum conf_target t)
 		return &target_fs;
 	case TGT_NFS:
 		return &target_nfs;
+	case TGT_SSH:
+		return &target_ssh;
 	case TGT_NONE:
 		break;
 	}

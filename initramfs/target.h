@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "capture/collector.h"
@@ -27,6 +28,10 @@ struct target_image {
 	const char *kver;       /* the capture kernel's release */
 	char *extra;            /* generated kdump.conf lines for the image (NUL-terminated) */
 	size_t n;               /* size of EXTRA */
+	const char *dbclient;   /* mkinitrd --dbclient: the SSH client for ssh targets */
+	void *img;              /* for add */
+	/* Put DATA (malloc'd, taken) into the image as NAME (no leading /), parents made. */
+	void (*add)(struct target_image *im, const char *name, unsigned mode, void *data, size_t len);
 };
 
 /* PID 1's side: one capture. */
@@ -63,7 +68,21 @@ int target_wait_device(struct target_ctx *t, const char *spec);
 double target_now(void);
 void target_sleep_ms(unsigned ms);
 
-extern const struct target_ops target_raw, target_fs, target_nfs;
+extern const struct target_ops target_raw, target_fs, target_nfs, target_ssh;
+
+/* mkinitrd: SERVER's IPv4 address into OUT, resolved now (the capture
+ * kernel has no DNS), said so when it was a name. WHAT ("NFS") for
+ * messages. 0 or -ENOENT after a message. */
+int target_resolve(const char *what, const char *server, char *out, size_t n);
+/* mkinitrd: the network toward ADDR (numeric IPv4) for a network target:
+ * the NIC's drivers, and dump_ip/dump_mac lines unless kdump.conf has them.
+ * 0 or -errno after a message. */
+int target_net_image(struct target_image *im, const char *addr);
+/* PID 1: wait for the writer child PID while it makes progress (its bytes
+ * written, the bytes the interfaces sent); after a stall, kill it (and its
+ * process group) and return -ETIMEDOUT after a message naming WHAT ("NFS")
+ * and the server. 0 when it exited 0, -EIO otherwise. */
+int target_watch(struct target_ctx *t, pid_t pid, const char *what);
 
 /* "127.0.0.1-2024-05-01-13:45:07" for T (UTC) into OUT. */
 void target_dir_name(char *out, size_t n, const char *ip, time_t t);

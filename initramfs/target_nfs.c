@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,28 +54,6 @@ static int split(const char *dev, char *server, size_t sn, const char **export)
 	return 0;
 }
 
-/* The server's IPv4 address, resolved here: the capture kernel has no DNS. */
-static int resolve(const char *server, char *out, size_t n)
-{
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	struct in_addr a;
-	int e;
-
-	if (inet_pton(AF_INET, server, &a) == 1) {
-		return snprintf(out, n, "%s", server) < (int)n ? 0 : -ENAMETOOLONG;
-	}
-	e = getaddrinfo(server, NULL, &hints, &ai);
-	if (e || !ai) {
-		log_err("cannot resolve NFS server %s: %s; name it by its IPv4 address", server, gai_strerror(e));
-		return -ENOENT;
-	}
-	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, out, (socklen_t)n);
-	freeaddrinfo(ai);
-	log_info("NFS server %s is %s now; the capture kernel will use %s (no DNS there: rebuild the image if "
-		 "it changes)", server, out, out);
-	return 0;
-}
-
 static int append_text(char *extra, size_t n, const char *text)
 {
 	size_t l = strlen(extra);
@@ -94,7 +71,7 @@ static int append_line(char *extra, size_t n, const char *key, const char *val)
 /* The network the capture kernel will use: what kdump.conf says, else the
  * interface that routes to ADDR here (generated dump_ip / dump_mac lines);
  * the NIC's driver chain when this machine runs KVER, else common drivers. */
-static int nfs_network(struct target_image *im, const char *addr)
+int target_net_image(struct target_image *im, const char *addr)
 {
 	const struct kdump_conf *c = im->conf;
 	struct hostnet h = { .ifindex = 0 };
@@ -122,7 +99,7 @@ static int nfs_network(struct target_image *im, const char *addr)
 		if (c->ip[0]) {
 			return 0; /* the interface is named in dump_ip, or netup says what is missing */
 		}
-		log_err("%s:%d: no route to NFS server %s here (%s): add 'dump_ip' (dracut ip= syntax, e.g. "
+		log_err("%s:%d: no route to server %s here (%s): add 'dump_ip' (dracut ip= syntax, e.g. "
 			"'dump_ip eth0:dhcp') and 'dump_mac' to say how the capture kernel reaches it",
 			im->ho->cfg, c->target_line, addr, strerror(-r));
 		return r;
@@ -131,7 +108,7 @@ static int nfs_network(struct target_image *im, const char *addr)
 	if (r == 0 && c->ip[0]) {
 		return append_text(im->extra, im->n, strstr(lines, "dump_mac "));
 	}
-	log_info("NFS server %s is reached through %s here: the capture kernel will use %s (%s)", addr, h.ifname,
+	log_info("server %s is reached through %s here: the capture kernel will use %s (%s)", addr, h.ifname,
 		 h.dynamic ? "DHCP" : "its static address", h.dynamic ? "its address has a lifetime" : "permanent");
 	return r ? r : append_text(im->extra, im->n, lines);
 }
@@ -142,12 +119,12 @@ static int nfs_image(struct target_image *im)
 	const char *export = "";
 	int r = split(im->conf->dev, server, sizeof(server), &export);
 
-	r = r ? r : resolve(server, addr, sizeof(addr));
+	r = r ? r : target_resolve("NFS", server, addr, sizeof(addr));
 	r = r ? r : append_line(im->extra, im->n, "resolved_server", addr);
 	for (size_t i = 0; i < sizeof(nfs_modules) / sizeof(nfs_modules[0]) && !r; i++) {
 		r = moddb_want(im->db, nfs_modules[i], false);
 	}
-	return r ? r : nfs_network(im, addr);
+	return r ? r : target_net_image(im, addr);
 }
 
 static int nfs_ready(struct target_ctx *t)
@@ -270,25 +247,25 @@ static long long tx_bytes(void)
 
 /* A killed writer may sit in an uninterruptible NFS wait: give it
  * NFS_REAP_S, then leave it to PID 1 (which reaps orphans). */
-static void reap(pid_t pid)
+static void reap(pid_t pid, const char *what)
 {
 	double end = target_now() + NFS_REAP_S;
 
 	while (target_now() < end) {
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			log_info("the NFS writer is stopped");
+			log_info("the %s writer is stopped", what);
 			return;
 		}
 		target_sleep_ms(NFS_POLL_MS);
 	}
-	log_warn("the NFS writer (pid %d) is still blocked in the kernel %d s after SIGKILL; going on without it",
-		 (int)pid, NFS_REAP_S);
+	log_warn("the %s writer (pid %d) is still blocked in the kernel %d s after SIGKILL; going on without it",
+		 what, (int)pid, NFS_REAP_S);
 }
 
 /* Wait for the child while its written bytes advance; kill it when they
  * stall (mount included: its bound is the same). Lo counts too, which
  * the capture kernel does not use. */
-static int watch(struct target_ctx *t, pid_t pid)
+int target_watch(struct target_ctx *t, pid_t pid, const char *what)
 {
 	long long last_w = -1, last_tx = tx_bytes();
 	double seen = target_now();
@@ -308,11 +285,12 @@ static int watch(struct target_ctx *t, pid_t pid)
 			last_tx = now_tx;
 			seen = target_now();
 		} else if (target_now() - seen > NFS_STALL_S) {
-			log_err("NFS server %s (%s) took no data for %d s: the server or the network is stuck; "
-				"stopping the dump (what was written stays as vmcore-incomplete)", t->dev, t->conf->dev,
-				NFS_STALL_S);
+			log_err("%s server %s (%s) took no data for %d s: the server or the network is stuck; "
+				"stopping the dump (what was written stays as vmcore-incomplete)", what, t->dev,
+				t->conf->dev, NFS_STALL_S);
+			kill(-pid, SIGKILL); /* its process group, when it made one (an SSH client) */
 			kill(pid, SIGKILL);
-			reap(pid);
+			reap(pid, what);
 			return -ETIMEDOUT;
 		}
 		target_sleep_ms(NFS_POLL_MS);
@@ -331,7 +309,7 @@ static int nfs_save(struct target_ctx *t, const struct collect_opts *o)
 		_exit(nfs_child(t, o) ? 1 : 0);
 	}
 	t->mounted = true; /* maybe: the child may have died holding it */
-	return watch(t, pid);
+	return target_watch(t, pid, "NFS");
 }
 
 static void nfs_release(struct target_ctx *t)

@@ -8,11 +8,16 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/io.h"
 #include "lib/log.h"
 #include "transport/sftp.h"
+
+#define SFTP_EXIT_NOEXEC 127
+#define SFTP_REAP_POLL_MS 10
 
 #define FSYNC_EXT "fsync@openssh.com"
 #define FSYNC_EXT_VERSION "1"
@@ -826,4 +831,56 @@ int sftp_sink_open(struct sftp *c, const char *path, struct sink **s)
 	c->sink.abort = sink_abort;
 	*s = &c->sink;
 	return 0;
+}
+
+pid_t sftp_spawn(char *const argv[], char *const envp[], int *rfd, int *wfd)
+{
+	int in[2], out[2];
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		return -errno;
+	}
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		if (envp) {
+			execve(argv[0], argv, envp);
+		} else {
+			execvp(argv[0], argv);
+		}
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(SFTP_EXIT_NOEXEC);
+	}
+	close(in[0]);
+	close(out[1]);
+	if (pid < 0) {
+		close(in[1]);
+		close(out[0]);
+		return -errno;
+	}
+	*rfd = out[0];
+	*wfd = in[1];
+	return pid;
+}
+
+void sftp_reap(pid_t pid, int timeout_ms, bool kill_now)
+{
+	struct timespec ts = { 0, SFTP_REAP_POLL_MS * 1000000L };
+
+	for (int t = 0; !kill_now && t < timeout_ms; t += SFTP_REAP_POLL_MS) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }

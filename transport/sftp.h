@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/rd.h"
 #include "transport/sink.h"
@@ -122,6 +123,14 @@ int sftp_rename(struct sftp *c, const char *from, const char *to);
  * pwrite queues WRITEs (an error of an earlier one surfaces on a later call),
  * finish waits for every reply, fsyncs when offered, closes; all checked. */
 int sftp_sink_open(struct sftp *c, const char *path, struct sink **s);
+
+/* Start ARGV[0] (with ENVP, or the current environment when NULL: then
+ * looked up in PATH) with its stdin from *WFD and stdout to *RFD (both
+ * close-on-exec), SIGPIPE back to default; the pid or -errno. */
+pid_t sftp_spawn(char *const argv[], char *const envp[], int *rfd, int *wfd);
+/* Give the client PID TIMEOUT_MS to exit (after its stdin closed), then
+ * SIGKILL it (at once when KILL_NOW); reaped either way. */
+void sftp_reap(pid_t pid, int timeout_ms, bool kill_now);
 
 /* Reply parsing, for the fuzzer and the tests: split one packet (its
  * length field included) into type, id and body; 0 or -EPROTO. */

@@ -117,7 +117,7 @@ check "... and taken with --allow-missing-target" mk c3 "ext4 UUID=00000000-1111
 check_fails "a kdump.conf over 64 KiB is refused" "over 65536 bytes" \
 	"$KDUMPCAP" mkinitrd -o "$W/big.img" --kver $KVER --moddir "$W/mods" --config "$W/big.conf" --allow-missing-target
 check_fails "an unknown directive is refused" "cannot be honoured" \
-	mk c4 "$(printf 'ext4 UUID=%s\nssh user@host' $FSUUID)" --allow-missing-target
+	mk c4 "$(printf 'ext4 UUID=%s\nextra_bins /bin/true' $FSUUID)" --allow-missing-target
 # 5. nfs: the server's address is fixed when the image is built
 NET='dump_ip eth0:dhcp'
 mk n1 "$(printf 'nfs 192.0.2.7:/export\n%s' "$NET")" >"$W/n1.log" 2>&1
@@ -133,4 +133,30 @@ check_fails "dump_ip not in dracut's ip= syntax is refused" "not in dracut's ip=
 	mk n5 "$(printf 'nfs 192.0.2.7:/export\ndump_ip 10.0.2.15:::')"
 check_fails "core_collector options the capture cannot use are refused" "core_collector" \
 	mk c5 "$(printf 'ext4 UUID=%s\ncore_collector makedumpfile -E -d 31' $FSUUID)" --allow-missing-target
+# 6. ssh: the client, the key (dropbear's format, 0600) and the pinned host
+# keys go into the image, named by the address the capture kernel dials
+H=$W/sshhome
+mkdir -p "$H/.ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$H/.ssh/kdump_id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
+printf '#!/bin/true\n' >"$W/dbclient"
+chmod 755 "$W/dbclient"
+SSHOPT=(--dbclient "$W/dbclient")
+check_fails "ssh: a server whose host key is not known is refused, naming propagate" \
+	"no host key of 192.0.2.7 port 22 .*kdumpcap propagate" \
+	env HOME="$H" bash -c "$(declare -f mk); W='$W' KDUMPCAP='$KDUMPCAP' KVER=$KVER mk s1 \"\$(printf 'ssh root@192.0.2.7\n%s' '$NET')\" ${SSHOPT[*]}"
+echo "192.0.2.7 $(cut -d' ' -f1,2 "$W/hostkey.pub")" >"$H/.ssh/known_hosts"
+echo "[localhost]:2222 $(cut -d' ' -f1,2 "$W/hostkey.pub")" >>"$H/.ssh/known_hosts"
+check_fails "ssh: a missing SSH client is refused, saying how to build one" "SSH client $W/none is missing.*make dbclient" \
+	env HOME="$H" bash -c "$(declare -f mk); W='$W' KDUMPCAP='$KDUMPCAP' KVER=$KVER mk s2 \"\$(printf 'ssh root@192.0.2.7\n%s' '$NET')\" --dbclient '$W/none'"
+check "ssh: built with the client, the converted key and the pinned host key" \
+	env HOME="$H" bash -c "$(declare -f mk); W='$W' KDUMPCAP='$KDUMPCAP' KVER=$KVER mk s3 \"\$(printf 'ssh root@localhost:2222\n%s' '$NET')\" ${SSHOPT[*]}"
+check "... the server's address is resolved now" built s3 "^resolved_server 127.0.0.1$"
+check "... the key is in dropbear's format, mode 0600; the client is there" bash -c "
+	zcat '$W/s3.img' | cpio -itv --quiet 2>/dev/null | grep -q '^-rw------- .* etc/kdumpcap/ssh/id_dropbear$' &&
+	zcat '$W/s3.img' | cpio -it --quiet 2>/dev/null | grep -qx bin/dbclient"
+check "... known_hosts names the host by the address dbclient is given" bash -c "
+	test \"\$(zcat '$W/s3.img' | (cd '$W' && cpio -i --quiet --to-stdout etc/kdumpcap/ssh/.ssh/known_hosts))\" = \
+	'127.0.0.1 $(cut -d' ' -f1,2 "$W/hostkey.pub")'"
+check_fails "ssh without user@ is refused" "'ssh' takes user@host" mk s4 "ssh 192.0.2.7"
 t_done

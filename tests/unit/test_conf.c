@@ -83,7 +83,7 @@ TEST(test_conf_bad_lines_keep_safe_defaults)
 			  "path relative/dir\n"         /* must be absolute */
 			  "path /a/../b\n"
 			  "core_collector cp\n"         /* not our collector */
-			  "ssh user@host\n"             /* not supported */
+			  "extra_bins /bin/x\n"         /* not supported */
 			  "kdump_post relative\n"
 			  "ext4 LABEL=\n"               /* empty label */
 			  "ext2 /dev/vdb\n"             /* good */
@@ -96,6 +96,19 @@ TEST(test_conf_bad_lines_keep_safe_defaults)
 	CHECK(c.target_line == 12);
 	CHECK(c.collector_line == 0 && !strcmp(c.argv[1], "-d"));
 	CHECK(c.post[0] == '\0');
+}
+
+TEST(test_conf_ssh)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "ssh kdump@server.example:2222\nsshkey /root/.ssh/k\n") == 0);
+	CHECK(c.target == TGT_SSH && !strcmp(c.dev, "kdump@server.example:2222") && c.target_line == 1);
+	CHECK(!strcmp(c.sshkey, "/root/.ssh/k"));
+	CHECK(parse(&c, "ssh server.example\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "ssh @host\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "ssh root@[::1]:22\n") == 1 && c.target == TGT_NONE);
+	CHECK(parse(&c, "sshkey relative\n") == 1 && c.sshkey[0] == '\0');
 }
 
 TEST(test_conf_nfs)
