@@ -2,11 +2,11 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro ...] [--mem MB]
+#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey ...] [--mem MB]
 #                       [--crashkernel SIZE] [--keep] [--show]
 # (--show: print the capture console and crash's answers, as the demo does)
 #
-# Default: all fourteen scenarios, --mem 2048 --crashkernel 256M.
+# Default: all sixteen scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk named /dev/disk/by-id/virtio-kdc-e2e (mkinitrd records its
@@ -44,6 +44,13 @@
 #            killed after 30 s without progress, failure_action; vmcore-dmesg.txt
 #            and vmcore-incomplete on the export, never a vmcore.
 #   nfsro    the export is read-only: a message saying so, failure_action.
+#   ssh      ssh root@10.0.2.100: OpenSSH sshd (tests/lib-ssh.sh) on 127.0.0.1 reached
+#            through a guestfwd -cmd: forward; key made by ssh-keygen, host keys pinned
+#            from a known_hosts file; the image's dbclient speaks SFTP; kdumpcap.ip=
+#            static 10.0.2.15; <path>/10.0.2.15-<date>/vmcore + vmcore-dmesg.txt on the
+#            server, opened by crash directly, answers as for ext4.
+#   sshbadkey the pinned host keys are not the server's (DHCP this time): dbclient says
+#            host key mismatch, no login, nothing written, failure_action.
 # The first kernel is a test harness (busybox); the capture kernel runs only
 # what mkinitrd put in the image. mkinitrd sees the guest's disk through
 # --sysroot $work/sysroot (dev/vda -> the disk image, its serial in sys/). Prints
@@ -58,7 +65,7 @@ mem=2048 ck=256M keep=0 show=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro) scen+=("$1"); shift ;;
+	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -66,7 +73,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro ssh sshbadkey)
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
 kver=$(basename "$kdir")
@@ -82,11 +89,16 @@ esac
 case " ${scen[*]} " in *" nfs"*)
 	command -v ganesha.nfsd >/dev/null || die "ganesha.nfsd not installed (nfs-ganesha nfs-ganesha-vfs)" ;;
 esac
+case " ${scen[*]} " in *" ssh"*)
+	command -v /usr/sbin/sshd >/dev/null || die "sshd not installed (openssh-server)"
+	dbc=${KDUMPCAP_DBCLIENT:-${DEPS:-$root/build/deps}/bin/dbclient}
+	[ -x "$dbc" ] || make -s -C "$root" DEPS="$(dirname "$(dirname "$dbc")")" dbclient >&2 || die "cannot build $dbc (make dbclient)" ;;
+esac
 case " ${scen[*]} " in *" hook"*) command -v musl-gcc >/dev/null || die "musl-gcc not installed (musl-tools)" ;; esac
 
 work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
-gpid=
-cleanup() { [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
+gpid= SSHD_PID=
+cleanup() { [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
 trap cleanup EXIT
 # the guest's disk as mkinitrd sees it: /dev/vda with serial kdc-e2e
 serial=kdc-e2e
@@ -354,6 +366,29 @@ ganesha_stop() {
 	gpid=
 }
 
+# ssh_up [bad]: sshd (tests/lib-ssh.sh) on 127.0.0.1:$sport accepting $work/ssh/id,
+# dumps under $work/sshdump; mkinitrd's HOME ($work/ssh/home) knows 10.0.2.100 by
+# the server's host keys, or (bad) by keys of another server.
+check() { shift; "$@" || die "sshd: $*"; }
+. "$root/tests/lib-ssh.sh"
+ssh_up() {
+	local d=$work/ssh t
+	rm -rf "$d" "$work/sshdump"
+	mkdir -p "$d/home/.ssh" "$d/other" "$work/sshdump"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/id"
+	sport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	sshd_start "$d" "$sport" "AuthorizedKeysFile $d/id.pub"
+	for t in ed25519 ecdsa rsa; do
+		if [ "${1:-}" = bad ]; then
+			ssh-keygen -q -t $t -N '' -f "$d/other/host_$t"
+			echo "10.0.2.100 $(cut -d' ' -f1,2 "$d/other/host_$t.pub")"
+		else
+			echo "10.0.2.100 $(cut -d' ' -f1,2 "$d/host_$t.pub")"
+		fi
+	done >"$d/home/.ssh/known_hosts"
+}
+ssh_down() { [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null; SSHD_PID=; }
+
 # line_of PATTERN FILE: the first line number where PATTERN is (0: none)
 line_of() { tr -d '\r' <"$2" | grep -an -m1 -- "$1" | cut -d: -f1 | grep . || echo 0; }
 
@@ -417,6 +452,14 @@ for s in "${scen[@]}"; do
 		fi
 		[ $s = nfsstop ] && stop_at='kdumpcap: saving the vmcore to' 
 		;;
+	ssh|sshbadkey)
+		printf 'ssh root@10.0.2.100\nsshkey %s\npath %s\ndump_ip dhcp\ndump_mac %s\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' \
+			"$work/ssh/id" "$work/sshdump/var/crash" "$nicmac" >"$conf"
+		rm -f "$work/disk.img"
+		truncate -s 1M "$work/disk.img"
+		if [ $s = sshbadkey ]; then ssh_up bad; else ssh_up; fi
+		mkopts=(--dbclient "$dbc")
+		;;
 	missing|watchdog)
 		printf 'ext4 UUID=00000000-1111-2222-3333-444444444444\nfinal_action poweroff\nfailure_action reboot\n' >"$conf"
 		rm -f "$work/disk.img"
@@ -424,7 +467,10 @@ for s in "${scen[@]}"; do
 		mkopts=(--allow-missing-target) # the UUID exists nowhere: on purpose
 		;;
 	esac
-	mkimage "$conf" "${mkopts[@]}"
+	case $s in
+	ssh*) HOME=$work/ssh/home mkimage "$conf" "${mkopts[@]}" ;;
+	*) mkimage "$conf" "${mkopts[@]}" ;;
+	esac
 	if [ $s = rawbusy ]; then
 		# after the image was built, the disk got a file system
 		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
@@ -433,17 +479,21 @@ for s in "${scen[@]}"; do
 	[ $s = missing ] && wait=10
 	[ $s = watchdog ] && wait="300 kdumpcap.watchdog=8"
 	[ $s = hookhang ] && wait="30 kdumpcap.hook_timeout=5"
-	[ $s = nfs ] && wait="30 kdumpcap.ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none"
+	[ $s = nfs ] || [ $s = ssh ] && wait="30 kdumpcap.ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none"
 	first_img "$work/capture.img" "$wait"
 	ok=1
 	net=()
 	case $s in nfs*)
 		net=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:2049-cmd:/bin/busybox nc 127.0.0.1 $gport"
 			-device "virtio-net-pci,netdev=n0,mac=$nicmac") ;;
+	ssh*)
+		net=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:22-cmd:/bin/busybox nc 127.0.0.1 $sport"
+			-device "virtio-net-pci,netdev=n0,mac=$nicmac") ;;
 	esac
 	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
 		-device virtio-blk-pci,drive=d0,serial=$serial "${net[@]}" || ok=0
 	ganesha_stop
+	ssh_down
 	c=$console
 	case $s in
 	ext4|xfs|hooks|hookhang)
@@ -528,6 +578,32 @@ for s in "${scen[@]}"; do
 		[ $ok = 1 ] && { crash_check "$v" "$work/export/var/crash/$d/vmcore-dmesg.txt" $s || ok=0; }
 		[ $ok = 1 ] && header_incomplete "$v" && { echo "e2e: $s: complete dump flagged INCOMPLETE" >&2; ok=0; }
 		extra="vmcore=$(stat -c %s "$v" 2>/dev/null || echo 0)B"
+		;;
+	ssh)
+		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: ssh: no final action message" >&2; ok=0; }
+		grep -aq 'reboot: Power down' "$c" || { echo "e2e: ssh: capture kernel did not power off" >&2; ok=0; }
+		for f in bin/dbclient etc/kdumpcap/ssh/id_dropbear etc/kdumpcap/ssh/.ssh/known_hosts; do
+			zstd -dc "$work/capture.img" | cpio -it --quiet 2>/dev/null | grep -qx "$f" || { echo "e2e: ssh: $f not in the image" >&2; ok=0; }
+		done
+		d=$(ls "$work/sshdump/var/crash" | head -1)
+		[[ $d =~ ^10\.0\.2\.15-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || { echo "e2e: ssh: bad dump dir '$d'" >&2; ok=0; }
+		v=$work/sshdump/var/crash/$d/vmcore
+		[ -f "$v" ] && [ -f "$work/sshdump/var/crash/$d/vmcore-dmesg.txt" ] || { echo "e2e: ssh: no vmcore and vmcore-dmesg.txt on the server" >&2; ok=0; }
+		[ "$(stat -c %a "$work/sshdump/var/crash/$d" 2>/dev/null)" = 700 ] || { echo "e2e: ssh: dump dir mode is not 0700" >&2; ok=0; }
+		ls "$work/sshdump/var/crash/$d" | grep -q incomplete && { echo "e2e: ssh: an incomplete file is left" >&2; ok=0; }
+		[ $ok = 1 ] && { crash_check "$v" "$work/sshdump/var/crash/$d/vmcore-dmesg.txt" ssh || ok=0; }
+		[ $ok = 1 ] && header_incomplete "$v" && { echo "e2e: ssh: complete dump flagged INCOMPLETE" >&2; ok=0; }
+		extra="vmcore=$(stat -c %s "$v" 2>/dev/null || echo 0)B"
+		;;
+	sshbadkey)
+		grep -aq 'host key mismatch for 10.0.2.100' "$c" || { echo "e2e: sshbadkey: no host key mismatch message" >&2; ok=0; }
+		grep -aq 'kdumpcap: error: no SFTP session with SSH server root@10.0.2.100' "$c" ||
+			{ echo "e2e: sshbadkey: no error naming the server" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: sshbadkey: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: sshbadkey: capture kernel did not reboot" >&2; ok=0; }
+		grep -q 'Accepted publickey' "$work/ssh/sshd.log" && { echo "e2e: sshbadkey: the client logged in" >&2; ok=0; }
+		[ -z "$(ls "$work/sshdump")" ] || { echo "e2e: sshbadkey: something was written" >&2; ok=0; }
+		extra=
 		;;
 	nfsstop)
 		grep -aq 'NFS server 10.0.2.100 (10.0.2.100:/export) took no data for 30 s' "$c" ||
