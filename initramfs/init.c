@@ -104,6 +104,13 @@ static void console_setup(void)
 			}
 		}
 	}
+	/* the kernel drops /dev/kmsg writes past 10 in 5 s by default: a fast
+	 * failure would lose its last lines (the failure action's) */
+	fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)io_write(fd, "on\n", 3);
+		close(fd);
+	}
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		log_set_kmsg(fd);

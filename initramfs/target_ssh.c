@@ -33,6 +33,7 @@
 #define SSH_HOME "etc/kdumpcap/ssh"              /* dbclient's HOME in the image */
 #define SSH_KEY SSH_HOME "/id_dropbear"
 #define SSH_KNOWN SSH_HOME "/.ssh/known_hosts"
+#define SSH_PASSWD "root:x:0:0:root:/" SSH_HOME ":/bin/false\n" /* dbclient names the local user */
 #define SSH_TIMEOUT_MS 30000                     /* the handshake, each request */
 #define SSH_REAP_MS 5000                         /* for the client to exit after its stdin closed */
 #define SSH_COPY_CHUNK (64u << 10)
@@ -168,6 +169,13 @@ static int ssh_image(struct target_image *im)
 	r = r ? r : ssh_known_hosts(im, &s, addr);
 	r = r ? r : ssh_key(im);
 	r = r ? r : ssh_add_file(im, im->dbclient, SSH_DBCLIENT, 0755);
+	if (r == 0) {
+		char *pw = strdup(SSH_PASSWD);
+		if (!pw) {
+			return -ENOMEM;
+		}
+		im->add(im, "etc/passwd", S_IFREG | 0644, pw, strlen(pw));
+	}
 	if (r == 0) {
 		snprintf(line, sizeof(line), "resolved_server %s\n", addr);
 		r = snprintf(im->extra + l, im->n - l, "%s", line) < (int)(im->n - l) ? 0 : -ENOSPC;
