@@ -2,11 +2,11 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey ...] [--mem MB]
+#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey|sshdown|sshstop ...] [--mem MB]
 #                       [--crashkernel SIZE] [--keep] [--show]
 # (--show: print the capture console and crash's answers, as the demo does)
 #
-# Default: all sixteen scenarios, --mem 2048 --crashkernel 256M.
+# Default: all eighteen scenarios, --mem 2048 --crashkernel 256M.
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk named /dev/disk/by-id/virtio-kdc-e2e (mkinitrd records its
@@ -51,6 +51,10 @@
 #            server, opened by crash directly, answers as for ext4.
 #   sshbadkey the pinned host keys are not the server's (DHCP this time): dbclient says
 #            host key mismatch, no login, nothing written, failure_action.
+#   sshdown  no SSH server: failure_action, a message naming the server.
+#   sshstop  sshd and its sftp-server SIGSTOPped once the vmcore is being written:
+#            the writer gives up after 30 s, failure_action; vmcore-dmesg.txt and
+#            vmcore-incomplete on the server, never a vmcore.
 # The first kernel is a test harness (busybox); the capture kernel runs only
 # what mkinitrd put in the image. mkinitrd sees the guest's disk through
 # --sysroot $work/sysroot (dev/vda -> the disk image, its serial in sys/). Prints
@@ -65,7 +69,7 @@ mem=2048 ck=256M keep=0 show=0 scen=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey) scen+=("$1"); shift ;;
+	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey|sshdown|sshstop) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -73,7 +77,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro ssh sshbadkey)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro ssh sshbadkey sshdown sshstop)
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
 kver=$(basename "$kdir")
@@ -134,6 +138,18 @@ INIT
 	(cd "$r" && find . | cpio -o -H newc --quiet) >"$work/first.img"
 }
 
+# server_pids: ganesha, or sshd and every process under it (the session's sftp-server)
+server_pids() {
+	local p=${gpid:-$SSHD_PID} all= next
+	while [ -n "$p" ]; do
+		all="$all $p"
+		next=
+		for q in $p; do next="$next $(ps -o pid= --ppid "$q" | tr '\n' ' ')"; done
+		p=$(echo $next)
+	done
+	echo $all
+}
+
 # run NAME TIMEOUT [qemu disk args...]: boots, crashes, waits for the capture
 # kernel to end by itself. Sets $console, $elapsed (sysrq-c -> QEMU exit).
 run() {
@@ -151,7 +167,8 @@ run() {
 	while kill -0 $qpid 2>/dev/null; do
 		if [ -z "$tc" ] && grep -aq 'sysrq: Trigger a crash' "$console"; then tc=$(date +%s.%N); fi
 		if [ -n "$stop_at" ] && grep -aq -- "$stop_at" "$console"; then
-			kill -STOP "$gpid" && echo "e2e: $name: NFS server stopped at '$stop_at'" >&2
+			stopped=$(server_pids)
+			kill -STOP $stopped && echo "e2e: $name: server stopped at '$stop_at'" >&2
 			stop_at=
 		fi
 		sleep 0.2
@@ -387,13 +404,18 @@ ssh_up() {
 		fi
 	done >"$d/home/.ssh/known_hosts"
 }
-ssh_down() { [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null; SSHD_PID=; }
+ssh_down() {
+	[ -n "$stopped" ] && kill -CONT $stopped 2>/dev/null
+	stopped=
+	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
+	SSHD_PID=
+}
 
 # line_of PATTERN FILE: the first line number where PATTERN is (0: none)
 line_of() { tr -d '\r' <"$2" | grep -an -m1 -- "$1" | cut -d: -f1 | grep . || echo 0; }
 
 uuid=6b8f3e2a-0c1d-4e5f-9a7b-1c2d3e4f5a6b
-stop_at=
+stop_at= stopped=
 nicmac=52:54:00:4b:44:43
 fail=0
 for s in "${scen[@]}"; do
@@ -452,12 +474,15 @@ for s in "${scen[@]}"; do
 		fi
 		[ $s = nfsstop ] && stop_at='kdumpcap: saving the vmcore to' 
 		;;
-	ssh|sshbadkey)
+	ssh|sshbadkey|sshdown|sshstop)
 		printf 'ssh root@10.0.2.100\nsshkey %s\npath %s\ndump_ip dhcp\ndump_mac %s\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' \
 			"$work/ssh/id" "$work/sshdump/var/crash" "$nicmac" >"$conf"
 		rm -f "$work/disk.img"
 		truncate -s 1M "$work/disk.img"
 		if [ $s = sshbadkey ]; then ssh_up bad; else ssh_up; fi
+		[ $s = sshdown ] && ssh_down # host keys known, server gone
+		[ $s = sshstop ] && stop_at='kdumpcap: saving the vmcore to'
+		true
 		mkopts=(--dbclient "$dbc")
 		;;
 	missing|watchdog)
@@ -603,6 +628,23 @@ for s in "${scen[@]}"; do
 		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: sshbadkey: capture kernel did not reboot" >&2; ok=0; }
 		grep -q 'Accepted publickey' "$work/ssh/sshd.log" && { echo "e2e: sshbadkey: the client logged in" >&2; ok=0; }
 		[ -z "$(ls "$work/sshdump")" ] || { echo "e2e: sshbadkey: something was written" >&2; ok=0; }
+		extra=
+		;;
+	sshdown)
+		grep -aq 'kdumpcap: error: no SFTP session with SSH server root@10.0.2.100' "$c" ||
+			{ echo "e2e: sshdown: no error naming the server" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: sshdown: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: sshdown: capture kernel did not reboot" >&2; ok=0; }
+		extra=
+		;;
+	sshstop)
+		grep -aq '10.0.2.100' <(grep -a 'kdumpcap: error' "$c") || { echo "e2e: sshstop: no error naming the server" >&2; ok=0; }
+		grep -aq 'dump failed; failure action: reboot' "$c" || { echo "e2e: sshstop: failure action did not run" >&2; ok=0; }
+		grep -aq 'reboot: Restarting system' "$c" || { echo "e2e: sshstop: capture kernel did not reboot" >&2; ok=0; }
+		d=$(ls "$work/sshdump/var/crash" | head -1)
+		[ -s "$work/sshdump/var/crash/$d/vmcore-dmesg.txt" ] || { echo "e2e: sshstop: vmcore-dmesg.txt lost" >&2; ok=0; }
+		[ -e "$work/sshdump/var/crash/$d/vmcore-incomplete" ] || { echo "e2e: sshstop: no vmcore-incomplete" >&2; ok=0; }
+		[ -e "$work/sshdump/var/crash/$d/vmcore" ] && { echo "e2e: sshstop: a vmcore claims completeness" >&2; ok=0; }
 		extra=
 		;;
 	nfsstop)
