@@ -60,7 +60,8 @@
 # --sysroot $work/sysroot (dev/vda -> the disk image, its serial in sys/). Prints
 # one RESULT line per scenario.
 # Environment: KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_LOAD_BIN (the
-# binary the first kernel runs for `load`; default KDUMPCAP_BIN).
+# binary the first kernel runs for `load`; default KDUMPCAP_BIN), KDUMPCAP_DBCLIENT
+# (the SSH scenarios' client; default $DEPS/bin/dbclient, built by `make dbclient`).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -95,7 +96,9 @@ case " ${scen[*]} " in *" nfs"*)
 esac
 case " ${scen[*]} " in *" ssh"*)
 	command -v /usr/sbin/sshd >/dev/null || die "sshd not installed (openssh-server)"
-	dbc=${KDUMPCAP_DBCLIENT:-${DEPS:-$root/build/deps}/bin/dbclient}
+	deps=${DEPS:-build/deps}
+	[ "${deps#/}" != "$deps" ] || deps=$root/$deps
+	dbc=${KDUMPCAP_DBCLIENT:-$deps/bin/dbclient}
 	[ -x "$dbc" ] || make -s -C "$root" DEPS="$(dirname "$(dirname "$dbc")")" dbclient >&2 || die "cannot build $dbc (make dbclient)" ;;
 esac
 case " ${scen[*]} " in *" hook"*) command -v musl-gcc >/dev/null || die "musl-gcc not installed (musl-tools)" ;; esac
