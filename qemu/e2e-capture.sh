@@ -408,9 +408,9 @@ ssh_up() {
 	done >"$d/home/.ssh/known_hosts"
 }
 ssh_down() {
-	[ -n "$stopped" ] && kill -CONT $stopped 2>/dev/null
+	if [ -n "$stopped" ]; then kill -CONT $stopped 2>/dev/null || true; fi
 	stopped=
-	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
+	if [ -n "$SSHD_PID" ]; then kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null || true; fi
 	SSHD_PID=
 }
 
