@@ -78,11 +78,17 @@ dbclient: $(DEPS)/bin/dbclient
 $(DEPS)/bin/dbclient:
 	./tests/build-deps.sh $(DEPS) dbclient
 
+# In-guest capture time against makedumpfile and the 2-CPU memory check
+# (QEMU, several minutes; qemu/capture-bench.sh): part of `make bench`, not of `make test`.
+bench: bench-capture
+bench-capture: $(O)/kdumpcap
+	./qemu/capture-bench.sh
+
 demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
 	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay
 
-.PHONY: all check test clean demo fuzz-replay dbclient
+.PHONY: all check test clean demo fuzz-replay dbclient bench bench-capture
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d

@@ -8,6 +8,7 @@ int savecore_main(int argc, char **argv);  /* initramfs/savecore.c */
 int mkinitrd_main(int argc, char **argv);  /* initramfs/mkinitrd.c */
 int load_main(int argc, char **argv);      /* initramfs/load.c */
 int unload_main(int argc, char **argv);    /* initramfs/load.c */
+int estimate_main(int argc, char **argv);  /* initramfs/load.c */
 int status_main(int argc, char **argv);    /* initramfs/status.c */
 int sftptest_main(int argc, char **argv);  /* capture/sftptest.c: test hook */
 int propagate_main(int argc, char **argv); /* initramfs/propagate.c */

@@ -15,6 +15,7 @@ static const struct {
 	{ "mkinitrd", mkinitrd_main },
 	{ "load", load_main },
 	{ "unload", unload_main },
+	{ "estimate", estimate_main },
 	{ "status", status_main },
 	{ "init", init_main },
 	{ "sftp-test-write", sftptest_main },
