@@ -175,6 +175,9 @@ int est_probe_initrd(struct est_inputs *in, const char *path)
 		return e;
 	}
 	in->initrd_guessed = false;
+	if (!in->initrd_file) {
+		return -ENODATA; /* an empty file is no image */
+	}
 	zs = ZSTD_getFrameContentSize(h, got);
 	if (zs != ZSTD_CONTENTSIZE_ERROR && zs != ZSTD_CONTENTSIZE_UNKNOWN) {
 		in->initrd_unpacked = zs;

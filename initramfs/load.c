@@ -595,7 +595,7 @@ int estimate_main(int argc, char **argv)
 	r = o.initrd ? est_probe_initrd(&c.in, o.initrd) : 0;
 	if (r) {
 		log_err("estimate: cannot read the image %s: %s; build it with 'kdumpcap mkinitrd' or give one with "
-			"--initrd", o.initrd, strerror(-r));
+			"--initrd", o.initrd, r == -ENODATA ? "the file is empty" : strerror(-r));
 		return 1;
 	}
 	n = c.nr_cpus ? c.nr_cpus : (unsigned)load_nr_cpus_in(c.extra);
@@ -610,7 +610,7 @@ int estimate_main(int argc, char **argv)
 		 (double)c.in.initrd_file / EST_MIB, (double)c.in.initrd_unpacked / EST_MIB,
 		 c.in.initrd_guessed ? " (guessed: unknown format)" : "");
 	print_part("capture image", p.image, how);
-	print_part("kernel runtime", p.runtime, "memmap, slab, page tables, devices: measured, Debian 6.1");
+	print_part("kernel runtime", p.runtime, "slab, page tables, memmap, devices, less init_size's room to decompress (calibrated on Debian 6.1)");
 	snprintf(how, sizeof(how), "%u more CPU(s) x %llu MiB: per-CPU kernel memory and one collector thread",
 		 n - 1, EST_PER_CPU >> 20);
 	print_part("extra CPUs", p.percpu, how);
