@@ -14,14 +14,13 @@
  * What the capture kernel needs besides its init_size and the initramfs, for
  * one CPU: slab, page tables, memmap, devices, less the part of init_size
  * that is only room to decompress (reused once the kernel runs). Set from the
- * 1-CPU floor (88M dies before /init, FLOOR1 captures): init_size 63.6 + image
- * 8.3 + collector 8 + this 12 = 91.9 MiB, crashkernel=96M. ... */
-#define EST_KERNEL_RUNTIME (12 * EST_MIB)
-/* ... each further CPU: 2 CPUs die before /init at 88M and 92M and capture at
- * 96M. Its per-CPU chunk is only 248 KiB (62 pages) and a collector thread
- * 80..160 KiB (host), so most of this is the kernel's boot-time use with a
- * second CPU online (kthreads, per-CPU slab and page lists, work running in
- * parallel with the initramfs unpacking) ... */
+ * 1-CPU floor (92M dies before /init, 96M captures): init_size 63.6 + image
+ * 8.3 + collector 8 + this 16 = 95.9 MiB, crashkernel=96M. ... */
+#define EST_KERNEL_RUNTIME (16 * EST_MIB)
+/* ... each further CPU: at most what 4 MiB steps of crashkernel= can show (1
+ * and 2 CPUs both die at 92M and capture at 96M; not measured beyond 2). Its
+ * per-CPU chunk is 248 KiB (62 pages), a collector thread 80..160 KiB (host);
+ * the rest covers kthreads, per-CPU slab and page lists at boot ... */
 #define EST_PER_CPU (4 * EST_MIB)
 /* ... and the collector itself with one thread: 6.6 MiB anonymous at its
  * peak on a 1.5 GB vmcore (host, -d 31 -z) and its 1.6 MiB binary. */

@@ -10,13 +10,13 @@
 # on the same /proc/vmcore (test-only image: qemu/e2e-capture.sh mdf), then
 # kdumpcap: both times in the same capture kernel, mount to sync, and the
 # ratio kdumpcap / makedumpfile. Then the memory check: a 2 GB guest captured
-# with 2 CPUs at the 1-CPU crashkernel floor + 8M (--floor, default 88M, the
+# with 2 CPUs at the 1-CPU crashkernel floor + 8M (--floor, default 96M, the
 # measured 1-CPU floor: README "Capture kernel memory"), and what
 # `kdumpcap estimate` says for that image. TCG shares the host's cores with
 # everything else: run it on a quiet machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mem=4096 floor=88M cpus="1 2"
+mem=4096 floor=96M cpus="1 2"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mem) mem=${2:?}; shift 2 ;;
