@@ -11,7 +11,7 @@
 # kdumpcap: both times in the same capture kernel, mount to sync, and the
 # ratio kdumpcap / makedumpfile. Then the memory check: a 2 GB guest captured
 # with 2 CPUs at the 1-CPU crashkernel floor + 8M (--floor, default 96M, the
-# measured 1-CPU floor: README "Capture kernel memory"), and what
+# measured 1-CPU floor: README "Capture kernel CPUs and memory"), and what
 # `kdumpcap estimate` says for that image. TCG shares the host's cores with
 # everything else: run it on a quiet machine.
 set -euo pipefail
