@@ -35,7 +35,11 @@
 #define DEP_MAX (1u << 20)
 #define ZSTD_LEVEL 19
 #define CONF_EXTRA 1024
-#define DBCLIENT_DEFAULT "/usr/lib/kdumpcap/dbclient"
+/* make install puts dbclient in LIBEXECDIR (Makefile) */
+#ifndef KDC_LIBEXECDIR
+#define KDC_LIBEXECDIR "/usr/lib/kdumpcap"
+#endif
+#define DBCLIENT_DEFAULT KDC_LIBEXECDIR "/dbclient"
 
 struct image {
 	struct cpio_entry e[MAX_ENTRIES];
