@@ -324,6 +324,33 @@ int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o
 	return r ? r : c->target == TGT_FS ? check_path(c, o, &w, extra, n) : 0;
 }
 
+int hosttarget_dump_dir(const struct kdump_conf *c, const char *sysroot, char *out, size_t n)
+{
+	struct hosttarget_opts o = { .sysroot = sysroot };
+	char mp[PATH_MAX], res[PATH_MAX];
+	struct where w;
+	int r;
+
+	if (c->target == TGT_NFS || c->target == TGT_SSH) {
+		return -EREMOTE;
+	}
+	if (c->target != TGT_FS) {
+		/* raw: savecore restores into path on this machine */
+		return snprintf(out, n, "%s%s", sysroot, c->path) < (int)n ? 0 : -ENAMETOOLONG;
+	}
+	snprintf(w.sysfs, sizeof(w.sysfs), "%s/sys/class/block", sysroot);
+	snprintf(w.dev, sizeof(w.dev), "%s/dev", sysroot);
+	if (blkid_find(c->dev, w.sysfs, w.dev, w.node, sizeof(w.node))) {
+		return -ENODEV;
+	}
+	r = find_mount(&o, w.node, mp, sizeof(mp));
+	r = r ? r : rootpath_resolve(mp, c->path, res, sizeof(res));
+	if (r) {
+		return r;
+	}
+	return snprintf(out, n, "%s%s", mp, res) < (int)n ? 0 : -ENAMETOOLONG;
+}
+
 int hosttarget_sysfs_drivers(struct moddb *db, const char *devdir, const char *what)
 {
 	char p[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
