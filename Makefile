@@ -109,6 +109,7 @@ install: $(O)/kdumpcap $(DEPS)/bin/dbclient $(DOCS)
 	sed -i 's|/usr/sbin/kdumpcap|$(SBINDIR)/kdumpcap|' $(DESTDIR)$(SYSCONFDIR)/kernel/post*.d/kdumpcap
 	install -D -m 0644 dist/grub.cfg $(DESTDIR)$(SYSCONFDIR)/default/grub.d/kdumpcap.cfg
 	install -D -m 0644 $(O)/doc/kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf
+	install -d -m 0700 $(DESTDIR)/var/crash
 	install -D -m 0644 $(O)/doc/kdumpcap.8 $(DESTDIR)$(MANDIR)/man8/kdumpcap.8
 	install -D -m 0644 $(O)/doc/kdump.conf.5 $(DESTDIR)$(MANDIR)/man5/kdump.conf.5
 

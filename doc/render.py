@@ -74,8 +74,8 @@ def conf(body):
            "# Every directive is below, documented; see kdump.conf(5). After a change,",
            "# kdumpcap.service rebuilds the capture image at the next boot, or now with:",
            "#   systemctl restart kdumpcap",
-           "# Uncomment one target line (ext4, xfs, raw, nfs, ssh ...): without one",
-           "# kdumpcap.service fails, saying so.", ""]
+           "# With no target line (ext4, xfs, raw, nfs, ssh ...) the dump goes to path",
+           "# on the local file system that holds it (ext4, ext3, ext2 or xfs).", ""]
     section, text, examples = None, [], []
 
     def flush():

@@ -22,6 +22,7 @@
 #include "initramfs/blkid.h"
 #include "initramfs/conf.h"
 #include "initramfs/cpio.h"
+#include "initramfs/defaulttarget.h"
 #include "initramfs/hosttarget.h"
 #include "initramfs/inputs.h"
 #include "initramfs/modfile.h"
@@ -505,6 +506,10 @@ int mkinitrd_main(int argc, char **argv)
 	if (conf.problems) {
 		log_err("%s: %d line(s) above cannot be honoured: fix them; the image would not do what the file says",
 			cfg, conf.problems);
+		return 1;
+	}
+	ho.cfg = cfg;
+	if (conf.target == TGT_NONE && defaulttarget_find(&conf, &ho, extra, sizeof(extra))) {
 		return 1;
 	}
 	if (!target_ops_of(conf.target)) {

@@ -176,11 +176,22 @@ echo $((160 << 20)) >"$R/sys/kernel/kexec_crash_size"
 check "start with a reservation: image fresh, loads it (--dry-run: the capture command line)" bash -c \
 	"'$K' start --root '$R' --kver $KV --dry-run 2>/dev/null | grep -q 'reset_devices nr_cpus=1 irqpoll'"
 cp "$R/etc/kdump.conf" "$W/good.conf"
+cp "$R/proc/self/mountinfo" "$W/mountinfo"
 sed -i '/^ext4 /d' "$R/etc/kdump.conf"
-check_fails "start with a kdump.conf that cannot be built: fails, naming the file to fix" \
+sed -i 's|^path .*|path /mnt/t/var/crash|' "$R/etc/kdump.conf"
+check "no target line: the file system holding path, by UUID, path inside it (as on Fedora)" bash -c \
+	"'$K' image --root '$R' --kver $KV 2>/dev/null && zstd -dc '$IMG' | (cd '$W' && cpio -i --quiet --to-stdout etc/kdump.conf) |
+	 sed -n '/added by kdumpcap mkinitrd/,\$p' | grep -v '^#' | head -2 | tr '\n' ' ' | grep -qx 'ext4 UUID=$FSUUID path /var/crash '"
+sed -i '1i 1 0 0:5 / / rw - tmpfs tmpfs rw' "$R/proc/self/mountinfo"
+sed -i 's|^path .*|path /var/crash|' "$R/etc/kdump.conf"
+check_fails "start, no target and path on tmpfs: fails, saying why and the file to fix" \
+	"/var/crash is on tmpfs tmpfs (mounted at /), which the capture kernel cannot mount: add a target line" \
+	"$K" start --root "$R" --kver $KV --dry-run
+check_fails "... and that the image cannot be built" \
 	"cannot be built (see above): fix $R/etc/kdump.conf, then run 'systemctl restart kdumpcap'" \
 	"$K" start --root "$R" --kver $KV --dry-run
 cp "$W/good.conf" "$R/etc/kdump.conf"
+cp "$W/mountinfo" "$R/proc/self/mountinfo"
 
 # --- kernel hooks ---
 for h in postinst postrm; do
