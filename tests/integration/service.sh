@@ -20,7 +20,7 @@ set -u
 W=$(mktemp -d /tmp/kdc-service.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 DEPSDIR=${DEPS:-$TOP/build/deps}
-O=$(dirname "$KDUMPCAP")
+O=$TOP/build # the tree's own output directory, whatever binary KDUMPCAP names
 VERSION=$(cat "$TOP/VERSION")
 R=$W/root
 KV=6.1.0-kdc-svc
@@ -89,7 +89,7 @@ check "kdumpcap.service: start, unload on stop, after savecore" bash -c "u='$W/x
 	grep -q '^After=.*kdumpcap-savecore.service' \$u && grep -qx 'RemainAfterExit=yes' \$u"
 
 # --- documentation: one source, every directive ---
-directives=$(echo $(sed -n '/^} directives\[\] = {/,/^};/p' "$TOP/initramfs/conf.c" | grep -o '{ "[a-z_0-9]*"' | tr -d '{" '))
+directives=$(sed -n '/^} directives\[\] = {/,/^};/p' "$TOP/initramfs/conf.c" | grep -o '{ "[a-z_0-9]*"' | tr -d '{" ' | tr '\n' ' ')
 check "conf.c's directive table read ($(echo $directives | wc -w) directives)" test "$(echo $directives | wc -w)" -gt 20
 check "kdump.conf(5) documents every directive" bash -c "man -l '$W/x/usr/share/man/man5/kdump.conf.5' 2>/dev/null |
 	col -b >'$W/conf5.txt'; for d in $directives; do grep -qE \"^ +\$d( |\\\$)\" '$W/conf5.txt' || { echo undocumented \$d; exit 1; }; done"
@@ -129,7 +129,7 @@ mods $KV2
 cp "$KDUMPCAP" "$W/bin/kdumpcap" # its own copy: the tests touch it
 K=$W/bin/kdumpcap
 IMG=$R/boot/kdumpcap-$KV.img
-img() { "$K" image --root "$R" --kver $KV "$@"; }
+img() { "$K" image --root "$R" --kver $KV; }
 
 check_fails "image: none yet -> built, saying why" "building capture image $IMG: $IMG does not exist" \
 	bash -c "'$K' image --root '$R' --kver $KV 2>&1; exit 1"
