@@ -43,8 +43,8 @@ check "make install: binary, dbclient, units, hooks, kdump.conf, grub.d, man pag
 	 [ -x usr/sbin/kdumpcap ] && [ -x usr/lib/kdumpcap/dbclient ] && [ -x etc/kernel/postinst.d/kdumpcap ]"
 check "the installed kdumpcap prints the version of VERSION" bash -c \
 	"'$W/dest/usr/sbin/kdumpcap' --version | grep -qx 'kdumpcap $VERSION'"
-check "mkinitrd's --dbclient default is where make install puts dbclient" bash -c \
-	"'$KDUMPCAP' mkinitrd --help 2>&1 | grep -q ' /usr/lib/kdumpcap/dbclient;'"
+check "make install puts dbclient where mkinitrd looks by default" bash -c \
+	"d=\$('$KDUMPCAP' mkinitrd --help 2>&1 | grep -o ' /[^ ;]*/dbclient;' | tr -d ' ;') && [ -x '$W/dest'\$d ]"
 make -s -C "$TOP" DEPS="$DEPSDIR" O="$O" install DESTDIR="$W/dest2" PREFIX=/opt/kdc >/dev/null 2>&1
 check "make install PREFIX=/opt/kdc: binary under it, units calling it there" bash -c \
 	"[ -x '$W/dest2/opt/kdc/sbin/kdumpcap' ] && grep -qx 'ExecStart=/opt/kdc/sbin/kdumpcap start' \
@@ -90,8 +90,7 @@ check "kdumpcap.service: start, unload on stop, after savecore" bash -c "u='$W/x
 
 # --- documentation: one source, every directive ---
 directives=$(sed -n '/^} directives\[\] = {/,/^};/p' "$TOP/initramfs/conf.c" | grep -o '{ "[a-z_0-9]*"' | tr -d '{" ' | tr '\n' ' ')
-check "conf.c's directive table read ($(echo $directives | wc -w) directives)" test "$(echo $directives | wc -w)" -gt 20
-check "kdump.conf(5) documents every directive" bash -c "man -l '$W/x/usr/share/man/man5/kdump.conf.5' 2>/dev/null |
+check "kdump.conf(5) documents every directive ($(echo "$directives" | wc -w) in conf.c)" bash -c "[ $(echo "$directives" | wc -w) -gt 20 ] && man -l '$W/x/usr/share/man/man5/kdump.conf.5' 2>/dev/null |
 	col -b >'$W/conf5.txt'; for d in $directives; do grep -qE \"^ +\$d( |\\\$)\" '$W/conf5.txt' || { echo undocumented \$d; exit 1; }; done"
 check "the example /etc/kdump.conf documents every directive" bash -c \
 	"for d in $directives; do grep -qE \"^# \$d( |\\\$)\" '$W/x/etc/kdump.conf' || { echo missing \$d; exit 1; }; done"
@@ -222,7 +221,8 @@ mkdir -p "$D/127.0.0.1-2026-01-01-00:00:00" && touch "$D/127.0.0.1-2026-01-01-00
 	"$D/127.0.0.1-2026-01-01-00:00:00/vmcore-incomplete"
 check_fails "postcrash: the last capture was cut short -> said once, exit 1" \
 	"the last capture failed: $D/127.0.0.1-2026-01-01-00:00:00 is FAILED: cut short" "$K" postcrash --root "$R" --kver $KV
-check "... not again at the next boot" bash -c "'$K' postcrash --root '$R' --kver $KV 2>&1 | grep -c 'capture failed' | grep -qx 0"
+check "... not again at the next boot (exit 0)" bash -c "out=\$('$K' postcrash --root '$R' --kver $KV 2>&1) &&
+	! echo \"\$out\" | grep -q 'capture failed'"
 check "status: the last capture, incomplete" bash -c "'$K' status --root '$R' --kver $KV |
 	grep -q 'last capture:   $D/127.0.0.1-2026-01-01-00:00:00: FAILED: cut short'"
 sleep 1
