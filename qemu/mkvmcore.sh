@@ -220,7 +220,7 @@ if kdumpcap load --kernel /bin/memload --initrd /boot/capture.img; then
 else
 	step "CHECK non-kernel refused"
 fi
-kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img || fail "kdumpcap load"
+kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img --append no_timer_check || fail "kdumpcap load"
 [ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "kexec_crash_loaded is not 1"
 step "capture kernel loaded"
 echo "MKVMCORE-MEMINFO-BEGIN"
@@ -245,7 +245,7 @@ log "images built: $key"
 
 cpu=max
 [ "$paging" = 4 ] && cpu=max,la57=off
-cmdline="console=ttyS0 crashkernel=$ck panic=-1"
+cmdline="console=ttyS0 crashkernel=$ck panic=-1 no_timer_check"
 [ "$kaslr" = off ] && cmdline="$cmdline nokaslr"
 tmo=${MKVMCORE_TIMEOUT:-$((180 + mem / 8))}
 console=$work/console.log
