@@ -91,11 +91,16 @@ int defaulttarget_find(struct kdump_conf *c, const struct hosttarget_opts *o, ch
 			"line (ext4 UUID=..., see kdump.conf(5))", o->cfg, c->path);
 		return -ENOENT;
 	}
-	if (!mountable(h.fstype) || strcmp(h.root, "/") || uuid_of(o->sysroot, &h, &bi)) {
-		log_err("%s names no dump target and %s is on %s %s (mounted at %s), which the capture kernel cannot "
+	if (!mountable(h.fstype) || strcmp(h.root, "/")) {
+		log_err("%s names no dump target and %s is on %s %s (mounted at %s%s), which the capture kernel cannot "
 			"mount: add a target line for an ext4, xfs or raw device (see kdump.conf(5))",
-			o->cfg, c->path, h.fstype, h.src, h.mp);
+			o->cfg, c->path, h.fstype, h.src, h.mp, strcmp(h.root, "/") ? ", a part of it bound there" : "");
 		return -EINVAL;
+	}
+	if (uuid_of(o->sysroot, &h, &bi)) {
+		log_err("%s names no dump target and the UUID of %s (%s at %s, holding %s) cannot be read here: add a "
+			"target line naming it (see kdump.conf(5))", o->cfg, h.src, h.fstype, h.mp, c->path);
+		return -ENOENT;
 	}
 	len = snprintf(lines, sizeof(lines), "%s UUID=%s\npath %s\n", h.fstype, bi.uuid,
 		       c->path[h.best] ? c->path + (h.best > 1 ? h.best : 0) : "/");
