@@ -97,6 +97,8 @@ dbclient: $(DEPS)/bin/dbclient
 $(DEPS)/bin/dbclient:
 	./tests/build-deps.sh $(DEPS) dbclient
 
+DOCS := $(O)/doc/kdump.conf $(O)/doc/kdumpcap.8 $(O)/doc/kdump.conf.5
+
 # Everything a machine needs to keep kdumpcap running under systemd.
 install: $(O)/kdumpcap $(DEPS)/bin/dbclient $(DOCS)
 	install -D -m 0755 $(O)/kdumpcap $(DESTDIR)$(SBINDIR)/kdumpcap
@@ -113,8 +115,8 @@ install: $(O)/kdumpcap $(DEPS)/bin/dbclient $(DOCS)
 	install -D -m 0644 $(O)/doc/kdumpcap.8 $(DESTDIR)$(MANDIR)/man8/kdumpcap.8
 	install -D -m 0644 $(O)/doc/kdump.conf.5 $(DESTDIR)$(MANDIR)/man5/kdump.conf.5
 
-# The man pages and the example kdump.conf, from one source.
-DOCS := $(O)/doc/kdump.conf $(O)/doc/kdumpcap.8 $(O)/doc/kdump.conf.5
+# The man pages and the example kdump.conf, from one source (DOCS is
+# defined above install, whose prerequisites make expands as it reads them).
 docs: $(DOCS)
 
 $(O)/doc/kdump.conf: doc/kdumpcap.md doc/render.py
