@@ -8,18 +8,33 @@
 #                   kernel hooks, /etc/kdump.conf, man pages (see README "Installing")
 #   make deb        $(O)/kdumpcap_$(VERSION)_amd64.deb with plain dpkg-deb
 #   O=DIR           object/output directory (default build); DEPS is shared
+#   ARCH=arm64      cross-build the same binary for aarch64 (Debian's gcc-aarch64-linux-gnu
+#                   and musl-dev:arm64, see tests/setup-host.sh): objects in build/arm64,
+#                   deps in build/deps-arm64; `make ARCH=arm64 check` runs the unit tests
+#                   under qemu-aarch64-static
+HOSTCC   ?= cc
+ifeq ($(ARCH),arm64)
+O        ?= build/arm64
+DEPS     ?= build/deps-arm64
+CC       := aarch64-linux-musl-gcc
+KTRIPLE  := aarch64-linux-gnu
+RUN      := qemu-aarch64-static
+else
 O        ?= build
 DEPS     ?= build/deps
 CC       := musl-gcc
-HOSTCC   ?= cc
+KTRIPLE  := $(shell $(HOSTCC) -dumpmachine)
+RUN      :=
+endif
 WERROR   ?= $(if $(CI),-Werror,)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes $(WERROR) -D_GNU_SOURCE \
             -D_FILE_OFFSET_BITS=64 -I. -I$(DEPS)/include -MMD -MP $(KHDRS)
 # musl ships no kernel uapi headers (<linux/rtnetlink.h>): take linux-libc-dev's,
-# searched after musl's own so that no libc header comes from glibc
-KHDRS    := -idirafter /usr/include -idirafter /usr/include/$(shell $(HOSTCC) -dumpmachine)
+# searched after musl's own so that no libc header comes from glibc (for arm64
+# the asm/ headers come from linux-libc-dev:arm64)
+KHDRS    := -idirafter /usr/include -idirafter /usr/include/$(KTRIPLE)
 LDFLAGS  += -static -L$(DEPS)/lib
 LDLIBS   := -lzstd -lz -llzo2 -lpthread
 
@@ -54,7 +69,7 @@ $(O)/obj/capture/main.o: VERSION
 $(O)/obj/initramfs/mkinitrd.o: CFLAGS += -DKDC_LIBEXECDIR='"$(LIBEXECDIR)"'
 
 $(DEPLIBS) &:
-	+./tests/build-deps.sh $(DEPS)
+	+KDC_ARCH=$(ARCH) ./tests/build-deps.sh $(DEPS)
 
 # Unit tests link the product's objects (minus main) and the synthetic
 # vmcore builders of tests/synth (shared with the fuzz targets) into one runner.
@@ -85,7 +100,7 @@ fuzz-replay: $(FUZZ_BINS)
 	./tests/integration/fuzz-replay.sh
 
 check: $(O)/kdumpcap $(O)/unit
-	$(O)/unit
+	$(RUN) $(O)/unit
 
 test: $(O)/kdumpcap $(O)/unit $(O)/synthcore
 	./tests/run-all.sh
@@ -95,7 +110,7 @@ test: $(O)/kdumpcap $(O)/unit $(O)/synthcore
 dbclient: $(DEPS)/bin/dbclient
 
 $(DEPS)/bin/dbclient:
-	./tests/build-deps.sh $(DEPS) dbclient
+	KDC_ARCH=$(ARCH) ./tests/build-deps.sh $(DEPS) dbclient
 
 DOCS := $(O)/doc/kdump.conf $(O)/doc/kdumpcap.8 $(O)/doc/kdump.conf.5
 

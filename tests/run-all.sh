@@ -10,6 +10,7 @@ suites=(
 	"unit:build/unit"
 	"fake:tests/integration/fake.sh"
 	"fake:tests/integration/straddle.sh"
+	"arm64-build:tests/integration/arm64-build.sh"
 	"mkinitrd:tests/integration/mkinitrd.sh"
 	"net:tests/integration/net.sh"
 	"ssh:tests/integration/ssh.sh"
