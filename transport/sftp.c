@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "transport/sftp.h"
@@ -227,14 +228,6 @@ int sftp_parse_reply(const uint8_t *p, size_t n, struct sftp_reply *r)
 
 /* ---- the stream ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The session is over: log why once; every later call returns ERR. */
 static int die(struct sftp *c, int err, const char *why)
 {
@@ -251,7 +244,7 @@ static int die(struct sftp *c, int err, const char *why)
 static int wait_io(struct sftp *c, bool want_out, int64_t deadline)
 {
 	struct pollfd pf[2] = { { .fd = c->rfd, .events = POLLIN }, { .fd = c->wfd, .events = POLLOUT } };
-	int left = (int)(deadline - now_ms()), k;
+	int left = (int)(deadline - mono_ms()), k;
 
 	if (left <= 0) {
 		char why[96];
@@ -405,7 +398,7 @@ static int pump(struct sftp *c, bool want_out, uint32_t wait_id, int64_t deadlin
  * server never blocks on its output while we block on our input. */
 static int send2(struct sftp *c, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = mono_ms() + c->timeout_ms;
 
 	while (an + bn) {
 		const uint8_t **p = an ? &a : &b;
@@ -415,7 +408,7 @@ static int send2(struct sftp *c, const uint8_t *a, size_t an, const uint8_t *b, 
 		if (k > 0) {
 			*p += k;
 			*n -= (size_t)k;
-			deadline = now_ms() + c->timeout_ms;
+			deadline = mono_ms() + c->timeout_ms;
 			continue;
 		}
 		if (k != -EAGAIN) {
@@ -446,7 +439,7 @@ static int request(struct sftp *c, struct pk *k, uint32_t id, struct sftp_reply 
 	if (e) {
 		return e;
 	}
-	deadline = now_ms() + c->timeout_ms;
+	deadline = mono_ms() + c->timeout_ms;
 	while ((e = dispatch(c, id)) == 0) {
 		e = pump(c, false, id, deadline);
 		if (e < 0) {
@@ -536,7 +529,7 @@ int sftp_start(struct sftp *c, int rfd, int wfd, const char *peer, int timeout_m
 	if (!e) {
 		e = send2(c, k.p, k.len, NULL, 0);
 	}
-	deadline = now_ms() + timeout_ms;
+	deadline = mono_ms() + timeout_ms;
 	while (!e && (e = dispatch(c, WAIT_VERSION)) == 0) {
 		e = pump(c, false, WAIT_VERSION, deadline);
 	}
@@ -657,7 +650,7 @@ static struct sftp *of_sink(struct sink *s)
 /* Wait for replies until at most MAX WRITEs are in flight. */
 static int drain_to(struct sftp *c, unsigned max)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = mono_ms() + c->timeout_ms;
 	int e;
 
 	while (c->inflight > max) {
