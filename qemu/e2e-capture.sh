@@ -57,7 +57,8 @@
 #            vmcore-incomplete on the server, never a vmcore.
 #   sshflat  as ssh, but sshd has no sftp subsystem: after the SFTP handshake's 15 s,
 #            the fallback writes vmcore.flat through a remote shell; kdumpcap -R
-#            makes the vmcore crash opens; vmcore-dmesg.txt beside it.
+#            makes the vmcore crash opens; crash opens vmcore.flat itself too (no
+#            "incomplete" warning); vmcore-dmesg.txt beside it.
 #   sshmute  the SSH server accepts TCP and never sends a byte (a listener started
 #            here): both handshakes (SFTP, then the no-SFTP fallback) give up in
 #            time, failure_action within 40 s of connecting, a message naming the
@@ -687,6 +688,9 @@ for s in "${scen[@]}"; do
 		"$bin" -R "$work/flat.vmcore" <"$v/vmcore.flat" || { echo "e2e: sshflat: kdumpcap -R failed" >&2; ok=0; }
 		[ $ok = 1 ] && { crash_check "$work/flat.vmcore" "$v/vmcore-dmesg.txt" sshflat || ok=0; }
 		[ $ok = 1 ] && header_incomplete "$work/flat.vmcore" && { echo "e2e: sshflat: complete dump flagged INCOMPLETE" >&2; ok=0; }
+		# crash reads the stream itself too, and finds nothing incomplete
+		[ $ok = 1 ] && { crash_check "$v/vmcore.flat" "$v/vmcore-dmesg.txt" sshflat-direct || ok=0; }
+		grep -q 'dumpfile is incomplete\|\[INCOMPLETE\]' "$work/sshflat-direct.crash" && { echo "e2e: sshflat: crash calls vmcore.flat incomplete" >&2; ok=0; }
 		extra="vmcore.flat=$(stat -c %s "$v/vmcore.flat" 2>/dev/null || echo 0)B"
 		;;
 	sshmute)
