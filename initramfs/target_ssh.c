@@ -8,7 +8,8 @@
  * positioned pipelined WRITEs, fsync@openssh.com, CLOSE, RENAME to vmcore.
  * Every request has a deadline; the child runs under the progress watchdog
  * (target_watch), which kills the group. Success is what the server
- * confirmed, never dbclient's exit status. */
+ * confirmed, never dbclient's exit status. A server that gives no SFTP
+ * session gets the flattened stream as vmcore.flat instead (sshflat.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

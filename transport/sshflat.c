@@ -16,7 +16,7 @@
 #include "transport/sftp.h"
 #include "transport/sshflat.h"
 
-#define LINE_MAX_ 512          /* a line from the remote command */
+#define SESSION_LINE_MAX 512          /* a line from the remote command */
 #define COPY_CHUNK (64u << 10)
 #define REAP_MS 5000           /* for the client to exit after its stdin closed */
 #define MARK_DIR "kdumpcap-dir "
@@ -53,7 +53,7 @@ struct session {
 	pid_t pid;
 	int rfd, wfd;
 	size_t len;
-	char buf[LINE_MAX_];
+	char buf[SESSION_LINE_MAX];
 };
 
 static bool quotable(const char *s)
