@@ -38,18 +38,6 @@
 #define OPT_CLIENT_ID 61
 #define OPT_END 255
 
-static uint16_t rd_be16(struct rd *r)
-{
-	const uint8_t *p = rd_bytes(r, 2);
-	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
-}
-
-static uint32_t rd_be32(struct rd *r)
-{
-	const uint8_t *p = rd_bytes(r, 4);
-	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
-}
-
 /* One option's value (LEN bytes at R) into *OUT. -EBADMSG on a bad length. */
 static int parse_option(uint8_t code, struct rd *v, size_t len, struct dhcp_reply *out)
 {
@@ -58,18 +46,18 @@ static int parse_option(uint8_t code, struct rd *v, size_t len, struct dhcp_repl
 		out->type = rd_u8(v);
 		return len == 1 ? 0 : -EBADMSG;
 	case OPT_SERVER_ID:
-		out->server = rd_be32(v);
+		out->server = rd_u32be(v);
 		return len == 4 ? 0 : -EBADMSG;
 	case OPT_SUBNET_MASK:
-		out->mask = rd_be32(v);
+		out->mask = rd_u32be(v);
 		out->has_mask = true;
 		return len == 4 ? 0 : -EBADMSG;
 	case OPT_ROUTER: /* a list; the first is the default gateway */
-		out->router = rd_be32(v);
+		out->router = rd_u32be(v);
 		out->has_router = true;
 		return len >= 4 && len % 4 == 0 ? 0 : -EBADMSG;
 	case OPT_LEASE_TIME:
-		out->lease_s = rd_be32(v);
+		out->lease_s = rd_u32be(v);
 		out->has_lease = true;
 		return len == 4 ? 0 : -EBADMSG;
 	default:
@@ -114,9 +102,9 @@ int dhcp_parse_bootp(const uint8_t *p, size_t len, const uint8_t mac[NIC_MAC_LEN
 
 	memset(out, 0, sizeof(*out));
 	rd_skip(&r, 1); /* hops */
-	out->xid = rd_be32(&r);
+	out->xid = rd_u32be(&r);
 	rd_skip(&r, 2 + 2 + 4); /* secs, flags, ciaddr */
-	out->yiaddr = rd_be32(&r);
+	out->yiaddr = rd_u32be(&r);
 	rd_skip(&r, 4 + 4); /* siaddr, giaddr */
 	chaddr = rd_bytes(&r, BOOTP_CHADDR_LEN);
 	rd_skip(&r, BOOTP_SNAME_LEN + BOOTP_FILE_LEN);
@@ -127,7 +115,7 @@ int dhcp_parse_bootp(const uint8_t *p, size_t len, const uint8_t mac[NIC_MAC_LEN
 	    memcmp(chaddr, mac, NIC_MAC_LEN)) {
 		return -ENOMSG;
 	}
-	if (rd_be32(&r) != DHCP_MAGIC || parse_options(&r, out) < 0) {
+	if (rd_u32be(&r) != DHCP_MAGIC || parse_options(&r, out) < 0) {
 		return -EBADMSG;
 	}
 	if (out->type != DHCP_OFFER && out->type != DHCP_ACK && out->type != DHCP_NAK) {
@@ -164,9 +152,9 @@ static int parse_ipv4_udp(struct rd *r, const uint8_t **payload, size_t *plen)
 	uint16_t frag, sport, dport;
 
 	rd_skip(r, 1); /* tos */
-	total = rd_be16(r);
+	total = rd_u16be(r);
 	rd_skip(r, 2); /* id */
-	frag = rd_be16(r);
+	frag = rd_u16be(r);
 	rd_skip(r, 1); /* ttl */
 	proto = rd_u8(r);
 	if (r->err || vihl >> 4 != IP_VERSION || ihl < IP_MIN_HDR || total < ihl || total > r->len - (r->off - 10) ||
@@ -180,9 +168,9 @@ static int parse_ipv4_udp(struct rd *r, const uint8_t **payload, size_t *plen)
 		return -EBADMSG;
 	}
 	rd_skip(r, ihl - 10);
-	sport = rd_be16(r);
-	dport = rd_be16(r);
-	ulen = rd_be16(r);
+	sport = rd_u16be(r);
+	dport = rd_u16be(r);
+	ulen = rd_u16be(r);
 	rd_skip(r, 2); /* checksum */
 	if (r->err || ulen < UDP_HDR_LEN || ulen > total - ihl) {
 		return -EBADMSG;
@@ -205,7 +193,7 @@ int dhcp_parse_frame(const uint8_t *f, size_t len, const uint8_t mac[NIC_MAC_LEN
 
 	memset(out, 0, sizeof(*out));
 	rd_skip(&r, 2 * NIC_MAC_LEN); /* destination, source */
-	if (rd_be16(&r) != ETHERTYPE_IPV4) {
+	if (rd_u16be(&r) != ETHERTYPE_IPV4) {
 		return r.err ? -EBADMSG : -ENOMSG;
 	}
 	err = parse_ipv4_udp(&r, &payload, &plen);
@@ -236,13 +224,6 @@ static void fmt_ip(uint32_t a, char out[INET_ADDRSTRLEN])
 	inet_ntop(AF_INET, &be, out, INET_ADDRSTRLEN);
 }
 
-static void put_be32(uint8_t *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++) {
-		b[i] = (uint8_t)(v >> (24 - 8 * i));
-	}
-}
-
 /* DISCOVER or REQUEST into B (DHCP_MSG_MAX bytes); its length. */
 static size_t build(const struct dhcp_client *c, uint8_t type, int64_t now, uint8_t *b)
 {
@@ -255,7 +236,7 @@ static size_t build(const struct dhcp_client *c, uint8_t type, int64_t now, uint
 	b[o++] = HTYPE_ETHER;
 	b[o++] = NIC_MAC_LEN;
 	o++; /* hops */
-	put_be32(b + o, c->xid);
+	st_be32(b + o, c->xid);
 	o += 4;
 	b[o++] = (uint8_t)((secs > 0xffff ? 0xffff : secs) >> 8);
 	b[o++] = (uint8_t)(secs > 0xffff ? 0xffff : secs);
@@ -263,7 +244,7 @@ static size_t build(const struct dhcp_client *c, uint8_t type, int64_t now, uint
 	o += 1 + 4 * 4; /* flags' low byte, ciaddr, yiaddr, siaddr, giaddr */
 	memcpy(b + o, c->p->mac, NIC_MAC_LEN);
 	o += BOOTP_CHADDR_LEN + BOOTP_SNAME_LEN + BOOTP_FILE_LEN;
-	put_be32(b + o, DHCP_MAGIC);
+	st_be32(b + o, DHCP_MAGIC);
 	o += 4;
 	b[o++] = OPT_MSG_TYPE;
 	b[o++] = 1;
@@ -284,11 +265,11 @@ static size_t build(const struct dhcp_client *c, uint8_t type, int64_t now, uint
 	if (type == DHCP_REQUEST) {
 		b[o++] = OPT_REQUESTED_IP;
 		b[o++] = 4;
-		put_be32(b + o, c->offered);
+		st_be32(b + o, c->offered);
 		o += 4;
 		b[o++] = OPT_SERVER_ID;
 		b[o++] = 4;
-		put_be32(b + o, c->server);
+		st_be32(b + o, c->server);
 		o += 4;
 	}
 	b[o++] = OPT_END;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "initramfs/dhcpsock.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 struct sock_ctx {
@@ -21,10 +22,7 @@ struct sock_ctx {
 
 static int64_t sock_now(void *ctx)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mono_ms();
 }
 
 static int sock_send(void *ctx, const uint8_t *msg, size_t len)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "initramfs/netlink.h"
+#include "lib/clock.h"
 #include "lib/rd.h"
 
 #define REQ_MAX 256     /* our largest request: header, ifaddrmsg and three attributes */
@@ -184,21 +185,13 @@ int netlink_parse(const void *buf, size_t len, uint32_t seq, struct netlink_repl
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One datagram from the kernel within the time left until DEADLINE. */
 static ssize_t recv_reply(struct netlink *nl, uint8_t *buf, size_t size, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
 	struct sockaddr_nl from;
 	socklen_t fl = sizeof(from);
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - mono_ms();
 	ssize_t n;
 
 	if (left <= 0) {
@@ -223,7 +216,7 @@ static int request(struct netlink *nl, struct req *q, struct netlink_reply *out)
 {
 	static uint8_t buf[NETLINK_BUF]; /* one request at a time (PID 1 is single-threaded here) */
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	int64_t deadline = now_ms() + NETLINK_REPLY_MS;
+	int64_t deadline = mono_ms() + NETLINK_REPLY_MS;
 	ssize_t n;
 
 	q->u.h.nlmsg_seq = ++nl->seq;
@@ -293,7 +286,7 @@ int netlink_link_get(struct netlink *nl, int ifindex, struct netlink_link *link)
 
 int netlink_wait_carrier(struct netlink *nl, int ifindex, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = mono_ms() + timeout_ms;
 	struct timespec poll_ts = { 0, NETLINK_POLL_MS * 1000000L };
 	struct netlink_link l;
 
@@ -306,7 +299,7 @@ int netlink_wait_carrier(struct netlink *nl, int ifindex, int timeout_ms)
 		if (l.flags & IFF_LOWER_UP) {
 			return 0;
 		}
-		if (now_ms() >= deadline) {
+		if (mono_ms() >= deadline) {
 			return -ETIMEDOUT;
 		}
 		nanosleep(&poll_ts, NULL);

@@ -11,6 +11,7 @@
 
 #include "initramfs/blkid.h"
 #include "initramfs/target.h"
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "lib/log.h"
 
@@ -206,10 +207,7 @@ const struct target_ops *target_ops_of(enum conf_target t)
 
 double target_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)mono_ns() / NS_PER_SEC;
 }
 
 void target_sleep_ms(unsigned ms)

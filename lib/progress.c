@@ -1,16 +1,14 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/progress.h"
 
 #define INTERVAL_NS 1000000000ull
 
 uint64_t progress_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return mono_ns();
 }
 
 static void print(struct progress *p, uint64_t done, uint64_t now)

@@ -37,6 +37,12 @@ uint64_t rd_u64(struct rd *r)
 	return p ? ld_le64(p) : 0;
 }
 
+uint16_t rd_u16be(struct rd *r)
+{
+	const uint8_t *p = rd_bytes(r, 2);
+	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+}
+
 uint32_t rd_u32be(struct rd *r)
 {
 	const uint8_t *p = rd_bytes(r, 4);

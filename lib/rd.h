@@ -32,6 +32,7 @@ uint16_t rd_u16(struct rd *r);
 uint32_t rd_u32(struct rd *r);
 uint64_t rd_u64(struct rd *r);
 /* big-endian (network order: SFTP, DHCP, netlink attributes in network order) */
+uint16_t rd_u16be(struct rd *r);
 uint32_t rd_u32be(struct rd *r);
 uint64_t rd_u64be(struct rd *r);
 void rd_skip(struct rd *r, size_t n);
@@ -74,6 +75,14 @@ static inline void st_le64(void *p, uint64_t v)
 	uint8_t *b = p;
 	for (int i = 0; i < 8; i++) {
 		b[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+static inline void st_be32(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+	for (int i = 0; i < 4; i++) {
+		b[i] = (uint8_t)(v >> (24 - 8 * i));
 	}
 }
 

@@ -6,8 +6,17 @@
 #   tests/build-deps.sh DIR dbclient     dropbear's SSH client for SSH targets, static,
 #                                        into DIR/bin/dbclient, and dropbearconvert
 #                                        (OpenSSH keys -> dropbear's format, for mkinitrd)
+#   KDC_ARCH=arm64                       cross-build for aarch64 with Debian's
+#                                        aarch64-linux-musl-gcc (musl-dev:arm64)
 set -euo pipefail
 out=$(realpath -m "${1:-build/deps}")
+# cc: the musl compiler driver; cross: binutils prefix; host: configure's --host
+case ${KDC_ARCH:-} in
+arm64) cc=aarch64-linux-musl-gcc cross=aarch64-linux-gnu- host=--host=aarch64-linux-gnu ;;
+'' | x86_64) cc=musl-gcc cross= host= ;;
+*) echo "build-deps: unknown KDC_ARCH '$KDC_ARCH' (x86_64 or arm64)" >&2; exit 1 ;;
+esac
+command -v "$cc" >/dev/null || { echo "build-deps: $cc not found; run tests/setup-host.sh" >&2; exit 1; }
 src=$out/src
 mkdir -p "$src" "$out/lib" "$out/include"
 cd "$src"
@@ -61,14 +70,14 @@ OPTS
 		"$d/cli-kex.c"
 	grep -q 'refused (kdumpcap build: no prompt)' "$d/cli-kex.c" ||
 		{ echo "build-deps: cannot patch dropbear's host-key prompt (cli-kex.c changed?)" >&2; return 1; }
-	(cd "$d" && CC=musl-gcc CFLAGS="-Os" ./configure --enable-static --disable-zlib --enable-bundled-libtom \
+	(cd "$d" && CC=$cc CFLAGS="-Os" ./configure $host --enable-static --disable-zlib --enable-bundled-libtom \
 		--disable-syslog --disable-lastlog --disable-utmp --disable-utmpx --disable-wtmp --disable-wtmpx \
 		--disable-pututline --disable-pututxline >"$src/dropbear.configure.log" 2>&1 &&
 		make -j2 PROGRAMS="dbclient dropbearconvert" >"$src/dropbear.make.log" 2>&1) ||
 		{ echo "build-deps: dropbear build failed (see $src/dropbear.configure.log, $src/dropbear.make.log)" >&2; return 1; }
 	mkdir -p "$out/bin"
-	strip -o "$out/bin/dbclient" "$d/dbclient"
-	strip -o "$out/bin/dropbearconvert" "$d/dropbearconvert"
+	"${cross}strip" -o "$out/bin/dbclient" "$d/dbclient"
+	"${cross}strip" -o "$out/bin/dropbearconvert" "$d/dropbearconvert"
 	echo "build-deps: $out/bin/dbclient ($(stat -c %s "$out/bin/dbclient") bytes), $out/bin/dropbearconvert"
 }
 if [ "${2:-}" = dbclient ]; then
@@ -78,18 +87,18 @@ fi
 
 if [ ! -f "$out/lib/libz.a" ]; then
 	fetch_src zlib zlib-src
-	(cd zlib-src && CC=musl-gcc CFLAGS="-O2 -fPIC" ./configure --static --prefix="$out" >/dev/null &&
+	(cd zlib-src && CC=$cc CROSS_PREFIX=$cross CFLAGS="-O2 -fPIC" ./configure --static --prefix="$out" >/dev/null &&
 		make -s libz.a >/dev/null && cp libz.a "$out/lib/" && cp zlib.h zconf.h "$out/include/")
 fi
 if [ ! -f "$out/lib/libzstd.a" ]; then
 	fetch_src libzstd zstd-src
-	(cd zstd-src && make -s -C lib libzstd.a CC=musl-gcc CFLAGS="-O2" ZSTD_LEGACY_SUPPORT=0 \
+	(cd zstd-src && make -s -C lib libzstd.a CC=$cc AR="${cross}ar" CFLAGS="-O2" ZSTD_LEGACY_SUPPORT=0 \
 		ZSTD_LIB_DEPRECATED=0 ZSTD_LIB_DICTBUILDER=0 >/dev/null &&
 		cp lib/libzstd.a "$out/lib/" && cp lib/zstd.h lib/zstd_errors.h "$out/include/")
 fi
 if [ ! -f "$out/lib/liblzo2.a" ]; then
 	fetch_src lzo2 lzo2-src
-	(cd lzo2-src && CC=musl-gcc CFLAGS="-O2" ./configure --disable-shared --enable-static >/dev/null &&
+	(cd lzo2-src && CC=$cc CFLAGS="-O2" ./configure $host --disable-shared --enable-static >/dev/null &&
 		make -s src/liblzo2.la >/dev/null && cp src/.libs/liblzo2.a "$out/lib/" &&
 		mkdir -p "$out/include/lzo" && cp include/lzo/*.h "$out/include/lzo/")
 fi

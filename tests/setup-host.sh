@@ -6,9 +6,17 @@ set -euo pipefail
 pkgs=(musl-tools musl-dev qemu-system-x86 busybox-static crash makedumpfile cpio zstd dpkg-dev
 	e2fsprogs xfsprogs python3 python3-drgn python3-libkdumpfile time bc strace
 	clang libclang-rt-14-dev zlib1g-dev libzstd-dev liblzo2-dev
-	openssh-sftp-server openssh-server nfs-ganesha nfs-ganesha-vfs)
+	openssh-sftp-server openssh-server nfs-ganesha nfs-ganesha-vfs
+	man-db groff-base bsdextrautils systemd # service suite: man pages rendered, units verified
+	gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev:arm64 qemu-user-static qemu-system-arm)
 src=/etc/apt/sources.list.d/kdumpcap-src.sources
 need_update=0
+# arm64: the cross build (`make ARCH=arm64`: musl-dev:arm64 brings aarch64-linux-musl-gcc,
+# linux-libc-dev:arm64 the asm/ headers) and the arm64 guests (Debian's arm64 packages)
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	need_update=1
+fi
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
 	sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$src"
 	need_update=1

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "transport/sftp.h"
@@ -230,19 +231,6 @@ int sftp_parse_reply(const uint8_t *p, size_t n, struct sftp_reply *r)
 
 /* ---- the stream ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t sftp_now_ms(void)
-{
-	return now_ms();
-}
-
 /* The session is over: log why once; every later call returns ERR. */
 static int die(struct sftp *c, int err, const char *why)
 {
@@ -259,7 +247,7 @@ static int die(struct sftp *c, int err, const char *why)
 static int wait_io(struct sftp *c, bool want_out, int64_t deadline)
 {
 	struct pollfd pf[2] = { { .fd = c->rfd, .events = POLLIN }, { .fd = c->wfd, .events = POLLOUT } };
-	int left = (int)(deadline - now_ms()), k;
+	int left = (int)(deadline - mono_ms()), k;
 
 	if (left <= 0) {
 		char why[96];
@@ -413,7 +401,7 @@ static int pump(struct sftp *c, bool want_out, uint32_t wait_id, int64_t deadlin
  * server never blocks on its output while we block on our input. */
 static int send2(struct sftp *c, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = mono_ms() + c->timeout_ms;
 
 	while (an + bn) {
 		const uint8_t **p = an ? &a : &b;
@@ -423,7 +411,7 @@ static int send2(struct sftp *c, const uint8_t *a, size_t an, const uint8_t *b, 
 		if (k > 0) {
 			*p += k;
 			*n -= (size_t)k;
-			deadline = now_ms() + c->timeout_ms;
+			deadline = mono_ms() + c->timeout_ms;
 			continue;
 		}
 		if (k != -EAGAIN) {
@@ -454,7 +442,7 @@ static int request(struct sftp *c, struct pk *k, uint32_t id, struct sftp_reply 
 	if (e) {
 		return e;
 	}
-	deadline = now_ms() + c->timeout_ms;
+	deadline = mono_ms() + c->timeout_ms;
 	while ((e = dispatch(c, id)) == 0) {
 		e = pump(c, false, id, deadline);
 		if (e < 0) {
@@ -534,12 +522,12 @@ static bool init_taken(struct sftp *c)
  * from when the client took INIT (looked at every SFTP_POLL_MS). */
 static int wait_version(struct sftp *c)
 {
-	int64_t deadline = now_ms() + c->timeout_ms, now, until;
+	int64_t deadline = mono_ms() + c->timeout_ms, now, until;
 	char why[128];
 	int e;
 
 	while ((e = dispatch(c, WAIT_VERSION)) == 0) {
-		now = now_ms();
+		now = mono_ms();
 		if (!c->opened && init_taken(c)) {
 			c->opened = true;
 			deadline = now + SFTP_OPEN_MS < deadline ? now + SFTP_OPEN_MS : deadline;
@@ -550,7 +538,7 @@ static int wait_version(struct sftp *c)
 			return die(c, -ETIMEDOUT, why);
 		}
 		until = c->opened || now + SFTP_POLL_MS > deadline ? deadline : now + SFTP_POLL_MS;
-		if (until < deadline && until <= now_ms()) {
+		if (until < deadline && until <= mono_ms()) {
 			continue; /* a slice gone by: never the "no answer" of wait_io */
 		}
 		e = pump(c, false, WAIT_VERSION, until);
@@ -708,7 +696,7 @@ static struct sftp *of_sink(struct sink *s)
 /* Wait for replies until at most MAX WRITEs are in flight. */
 static int drain_to(struct sftp *c, unsigned max)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = mono_ms() + c->timeout_ms;
 	int e;
 
 	while (c->inflight > max) {

@@ -133,9 +133,6 @@ int sftp_rename(struct sftp *c, const char *from, const char *to);
  * finish waits for every reply, fsyncs when offered, closes; all checked. */
 int sftp_sink_open(struct sftp *c, const char *path, struct sink **s);
 
-/* Monotonic milliseconds (the clock of every deadline here). */
-int64_t sftp_now_ms(void);
-
 /* Start ARGV[0] (with ENVP, or the current environment when NULL: then
  * looked up in PATH) with its stdin from *WFD and stdout to *RFD (both
  * close-on-exec), SIGPIPE back to default; the pid or -errno. */

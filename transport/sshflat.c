@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
@@ -121,11 +122,11 @@ static int take_line(struct session *s, const char *mark, char *arg, size_t n)
  * when the command ended without it. */
 static int session_line(int timeout_ms, struct session *s, const char *mark, char *arg, size_t n)
 {
-	int64_t deadline = sftp_now_ms() + timeout_ms;
+	int64_t deadline = mono_ms() + timeout_ms;
 
 	while (!take_line(s, mark, arg, n)) {
 		struct pollfd pf = { .fd = s->rfd, .events = POLLIN };
-		int left = (int)(deadline - sftp_now_ms());
+		int left = (int)(deadline - mono_ms());
 		ssize_t k;
 
 		if (left <= 0) {
