@@ -329,6 +329,26 @@ int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char 
 	return r;
 }
 
+int collect_to_stream(const struct collect_opts *o, const char *vmcore, int fd, const char *name)
+{
+	struct vmcore vc;
+	struct sink s;
+	int r = vmcore_open_checked(&vc, vmcore);
+
+	if (r) {
+		io_close(fd);
+		return r;
+	}
+	r = flat_sink_open(&s, fd, name, &vc);
+	if (r) {
+		io_close(fd);
+	} else {
+		r = dump_vmcore(o, &vc, &s); /* finishes or aborts S, which closes FD */
+	}
+	vmcore_close(&vc);
+	return r;
+}
+
 int collect_dump(const struct collect_opts *o, const char *path, struct sink *s)
 {
 	struct vmcore vc;

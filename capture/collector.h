@@ -50,6 +50,11 @@ int collect_dump(const struct collect_opts *o, const char *vmcore, struct sink *
  * capture id (transport/flat.h). 0 when the dump is complete, -errno. */
 int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char *dev);
 
+/* The flattened stream of VMCORE (a fresh capture id) on the stream FD
+ * (a pipe to an SSH client), NAME for messages; FD is closed either way.
+ * 0 when the whole stream, trailer included, was written. */
+int collect_to_stream(const struct collect_opts *o, const char *vmcore, int fd, const char *name);
+
 /* Write the dead kernel's log as text to FD. 0 or -errno. */
 int collect_dmesg(const char *vmcore, int fd);
 

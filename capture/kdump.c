@@ -137,7 +137,10 @@ static void build_header(struct writer *w)
 	}
 	st_le64(h + 408, (uint64_t)tv.tv_sec);
 	st_le64(h + 416, (uint64_t)tv.tv_usec);
-	st_le32(h + 424, (uint32_t)w->o->compress | KDUMP_INCOMPLETE);
+	/* a file says INCOMPLETE until its pages are durable; a stream written
+	 * once says what it will be, its end record and trailer prove it (a
+	 * stream cut short has neither: crash refuses it, -R flags the output) */
+	st_le32(h + 424, (uint32_t)w->o->compress | (w->s->once ? 0 : KDUMP_INCOMPLETE));
 	st_le32(h + 428, BS);
 	st_le32(h + 432, w->sub_blocks);
 	st_le32(h + 436, w->bitmap_blocks);
@@ -741,7 +744,7 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		goto out;
 	}
 	st_le32(w->hdr + 424, (uint32_t)o->compress);
-	r = s->pwrite(s, w->hdr, BS, 0);
+	r = s->once ? 0 : s->pwrite(s, w->hdr, BS, 0);
 	if (!r) {
 		res->complete = true;
 	}

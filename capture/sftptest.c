@@ -4,8 +4,13 @@
  * its stdin/stdout on pipes, creates DIR on the server (an existing one is
  * fine), writes DIR/vmcore-incomplete and renames it to DIR/vmcore, as a
  * network target will. KDC_SFTP_TIMEOUT_MS bounds every wait (default 30 s);
- * on any failure the client is killed by pid. */
+ * on any failure the client is killed by pid. When CMD gave no SFTP (no
+ * VERSION in time, or it closed after taking INIT), the SSH target's
+ * fallback runs: CMD without its -s
+ * and with its last word (the subsystem) replaced by the remote command,
+ * writing vmcore.flat into DIR's parent/DIR (or DIR-1, ...: a new one). */
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,8 +25,47 @@
 #include "lib/log.h"
 #include "lib/meminfo.h"
 #include "transport/sftp.h"
+#include "transport/sshflat.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
+#define MAX_ARGS 64
+#define MAX_SUFFIX 999
+
+/* CMD (NULL-terminated) without "-s", its last word replaced by the remote command. */
+static pid_t spawn_cmd(void *ctx, const char *cmd, int *rfd, int *wfd)
+{
+	char **argv = ctx, *out[MAX_ARGS + 1];
+	unsigned n = 0;
+
+	for (unsigned i = 0; argv[i] && n < MAX_ARGS; i++) {
+		if (strcmp(argv[i], "-s")) {
+			out[n++] = argv[i];
+		}
+	}
+	if (n < 2) {
+		return -EINVAL;
+	}
+	out[n - 1] = (char *)cmd;
+	out[n] = NULL;
+	return sftp_spawn(out, NULL, rfd, wfd);
+}
+
+static int fallback(char **argv, const struct collect_opts *o, const char *vmcore, const char *dir, int timeout_ms)
+{
+	char b[SFTP_PATH_MAX], nm[SFTP_PATH_MAX], out[SFTP_PATH_MAX], tmp[64];
+	struct sshflat f = { .spawn = spawn_cmd, .ctx = argv, .peer = argv[0], .dmesg_tmp = tmp,
+			     .handshake_ms = timeout_ms, .timeout_ms = timeout_ms, .max_suffix = MAX_SUFFIX };
+	int r;
+
+	snprintf(tmp, sizeof(tmp), "/tmp/kdc-sftptest-dmesg.%d", (int)getpid());
+	snprintf(b, sizeof(b), "%s", dir);
+	snprintf(nm, sizeof(nm), "%s", dir);
+	r = sshflat_save(&f, dirname(b), basename(nm), vmcore, o, out, sizeof(out));
+	if (!r) {
+		printf("sftp-test-write: %s/%s written (no SFTP)\n", out, SSHFLAT_FLAT);
+	}
+	return r;
+}
 
 static int write_dump(struct sftp *c, const struct collect_opts *o, const char *vmcore, const char *dir)
 {
@@ -87,6 +131,11 @@ int sftptest_main(int argc, char **argv)
 	close(wfd);
 	close(rfd);
 	sftp_reap(pid, c->timeout_ms, r != 0);
+	if (r && !c->version && (r == -ETIMEDOUT || c->opened)) {
+		r = fallback(argv + dd + 1, &o, in, dir, c->timeout_ms);
+		free(c);
+		return r ? 1 : 0;
+	}
 	if (!r) {
 		printf("sftp-test-write: %s/vmcore written (%llu bytes sent)\n", dir,
 		       (unsigned long long)c->sink.bytes);

@@ -8,7 +8,8 @@
  * positioned pipelined WRITEs, fsync@openssh.com, CLOSE, RENAME to vmcore.
  * Every request has a deadline; the child runs under the progress watchdog
  * (target_watch), which kills the group. Success is what the server
- * confirmed, never dbclient's exit status. */
+ * confirmed, never dbclient's exit status. A server that gives no SFTP
+ * session gets the flattened stream as vmcore.flat instead (sshflat.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "transport/sftp.h"
+#include "transport/sshflat.h"
 
 #define SSH_PORT 22
 #define SSH_DBCLIENT "bin/dbclient"              /* in the image */
@@ -34,10 +36,17 @@
 #define SSH_KEY SSH_HOME "/id_dropbear"
 #define SSH_KNOWN SSH_HOME "/.ssh/known_hosts"
 #define SSH_PASSWD "root:x:0:0:root:/" SSH_HOME ":/bin/false\n" /* dbclient names the local user */
-#define SSH_TIMEOUT_MS 30000                     /* the handshake, each request */
+#define SSH_TIMEOUT_MS 30000                     /* each request */
+/* The login up to SFTP's VERSION, and again the fallback's first line: both
+ * within the writer's stall bound (target_watch), so that a server without
+ * SFTP gets its flattened stream before the watchdog ends the writer. Without
+ * SFTP, OpenSSH never answers dbclient's subsystem request (it asks for no
+ * reply) nor opens the channel's window, which looks like a mute server. */
+#define SSH_HANDSHAKE_MS 15000
 #define SSH_REAP_MS 5000                         /* for the client to exit after its stdin closed */
 #define SSH_COPY_CHUNK (64u << 10)
 #define SSH_DMESG_TMP "/tmp/vmcore-dmesg.txt"
+#define SSH_BASE "/var/crash"                    /* without 'path' */
 
 struct ssh_target {
 	char user[CONF_STR], host[CONF_STR];
@@ -203,16 +212,48 @@ static int ssh_ready(struct target_ctx *t)
 	return 0;
 }
 
-/* dbclient -s to the server, its stdin/stdout on pipes; the pid or -errno. */
-static pid_t ssh_spawn(const struct target_ctx *t, const struct ssh_target *s, int *rfd, int *wfd)
+/* dbclient to the server running CMD, or (NULL) its sftp subsystem; its
+ * stdin/stdout on pipes. The pid or -errno. */
+static pid_t ssh_spawn(const struct target_ctx *t, const struct ssh_target *s, const char *cmd, int *rfd, int *wfd)
 {
 	char port[16], dest[CONF_STR + PATH_MAX + 2];
-	char *argv[] = { "/" SSH_DBCLIENT, "-i", "/" SSH_KEY, "-p", port, "-s", dest, "sftp", NULL };
+	char *sftp[] = { "/" SSH_DBCLIENT, "-i", "/" SSH_KEY, "-p", port, "-s", dest, "sftp", NULL };
+	char *exec[] = { "/" SSH_DBCLIENT, "-i", "/" SSH_KEY, "-p", port, dest, (char *)cmd, NULL };
 	char *envp[] = { "HOME=/" SSH_HOME, "PATH=/bin", NULL };
 
 	snprintf(port, sizeof(port), "%u", s->port);
 	snprintf(dest, sizeof(dest), "%s@%s", s->user, t->dev);
-	return sftp_spawn(argv, envp, rfd, wfd);
+	return sftp_spawn(cmd ? exec : sftp, envp, rfd, wfd);
+}
+
+struct ssh_run {
+	const struct target_ctx *t;
+	const struct ssh_target *s;
+};
+
+static pid_t ssh_spawn_cmd(void *ctx, const char *cmd, int *rfd, int *wfd)
+{
+	const struct ssh_run *run = ctx;
+
+	return ssh_spawn(run->t, run->s, cmd, rfd, wfd);
+}
+
+/* The server logged us in but has no SFTP: the flattened stream into a
+ * remote shell command, as vmcore.flat (transport/sshflat.h). */
+static int ssh_flat(const struct target_ctx *t, const struct ssh_target *s, const struct collect_opts *o,
+		    const char *peer)
+{
+	struct ssh_run run = { t, s };
+	struct sshflat f = { .spawn = ssh_spawn_cmd, .ctx = &run, .peer = peer, .dmesg_tmp = SSH_DMESG_TMP,
+			     .handshake_ms = SSH_HANDSHAKE_MS, .timeout_ms = SSH_TIMEOUT_MS,
+			     .max_suffix = TARGET_MAX_SUFFIX };
+	char name[64], dir[SFTP_PATH_MAX];
+
+	log_warn("SSH server %s gave no SFTP session (no sftp subsystem, or no answer at all): trying the "
+		 "flattened stream into a remote shell as %s (makedumpfile -R or kdumpcap -R makes it a vmcore)",
+		 peer, SSHFLAT_FLAT);
+	target_dir_name(name, sizeof(name), t->ip, time(NULL));
+	return sshflat_save(&f, t->conf->path[0] ? t->conf->path : SSH_BASE, name, t->vmcore, o, dir, sizeof(dir));
 }
 
 /* mkdir -p BASE on the server. */
@@ -320,7 +361,7 @@ static int ssh_dmesg(struct sftp *c, const char *vmcore, const char *dir)
 static int ssh_write(struct sftp *c, const struct target_ctx *t, const struct collect_opts *o)
 {
 	char name[64], dir[SFTP_PATH_MAX], tmp[SFTP_PATH_MAX + 32], fin[SFTP_PATH_MAX + 32];
-	const char *base = t->conf->path[0] ? t->conf->path : "/var/crash";
+	const char *base = t->conf->path[0] ? t->conf->path : SSH_BASE;
 	struct sink *s;
 	int r;
 
@@ -357,7 +398,7 @@ static int ssh_child(struct target_ctx *t, const struct collect_opts *o)
 	char peer[CONF_STR + PATH_MAX + 2];
 	struct sftp *c = calloc(1, sizeof(*c));
 	int rfd = -1, wfd = -1, r = c ? ssh_split(t->conf->dev, &s) : -ENOMEM;
-	pid_t pid = r ? r : ssh_spawn(t, &s, &rfd, &wfd);
+	pid_t pid = r ? r : ssh_spawn(t, &s, NULL, &rfd, &wfd);
 
 	if (pid < 0) {
 		log_err("cannot start the SSH client /%s: %s", SSH_DBCLIENT, strerror((int)-pid));
@@ -366,16 +407,20 @@ static int ssh_child(struct target_ctx *t, const struct collect_opts *o)
 	}
 	snprintf(peer, sizeof(peer), "%s@%s", s.user, t->dev);
 	log_info("connecting to SSH server %s port %u (%s)", peer, s.port, t->conf->dev);
-	r = sftp_start(c, rfd, wfd, peer, SSH_TIMEOUT_MS);
-	if (r) {
+	r = sftp_start(c, rfd, wfd, peer, SSH_HANDSHAKE_MS);
+	c->timeout_ms = SSH_TIMEOUT_MS;
+	if (r && r != -ETIMEDOUT && !c->opened) {
 		log_err("no SFTP session with SSH server %s port %u: %s; see the SSH client's message above (a host "
 			"key that is not the one pinned when the image was built, a key the server does not accept, "
-			"no SFTP subsystem, or the server is down)", peer, s.port, strerror(-r));
+			"or the server is down or never answers)", peer, s.port, strerror(-r));
 	}
 	r = r ? r : ssh_write(c, t, o);
 	close(wfd);
 	close(rfd);
 	sftp_reap(pid, SSH_REAP_MS, r != 0);
+	if (r && !c->version && (r == -ETIMEDOUT || c->opened)) {
+		r = ssh_flat(t, &s, o, peer);
+	}
 	free(c);
 	return r;
 }

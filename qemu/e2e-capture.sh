@@ -2,13 +2,13 @@
 # End-to-end crash capture under QEMU TCG, with the product's own capture
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
-#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey|sshdown|sshstop ...] [--mem MB]
+#   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshflat|sshbadkey|sshdown|sshstop|sshmute ...] [--mem MB]
 #                       [--crashkernel SIZE] [--nr-cpus N] [--keep] [--show] [--list]
 # (--show: print the capture console and crash's answers, as the demo does)
 # (--nr-cpus: `kdumpcap load --nr-cpus N` instead of its own choice)
 # (--list: print the default scenario list and exit)
 #
-# Default: all eighteen scenarios, --mem 2048 --crashkernel 256M.
+# Default: all twenty scenarios, --mem 2048 --crashkernel 256M.
 # Not in the default run (qemu/capture-bench.sh runs it):
 #   mdf      ext4 as above, and TEST ONLY: the image also carries Debian's makedumpfile
 #            and its shared libraries (ldd), and a kdump_pre hook runs `makedumpfile -l
@@ -63,6 +63,14 @@
 #   sshstop  sshd and its sftp-server SIGSTOPped once the vmcore is being written:
 #            the writer gives up after 30 s, failure_action; vmcore-dmesg.txt and
 #            vmcore-incomplete on the server, never a vmcore.
+#   sshflat  as ssh, but sshd has no sftp subsystem: after the SFTP handshake's 15 s,
+#            the fallback writes vmcore.flat through a remote shell; kdumpcap -R
+#            makes the vmcore crash opens; crash opens vmcore.flat itself too (no
+#            "incomplete" warning); vmcore-dmesg.txt beside it.
+#   sshmute  the SSH server accepts TCP and never sends a byte (a listener started
+#            here): both handshakes (SFTP, then the no-SFTP fallback) give up in
+#            time, failure_action within 40 s of connecting, a message naming the
+#            server, nothing written.
 # The first kernel is a test harness (busybox); the capture kernel runs only
 # what mkinitrd put in the image. mkinitrd sees the guest's disk through
 # --sysroot $work/sysroot (dev/vda -> the disk image, its serial in sys/). Prints
@@ -78,7 +86,7 @@ mem=2048 ck=256M keep=0 show=0 list=0 scen=() loadopts=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshbadkey|sshdown|sshstop|mdf) scen+=("$1"); shift ;;
+	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshflat|sshbadkey|sshdown|sshstop|sshmute|mdf) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
 	--nr-cpus) loadopts=(--nr-cpus "${2:?}"); shift 2 ;;
@@ -88,7 +96,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
-[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro ssh sshbadkey sshdown sshstop)
+[ ${#scen[@]} -gt 0 ] || scen=(ext4 raw rawbusy missing full watchdog xfs hooks hookhang nfs nfsdhcp nfsdown nfsstop nfsro ssh sshflat sshbadkey sshdown sshstop sshmute)
 [ $list = 0 ] || { echo "${scen[*]}"; exit 0; }
 
 kdir=$("$root/qemu/fetch-kernel.sh" | tail -1) || die "qemu/fetch-kernel.sh failed"
@@ -116,8 +124,8 @@ case " ${scen[*]} " in *" hook"*|*" mdf "*) command -v musl-gcc >/dev/null || di
 case " ${scen[*]} " in *" mdf "*) [ -x /usr/bin/makedumpfile ] || die "/usr/bin/makedumpfile missing (tests/setup-host.sh)" ;; esac
 
 work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
-gpid= SSHD_PID=
-cleanup() { [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
+gpid= SSHD_PID= MUTE_PID=
+cleanup() { [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; [ -n "$MUTE_PID" ] && kill "$MUTE_PID" 2>/dev/null; [ $keep = 1 ] && echo "e2e: work dir kept: $work" >&2 || rm -rf "$work"; }
 trap cleanup EXIT
 # the guest's disk as mkinitrd sees it: /dev/vda with serial kdc-e2e
 serial=kdc-e2e
@@ -520,8 +528,22 @@ ssh_down() {
 	if [ -n "$stopped" ]; then kill -CONT $stopped 2>/dev/null || true; fi
 	stopped=
 	if [ -n "$SSHD_PID" ]; then kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null || true; fi
-	SSHD_PID=
+	if [ -n "$MUTE_PID" ]; then kill "$MUTE_PID" 2>/dev/null && wait "$MUTE_PID" 2>/dev/null || true; fi
+	SSHD_PID= MUTE_PID=
 }
+# ssh_mute: in place of sshd, a listener on 127.0.0.1:$sport that accepts
+# connections and never sends a byte (MUTE_PID).
+ssh_mute() {
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); print("listening", flush=True); held = []
+while True: held.append(s.accept())' "$sport" >"$work/mute.log" &
+	MUTE_PID=$!
+	for _ in $(seq 50); do grep -q listening "$work/mute.log" && return; sleep 0.1; done
+	die "the mute listener did not start"
+}
+# secs_of PATTERN: the kernel timestamp of the console's first line with PATTERN
+secs_of() { grep -a -m1 -- "$1" "$c" | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p'; }
 
 # line_of PATTERN FILE: the first line number where PATTERN is (0: none)
 line_of() { tr -d '\r' <"$2" | grep -an -m1 -- "$1" | cut -d: -f1 | grep . || echo 0; }
@@ -590,13 +612,14 @@ for s in "${scen[@]}"; do
 		fi
 		[ $s = nfsstop ] && stop_at='kdumpcap: saving the vmcore to' 
 		;;
-	ssh|sshbadkey|sshdown|sshstop)
+	ssh|sshflat|sshbadkey|sshdown|sshstop|sshmute)
 		printf 'ssh root@10.0.2.100\nsshkey %s\npath %s\ndump_ip dhcp\ndump_mac %s\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' \
 			"$work/ssh/id" "$work/sshdump/var/crash" "$nicmac" >"$conf"
 		rm -f "$work/disk.img"
 		truncate -s 1M "$work/disk.img"
-		if [ $s = sshbadkey ]; then ssh_up bad; else ssh_up; fi
+		if [ $s = sshbadkey ]; then ssh_up bad; elif [ $s = sshflat ]; then SSHD_NO_SFTP=1 ssh_up; else ssh_up; fi
 		[ $s = sshdown ] && ssh_down # host keys known, server gone
+		[ $s = sshmute ] && ssh_down && ssh_mute
 		[ $s = sshstop ] && stop_at='kdumpcap: saving the vmcore to'
 		true
 		mkopts=(--dbclient "$dbc")
@@ -761,6 +784,34 @@ for s in "${scen[@]}"; do
 			{ echo "e2e: sshdown: no error naming the server" >&2; ok=0; }
 		failure_ran sshdown || ok=0
 		extra=
+		;;
+	sshflat)
+		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: sshflat: no final action message" >&2; ok=0; }
+		grep -aq 'gave no SFTP session' "$c" || { echo "e2e: sshflat: no message about the fallback" >&2; ok=0; }
+		d=$(ls "$work/sshdump/var/crash" | head -1)
+		v=$work/sshdump/var/crash/$d
+		[ -s "$v/vmcore.flat" ] && [ -s "$v/vmcore-dmesg.txt" ] || { echo "e2e: sshflat: no vmcore.flat and vmcore-dmesg.txt" >&2; ok=0; }
+		ls "$v" | grep -q incomplete && { echo "e2e: sshflat: an incomplete file is left" >&2; ok=0; }
+		rm -f "$work/flat.vmcore"
+		"$bin" -R "$work/flat.vmcore" <"$v/vmcore.flat" || { echo "e2e: sshflat: kdumpcap -R failed" >&2; ok=0; }
+		[ $ok = 1 ] && { crash_check "$work/flat.vmcore" "$v/vmcore-dmesg.txt" sshflat || ok=0; }
+		[ $ok = 1 ] && header_incomplete "$work/flat.vmcore" && { echo "e2e: sshflat: complete dump flagged INCOMPLETE" >&2; ok=0; }
+		# crash reads the stream itself too, and finds nothing incomplete
+		[ $ok = 1 ] && { crash_check "$v/vmcore.flat" "$v/vmcore-dmesg.txt" sshflat-direct || ok=0; }
+		grep -q 'dumpfile is incomplete\|\[INCOMPLETE\]' "$work/sshflat-direct.crash" && { echo "e2e: sshflat: crash calls vmcore.flat incomplete" >&2; ok=0; }
+		extra="vmcore.flat=$(stat -c %s "$v/vmcore.flat" 2>/dev/null || echo 0)B"
+		;;
+	sshmute)
+		grep -aq 'no answer from the server within 15.0 s' <(grep -a 'kdumpcap: error: sftp root@10.0.2.100' "$c") ||
+			{ echo "e2e: sshmute: no handshake timeout naming the server" >&2; ok=0; }
+		grep -aq 'kdumpcap: error: SSH server root@10.0.2.100: no dump directory' "$c" ||
+			{ echo "e2e: sshmute: the fallback's handshake did not give up naming the server" >&2; ok=0; }
+		failure_ran sshmute || ok=0
+		t0=$(secs_of 'connecting to SSH server') t1=$(secs_of 'dump failed; failure action')
+		[ -n "$t0" ] && [ -n "$t1" ] && [ "$(echo "$t1 - $t0 < 40" | bc)" = 1 ] ||
+			{ echo "e2e: sshmute: failure action not within 40 s of connecting ($t0 -> $t1)" >&2; ok=0; }
+		[ -z "$(find "$work/sshdump" -mindepth 1)" ] || { echo "e2e: sshmute: something was written" >&2; ok=0; }
+		extra="connect_to_failure=$(echo "$t1 - $t0" | bc)s"
 		;;
 	sshstop)
 		grep -aq '10.0.2.100' <(grep -a 'kdumpcap: error' "$c") || { echo "e2e: sshstop: no error naming the server" >&2; ok=0; }

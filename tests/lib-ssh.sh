@@ -28,7 +28,8 @@ ssh_free_port() {
 
 # sshd_start DIR PORT [CONFIG-LINE...]: an sshd on 127.0.0.1:PORT with host
 # keys DIR/host_{ed25519,ecdsa,rsa}, accepting root with the keys in
-# DIR/authorized_keys, sftp subsystem; sets SSHD_PID (the caller kills it).
+# DIR/authorized_keys, sftp subsystem (none when SSHD_NO_SFTP=1); sets
+# SSHD_PID (the caller kills it).
 sshd_start() {
 	local dir=$1 port=$2 t
 	shift 2
@@ -41,7 +42,8 @@ sshd_start() {
 	printf '%s\n' "$@" "ListenAddress 127.0.0.1:$port" "HostKey $dir/host_ed25519" "HostKey $dir/host_ecdsa" \
 		"HostKey $dir/host_rsa" "PidFile $dir/sshd.pid" "AuthorizedKeysFile $dir/authorized_keys" \
 		"PermitRootLogin prohibit-password" "PasswordAuthentication no" "KbdInteractiveAuthentication no" \
-		"UsePAM no" "StrictModes no" "Subsystem sftp /usr/lib/openssh/sftp-server" > "$dir/sshd_config"
+		"UsePAM no" "StrictModes no" > "$dir/sshd_config"
+	[ "${SSHD_NO_SFTP:-0}" = 1 ] || echo "Subsystem sftp /usr/lib/openssh/sftp-server" >> "$dir/sshd_config"
 	/usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/sshd.log" &
 	SSHD_PID=$!
 	for _ in $(seq 50); do

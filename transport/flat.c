@@ -151,6 +151,7 @@ int sink_flat_open(struct sink *s, int fd, const char *name, const struct flat_i
 	s->finish = flat_finish;
 	s->abort = flat_abort;
 	s->id = *id;
+	s->once = true;
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, FLAT_SIG, sizeof(FLAT_SIG));
 	st_be64(hdr + FLAT_OFF_TYPE, FLAT_TYPE);

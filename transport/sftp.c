@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 
 #define SFTP_EXIT_NOEXEC 127
 #define SFTP_REAP_POLL_MS 10
+#define SFTP_POLL_MS 100 /* wait_version: how often it looks whether the client took INIT */
 
 #define FSYNC_EXT "fsync@openssh.com"
 #define FSYNC_EXT_VERSION "1"
@@ -502,12 +505,55 @@ static int request_data(struct sftp *c, struct pk *k, uint32_t id, uint8_t want,
 
 /* ---- operations ---- */
 
+/* The client read all we sent it. Only a pipe tells (FIONREAD on its write
+ * end counts what is still in it); other fds count as taken. */
+static bool init_taken(struct sftp *c)
+{
+	struct stat st;
+	int left = 0;
+
+	if (fstat(c->wfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		return true;
+	}
+	return ioctl(c->wfd, FIONREAD, &left) == 0 && left == 0;
+}
+
+/* Until VERSION is at the front of rbuf: TIMEOUT_MS in all, SFTP_OPEN_MS
+ * from when the client took INIT (looked at every SFTP_POLL_MS). */
+static int wait_version(struct sftp *c)
+{
+	int64_t deadline = mono_ms() + c->timeout_ms, now, until;
+	char why[128];
+	int e;
+
+	while ((e = dispatch(c, WAIT_VERSION)) == 0) {
+		now = mono_ms();
+		if (!c->opened && init_taken(c)) {
+			c->opened = true;
+			deadline = now + SFTP_OPEN_MS < deadline ? now + SFTP_OPEN_MS : deadline;
+		}
+		if (now >= deadline && c->opened) {
+			snprintf(why, sizeof(why), "the SSH session is open but no SFTP VERSION came within %.1f s",
+				 (c->timeout_ms < SFTP_OPEN_MS ? c->timeout_ms : SFTP_OPEN_MS) / 1000.0);
+			return die(c, -ETIMEDOUT, why);
+		}
+		until = c->opened || now + SFTP_POLL_MS > deadline ? deadline : now + SFTP_POLL_MS;
+		if (until < deadline && until <= mono_ms()) {
+			continue; /* a slice gone by: never the "no answer" of wait_io */
+		}
+		e = pump(c, false, WAIT_VERSION, until);
+		if (e < 0) {
+			return e;
+		}
+	}
+	return e < 0 ? e : 0;
+}
+
 int sftp_start(struct sftp *c, int rfd, int wfd, const char *peer, int timeout_ms)
 {
 	struct sftp_reply r;
 	struct pk k;
 	size_t plen;
-	int64_t deadline;
 	int e;
 
 	memset(c, 0, sizeof(*c));
@@ -529,10 +575,10 @@ int sftp_start(struct sftp *c, int rfd, int wfd, const char *peer, int timeout_m
 	if (!e) {
 		e = send2(c, k.p, k.len, NULL, 0);
 	}
-	deadline = mono_ms() + timeout_ms;
-	while (!e && (e = dispatch(c, WAIT_VERSION)) == 0) {
-		e = pump(c, false, WAIT_VERSION, deadline);
+	if (!e) {
+		e = wait_version(c);
 	}
+	c->opened = c->opened || init_taken(c);
 	if (e < 0 || (e = rx_front(c, &r, &plen)) != 1) {
 		return e < 0 ? e : -EPROTO;
 	}

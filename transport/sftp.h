@@ -35,6 +35,11 @@
 #define SFTP_WINDOW 64               /* WRITEs in flight */
 #define SFTP_CHUNK (32u * 1024)      /* data bytes per WRITE (any server takes 32 KiB) */
 #define SFTP_MSG_MAX 128
+/* Once the client took INIT from its stdin (dropbear's dbclient reads it
+ * only when the session channel is open, after the login), VERSION must
+ * come within this: a server without an SFTP subsystem never answers
+ * (dbclient asks for the subsystem without wanting a reply) or closes. */
+#define SFTP_OPEN_MS 10000
 
 /* Packet types (filexfer-02 section 3). */
 enum sftp_type {
@@ -92,6 +97,7 @@ struct sftp {
 	int timeout_ms;
 	int dead;                  /* 0, or the -errno that ended the session */
 	uint32_t version;
+	bool opened;               /* sftp_start: the client took INIT (its SSH session was open) */
 	bool has_fsync;            /* fsync@openssh.com offered */
 	uint32_t next_id;
 	struct sftp_slot slots[SFTP_WINDOW];
@@ -108,7 +114,10 @@ struct sftp {
 	uint8_t rbuf[SFTP_REPLY_MAX];
 };
 
-/* INIT/VERSION over RFD/WFD. PEER names the server in messages. Makes both
+/* INIT/VERSION over RFD/WFD, VERSION within TIMEOUT_MS, and within
+ * SFTP_OPEN_MS once the client took INIT from a pipe (->opened: on a
+ * failure then, the SSH login worked and the server has no SFTP, or it
+ * closed the channel). PEER names the server in messages. Makes both
  * fds non-blocking and ignores SIGPIPE (a dead client must be an EPIPE, not
  * the end of PID 1): a program spawned later should reset SIGPIPE to default. */
 int sftp_start(struct sftp *c, int rfd, int wfd, const char *peer, int timeout_ms);

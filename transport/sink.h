@@ -16,6 +16,10 @@ struct sink {
 	uint64_t bytes;          /* payload bytes accepted so far */
 	uint64_t stream_off;     /* flattened: bytes of the stream written so far */
 	struct flat_id id;       /* flattened: this capture's id (header and trailer) */
+	/* Flattened: write each offset once. crash, reading such a stream
+	 * directly, may take either of two records for one offset; the stream's
+	 * completeness is its end record and trailer, not a header flag. */
+	bool once;
 	int (*pwrite)(struct sink *s, const void *buf, size_t n, uint64_t off);
 	/* Make what was written so far durable (NULL: the sink cannot); 0 or -errno. */
 	int (*sync)(struct sink *s);

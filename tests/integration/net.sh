@@ -4,16 +4,19 @@
 # sftp-server on pipes, then through dropbear's dbclient to an OpenSSH sshd
 # started here on 127.0.0.1 (a free port from 2222 up). The dump must open
 # directly (tests/tools/checkdump.py, no -R); failures must be clear, bounded
-# and leave vmcore-incomplete, never vmcore.
+# and leave vmcore-incomplete, never vmcore. A second sshd without an sftp
+# subsystem gets the fallback: the flattened stream into a remote shell as
+# vmcore.flat, only when whole.
 #   DBCLIENT_DEPS=DIR  where `make dbclient` puts bin/dbclient (default $DEPS or build/deps)
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-ssh.sh"
 W=$(mktemp -d /tmp/kdc-net.XXXXXX)
 chmod 755 "$W"
-SSHD_PID= MUTE_PID=
+SSHD_PID= MUTE_PID= NOSFTP_PID=
 cleanup() {
 	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
+	[ -n "$NOSFTP_PID" ] && kill "$NOSFTP_PID" 2>/dev/null
 	[ -n "$MUTE_PID" ] && kill "$MUTE_PID" 2>/dev/null
 	rm -rf "$W"
 }
@@ -144,6 +147,52 @@ check_fails "banner-less server: the handshake times out" "no answer from the se
 ms=$((($(date +%s%N) - start) / 1000000))
 kill "$MUTE_PID" 2>/dev/null
 if [ $ms -lt 6000 ]; then ok "... within ${ms} ms"; else not_ok "banner-less server took ${ms} ms"; fi
+
+# --- an sshd without sftp subsystem (same host keys): vmcore.flat through a remote shell ---
+mkdir -p "$W/nosftp"
+cp "$S"/host_* "$S/authorized_keys" "$W/nosftp/"
+keep=$SSHD_PID
+SSHD_NO_SFTP=1 sshd_start "$W/nosftp" "$(ssh_free_port $((port + 1)))"
+NOSFTP_PID=$SSHD_PID SSHD_PID=$keep
+NOSFTP=(env HOME="$S/home" KDC_SFTP_TIMEOUT_MS=3000 "$KDUMPCAP" sftp-test-write --message-level 0)
+NOSFTP_DB=("$DB" -i "$S/client.db" -p "$(sed -n 's/^ListenAddress 127.0.0.1://p' "$W/nosftp/sshd_config")" -s root@127.0.0.1 sftp)
+check "no sftp subsystem: lzo -d 31 falls back to the flattened stream" \
+	"${NOSFTP[@]}" -l -d 31 "$W/core" "$W/flat" -- "${NOSFTP_DB[@]}"
+check "... saved as vmcore.flat, no temporary name left" \
+	bash -c "test -s '$W/flat/vmcore.flat' && test -z \"\$(ls '$W/flat' | grep incomplete.flat)\""
+check "... kdumpcap -R and makedumpfile -R make it byte-identical to a local write" bash -c "
+	'$KDUMPCAP' -R '$W/flat.r1' < '$W/flat/vmcore.flat' && makedumpfile -R '$W/flat.r2' < '$W/flat/vmcore.flat' >/dev/null &&
+	'$KDUMPCAP' -l -d 31 --message-level 0 '$W/core' '$W/flat.local' && cmp '$W/flat.r1' '$W/flat.local' &&
+	cmp '$W/flat.r2' '$W/flat.local'"
+check "... and it opens: every page equals the vmcore's" \
+	$CHECK "$W/flat.r1" "$W/core" --level 31 --compress lzo --filtered
+# the stream cut short: kdumpcap held (SIGSTOP) once 2 MB are there, its SSH
+# client killed, kdumpcap let go: the remote end sees an EOF like any other
+"${NOSFTP[@]}" -d 0 "$W/core" "$W/cut" -- "${NOSFTP_DB[@]}" > "$W/cut.log" 2>&1 &
+kpid=$!
+for _ in $(seq 1000); do
+	[ "$(stat -c %s "$W/cut/vmcore-incomplete.flat" 2>/dev/null || echo 0)" -gt 2000000 ] && break
+	sleep 0.01
+done
+kill -STOP $kpid
+kill -KILL $(ps -o pid= --ppid $kpid) 2>/dev/null
+kill -CONT $kpid
+rc=0
+wait $kpid || rc=$?
+for _ in $(seq 50); do # the remote command's check, after its EOF
+	[ -z "$(ps -o pid= --ppid "$NOSFTP_PID")" ] && break
+	sleep 0.1
+done
+if [ $rc -ne 0 ] && grep -q "kept as vmcore-incomplete.flat" "$W/cut.log"; then
+	ok "a stream cut short: a clear failure"
+else
+	not_ok "a stream cut short (rc=$rc)"
+	sed 's/^/    /' "$W/cut.log"
+fi
+check "... vmcore-incomplete.flat stays, never vmcore.flat" \
+	bash -c "test -s '$W/cut/vmcore-incomplete.flat' && test ! -e '$W/cut/vmcore.flat'"
+kill "$NOSFTP_PID"
+NOSFTP_PID=
 
 : > "$S/home/.ssh/known_hosts"
 check_fails "unknown host key: refused without a prompt" "not in .*known_hosts" \

@@ -6,7 +6,8 @@
 # crash and with drgn (same answers as the vmcore; drgn must also reject a
 # dump with one kernel stack page changed), the -d 1 page set is compared with
 # makedumpfile's, the -d 31 lzo one with makedumpfile -l's (the Fedora/RHEL
-# default core_collector), -F | -R is byte-identical,
+# default core_collector), -F | -R is byte-identical, crash opens the -F
+# stream itself with the same answers (no "incomplete" warning),
 # and --dump-dmesg equals makedumpfile's.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -88,6 +89,10 @@ for vmcore in "$@"; do
 		"'$KDUMPCAP' -c -d 1 -F --message-level 0 '$vmcore' | makedumpfile -R '$W/mdf-r' >/dev/null &&
 		 cmp '$W/mdf-r' '$W/$tag-d1-zlib'"
 	rm -f "$W/rearranged" "$W/mdf-r"
+	check "$tag: crash opens the flattened stream directly, answers as on the vmcore" bash -c \
+		"'$KDUMPCAP' -l -d 31 -F --message-level 0 '$vmcore' > '$W/$tag.flat' &&
+		 '$TOP/tests/integration/crash-compare.sh' '$vmlinux' '$vmcore' '$W/$tag.flat'"
+	rm -f "$W/$tag.flat"*
 	check "$tag: --dump-dmesg equals makedumpfile's" "$TOP/tests/integration/dmesg.sh" "$vmcore" "$KDUMPCAP"
 	rm -f "${dumps[@]}" "$W"/*.crash*
 done
