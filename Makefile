@@ -4,6 +4,9 @@
 #   make check      unit tests (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
 #   make dbclient   dropbear's SSH client for SSH targets (optional), in $(DEPS)/bin
+#   make bench      kdumpcap against makedumpfile 1.7.2 and 1.7.6 (tests/bench.sh; not
+#                   part of make test): README=1 also rewrites README.md's table,
+#                   BENCH_ARGS passes options (e.g. BENCH_ARGS="-n 1 --quick")
 #   O=DIR           object/output directory (default build); DEPS is shared
 O        ?= build
 DEPS     ?= build/deps
@@ -51,6 +54,17 @@ $(O)/unit: $(UNIT_OBJS) $(SYNTH_OBJS) $(LIB_OBJS) $(DEPLIBS)
 $(O)/synthcore: $(O)/obj/tests/tools/synthcore.o $(SYNTH_OBJS) $(O)/obj/lib/rd.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# The benchmark's floors (read the vmcore; compress the kept pages) and its
+# synthetic sparse vmcores of 64 GB and 1 TB.
+$(O)/benchfloor: $(O)/obj/tests/tools/benchfloor.o $(O)/obj/lib/rd.o $(DEPLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
+
+$(O)/synthbig: $(O)/obj/tests/tools/synthbig.o $(SYNTH_OBJS) $(O)/obj/lib/rd.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+bench: $(O)/kdumpcap $(O)/benchfloor $(O)/synthbig
+	./tests/bench.sh $(if $(README),--readme) $(BENCH_ARGS)
+
 # Fuzz targets replayed over their committed corpora: each tests/fuzz/fuzz_NAME.c
 # with the plain main() of tests/fuzz/replay.c (libFuzzer builds: tests/fuzz/build.sh).
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -82,7 +96,8 @@ demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
-	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay
+	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/benchfloor $(O)/synthbig
 
-.PHONY: all check test clean demo fuzz-replay dbclient
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d
+.PHONY: all check test clean demo fuzz-replay dbclient bench
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d \
+	   $(O)/obj/tests/tools/benchfloor.d $(O)/obj/tests/tools/synthbig.d
