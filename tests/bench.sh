@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark kdumpcap against makedumpfile (`make bench`; not part of make test).
 #   tests/bench.sh [-n RUNS] [-d "31 1"] [-c "z l c none"] [-t "1 2"] [--mem "1536 4096 8192"]
-#                  [--synth "64 1024"] [--readme] [--quick] [VMCORE...]
+#                  [--synth "64 1024"] [--synth-runs 3] [--readme] [--quick] [VMCORE...]
 # Baselines: Debian 12's makedumpfile 1.7.2 (/usr/bin: zlib and lzo only; its
 # -z silently writes uncompressed, so it is not run for -z) and Debian 13's
 # 1.7.6 with zstd, in a debootstrap chroot cached in $cache/mdf-trixie (made
@@ -16,7 +16,8 @@
 # page by page with the same library and level in a tight loop (build/benchfloor
 # compress, fed from kdumpcap's uncompressed dump).
 # Scale: kdumpcap on synthetic sparse vmcores of --synth GiB (build/synthbig,
-# cached in $cache/bench): time should grow linearly with RAM, peak RSS not.
+# cached in $cache/bench), medians of --synth-runs: time should grow linearly
+# with RAM, peak RSS not (1 TiB reads 16 GiB of struct pages: minutes a run).
 # Prints markdown tables at the end (also in build/bench/latest.md);
 # --readme puts them into README.md between the bench markers.
 # --quick: the 1.5 GB vmcore, 1 run, 1 thread, no synthetic vmcores.
@@ -28,7 +29,7 @@ mdf_old=/usr/bin/makedumpfile
 root=$cache/mdf-trixie # makedumpfile 1.7.6 with zstd
 synth_recipe=v1 # bump when tests/tools/synthbig.c changes what it writes
 zstd_level=${BENCH_ZSTD_LEVEL:-1} zlib_level=1 # what kdumpcap uses (Z_BEST_SPEED)
-runs=5 levels="31 1" comps="z l c none" threads="1 2" mems="1536 4096 8192" synth="64 1024"
+runs=5 levels="31 1" comps="z l c none" threads="1 2" mems="1536 4096 8192" synth="64 1024" synth_runs=3
 readme=0 vmcores=()
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (chroot and mounts for makedumpfile 1.7.6)"
@@ -45,6 +46,7 @@ while [ $# -gt 0 ]; do
 	-t) threads=$2; shift 2 ;;
 	--mem) mems=$2; shift 2 ;;
 	--synth) synth=$2; shift 2 ;;
+	--synth-runs) synth_runs=$2; shift 2 ;;
 	--readme) readme=1; shift ;;
 	--quick) runs=1 mems=1536 threads=1 synth=""; shift ;;
 	-h|--help) sed -n '2,3p' "$0" | sed 's/^# *//'; exit 0 ;;
@@ -112,6 +114,7 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print NR %
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "–" }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 flag() { case $1 in none) ;; *) echo "-$1" ;; esac; }
+label() { case $1 in none) echo none ;; *) echo "-$1" ;; esac; }
 
 # run ID CMD...: one timed run; appends "wall cpu rss_kib size" to $w/res/ID.
 run() {
@@ -194,7 +197,7 @@ bench_vmcore() {
 	echo "| $tag | – | – | floor: read vmcore | $e | $cpu | – | – | – | – | – | – |" >>"$table"
 	for l in $levels; do
 		for c in $comps; do
-			echo "   -d $l $(flag "$c")" >&2
+			echo "   -d $l $(label "$c") $(date +%T)" >&2
 			for i in $(seq "$runs"); do
 				while IFS='|' read -r id cmd; do
 					# shellcheck disable=SC2086
@@ -204,7 +207,7 @@ bench_vmcore() {
 			ids=$(collectors "$l" "$c" "$v" "$vj" | cut -d'|' -f1 | sort -u)
 			for id in mdf176 mdf172 $(echo "$ids" | grep kdc); do
 				[ -s "$w/res/$l-$c-$id" ] || continue
-				row "$tag" "$l" "$(flag "$c")" "$(name_of "$id")" "$(stat_of "$l-$c-$id" 1)" \
+				row "$tag" "$l" "$(label "$c")" "$(name_of "$id")" "$(stat_of "$l-$c-$id" 1)" \
 					"$(stat_of "$l-$c-$id" 2)" "$(stat_of "$l-$c-$id" 3)" "$(stat_of "$l-$c-$id" 4)" \
 					"$l-$c-mdf176" "$([ "$id" = mdf172 ] || echo "$l-$c-mdf172")"
 			done
@@ -284,7 +287,7 @@ bench_scale() {
 		v=$(synth_vmcore "$g")
 		echo "== synthetic $g GiB: $v" >&2
 		rm -f "$w/res/synth"
-		for i in $(seq "$runs"); do
+		for i in $(seq "$synth_runs"); do
 			run synth "$k" -z -d 31 --num-threads 1 --message-level 0 "$v" "$w/out/dump" || true
 		done
 		e=$(stat_of synth 1) m=$(stat_of synth 3)
