@@ -59,7 +59,7 @@ for t in "$k" "$floor" $([ -z "$synth" ] || echo "$synthbig"); do
 	[ -x "$t" ] || die "$t missing: run make bench (or make $t)"
 done
 [ -x "$mdf_old" ] && [ -x /usr/bin/time ] || die "makedumpfile or time missing: run tests/setup-host.sh"
-# makedumpfile 1.7.6: Debian 13 in a chroot, made once (under a minute).
+# makedumpfile 1.7.6: Debian 13 in a chroot, made once (1 to 5 minutes).
 make_trixie() {
 	local mirror
 	command -v debootstrap >/dev/null || die "debootstrap missing: run tests/setup-host.sh"
@@ -73,7 +73,7 @@ make_trixie() {
 		debootstrap --variant=minbase --include=makedumpfile trixie "$root.tmp" \
 			${mirror:-http://deb.debian.org/debian} >"$cache/mdf-trixie.log" 2>&1 ||
 			die "debootstrap failed; see $cache/mdf-trixie.log"
-		mv "$root.tmp" "$root"
+		mv -T "$root.tmp" "$root"
 	fi
 	exec 8>&-
 }
