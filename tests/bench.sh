@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark kdumpcap against makedumpfile (`make bench`; not part of make test).
 #   tests/bench.sh [-n RUNS] [-d "31 1"] [-c "z l c none"] [-t "1 2"] [--mem "1536 4096 8192"]
-#                  [--synth "64 1024"] [--synth-runs 3] [--readme] [--quick] [VMCORE...]
+#                  [--synth "64 1024"] [--synth-runs 3] [--capture] [--readme] [--quick] [VMCORE...]
 # Baselines: Debian 12's makedumpfile 1.7.2 (/usr/bin: zlib and lzo only; its
 # -z silently writes uncompressed, so it is not run for -z) and Debian 13's
 # 1.7.6 with zstd, in a debootstrap chroot cached in $cache/mdf-trixie (made
@@ -21,6 +21,7 @@
 # Prints markdown tables at the end (also in build/bench/latest.md);
 # --readme puts them into README.md between the bench markers.
 # --quick: the 1.5 GB vmcore, 1 run, 1 thread, no synthetic vmcores.
+# --capture: also qemu/capture-bench.sh (in-guest capture times), when present.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${KDUMPCAP_CACHE:-$HOME/.cache/kdumpcap}
@@ -30,7 +31,7 @@ root=$cache/mdf-trixie # makedumpfile 1.7.6 with zstd
 synth_recipe=v1 # bump when tests/tools/synthbig.c changes what it writes
 zstd_level=${BENCH_ZSTD_LEVEL:-1} zlib_level=1 # what kdumpcap uses (Z_BEST_SPEED)
 runs=5 levels="31 1" comps="z l c none" threads="1 2" mems="1536 4096 8192" synth="64 1024" synth_runs=3
-readme=0 vmcores=()
+readme=0 capture=0 vmcores=()
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (chroot and mounts for makedumpfile 1.7.6)"
 # Mounts live in a private mount namespace: they vanish with the script
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--synth) synth=$2; shift 2 ;;
 	--synth-runs) synth_runs=$2; shift 2 ;;
 	--readme) readme=1; shift ;;
+	--capture) capture=1; shift ;;
 	--quick) runs=1 mems=1536 threads=1 synth=""; shift ;;
 	-h|--help) sed -n '2,3p' "$0" | sed 's/^# *//'; exit 0 ;;
 	-*) die "unknown option $1 (see tests/bench.sh --help)" ;;
@@ -322,6 +324,12 @@ mkdir -p "$(dirname "$out")"
 	echo "Peak memory across vmcore sizes:"
 	echo
 	cat "$scale"
+	if [ $capture = 1 ] && [ -x "$top/qemu/capture-bench.sh" ]; then
+		echo
+		echo "In-guest capture (qemu/capture-bench.sh):"
+		echo
+		"$top/qemu/capture-bench.sh" || echo "(qemu/capture-bench.sh failed: exit $?)"
+	fi
 } >"$out"
 if [ $readme = 1 ]; then
 	python3 - "$top/README.md" "$out" <<'EOF'
