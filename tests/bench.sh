@@ -300,6 +300,7 @@ bench_scale() {
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+version=$(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')
 : >"$w/peaks"
 for v in "${vmcores[@]}"; do
 	bench_vmcore "$v"
@@ -309,7 +310,7 @@ out=$top/build/bench/latest.md
 mkdir -p "$(dirname "$out")"
 {
 	echo "Run $(date -u +%Y-%m-%d\ %H:%MZ) on $(nproc) CPUs ($(sed -n 's/^model name.*: //p' /proc/cpuinfo | head -1)),"
-	echo "kdumpcap $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?'), medians of $runs warm runs,"
+	echo "kdumpcap tree $version, medians of $runs warm runs,"
 	echo "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after. Ratios: kdumpcap ÷ makedumpfile"
 	echo "1.7.6 / ÷ 1.7.2 (same level and compression; below 1 is better); T = threads."
 	echo
