@@ -33,7 +33,32 @@ size_t compress_bound(int method, size_t page_size)
 	}
 }
 
-int compress_init(struct compressor *c, int method)
+/* Frames of one 4 KiB page each, decoded with ZSTD_decompress into a page
+ * buffer by crash, libkdumpfile and compress_unpack: none of them needs
+ * the content size, a checksum or a dictionary id, and a window of one
+ * page (the smallest zstd allows is 1 KiB) keeps the tables small and
+ * their reset per page cheap. */
+#define ZSTD_PAGE_WINDOW_LOG 12
+
+static int zstd_setup(struct compressor *c, int level)
+{
+	ZSTD_CCtx *z = ZSTD_createCCtx();
+
+	if (!z) {
+		return -ENOMEM;
+	}
+	c->zstd = z;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_dictIDFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_windowLog, ZSTD_PAGE_WINDOW_LOG))) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int compress_init(struct compressor *c, int method, int level)
 {
 	c->method = method;
 	c->zstd = NULL;
@@ -59,10 +84,7 @@ int compress_init(struct compressor *c, int method)
 		c->zs = zs;
 	}
 	if (method == COMPRESS_ZSTD) {
-		c->zstd = ZSTD_createCCtx();
-		if (!c->zstd) {
-			return -ENOMEM;
-		}
+		return zstd_setup(c, level);
 	}
 	return 0;
 }
@@ -103,7 +125,7 @@ ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out,
 		break;
 	}
 	case COMPRESS_ZSTD:
-		sz = ZSTD_compressCCtx(c->zstd, out, cap, in, n, 1);
+		sz = ZSTD_compress2(c->zstd, out, cap, in, n);
 		if (ZSTD_isError(sz)) {
 			return -EIO;
 		}

@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* zstd's level when --zstd-level is not given: see compress_init */
+#define ZSTD_LEVEL_DEFAULT 1
+#define ZSTD_LEVEL_MIN (-50)
+#define ZSTD_LEVEL_MAX 19
+
 struct compressor {
 	int method; /* COMPRESS_NONE / _ZLIB / _LZO / _ZSTD (capture/collector.h) */
 	void *zstd; /* ZSTD_CCtx */
@@ -14,7 +19,10 @@ struct compressor {
 
 /* Worst-case output size for one page. */
 size_t compress_bound(int method, size_t page_size);
-int compress_init(struct compressor *c, int method);
+/* LEVEL is zstd's (ignored by the others). zstd's frames are made for
+ * single pages read back whole: no content size, checksum or dictionary id
+ * in their header, a window no larger than a page. */
+int compress_init(struct compressor *c, int method, int level);
 void compress_fini(struct compressor *c);
 /* Compress one page into out (cap bytes, >= compress_bound). Returns the
  * compressed size, or 0 when compression does not shrink the page (store it

@@ -48,7 +48,7 @@ TEST(test_compress_round_trip)
 		uint8_t *out = malloc(bound);
 
 		CHECK(bound > PG);
-		CHECK(out && compress_init(&c, methods[m]) == 0);
+		CHECK(out && compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT) == 0);
 		for (int kind = 0; out && kind < 4; kind++) {
 			ssize_t n;
 			size_t got = 0;
