@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "capture/cmds.h"
+#include "capture/compress.h"
 #include "capture/collector.h"
 #include "capture/dmesg.h"
 #include "capture/kdump.h"
@@ -30,7 +31,7 @@
 #define ML_DEFAULT (ML_PROGRESS | ML_COMMON | ML_ERROR)
 
 enum {
-	OPT_MSGLEVEL = 256, OPT_DMESG, OPT_STATS, OPT_THREADS, OPT_CYCLIC, OPT_NONCYCLIC, OPT_NONMMAP,
+	OPT_MSGLEVEL = 256, OPT_DMESG, OPT_STATS, OPT_THREADS, OPT_ZSTD_LEVEL, OPT_CYCLIC, OPT_NONCYCLIC, OPT_NONMMAP,
 	OPT_HELP, OPT_UNSUPPORTED,
 };
 
@@ -39,6 +40,7 @@ static const struct option longopts[] = {
 	{ "dump-dmesg", no_argument, NULL, OPT_DMESG },
 	{ "show-stats", no_argument, NULL, OPT_STATS },
 	{ "num-threads", required_argument, NULL, OPT_THREADS },
+	{ "zstd-level", required_argument, NULL, OPT_ZSTD_LEVEL },
 	{ "cyclic-buffer", required_argument, NULL, OPT_CYCLIC },
 	{ "non-cyclic", no_argument, NULL, OPT_NONCYCLIC },
 	{ "non-mmap", no_argument, NULL, OPT_NONMMAP },
@@ -58,14 +60,16 @@ static const struct option longopts[] = {
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: kdumpcap [-c|-l|-z] [-d LEVEL] [-F] [--message-level N] [--show-stats]\n"
-		    "                [--num-threads N] VMCORE [DUMPFILE]\n"
+		    "                [--num-threads N] [--zstd-level N] VMCORE [DUMPFILE]\n"
 		    "       kdumpcap -R DUMPFILE < FLATTENED-STREAM\n"
 		    "       kdumpcap --dump-dmesg VMCORE LOGFILE\n"
 		    "       kdumpcap savecore|mkinitrd|load|unload|status ...\n"
 		    "  -c  zlib   -l  lzo   -z  zstd   (none: uncompressed)\n"
+		    "  --zstd-level N  zstd's level for -z, from %d (fastest) to %d (default %d)\n"
 		    "  -d  dump level 0-31: 1 zero, 2 cache, 4 cache+private, 8 user, 16 free pages\n"
 		    "  -F  write the flattened format to stdout, or over DUMPFILE when it is an existing\n"
-		    "      raw device (or a file standing for one), as the capture kernel does\n");
+		    "      raw device (or a file standing for one), as the capture kernel does\n",
+		ZSTD_LEVEL_MIN, ZSTD_LEVEL_MAX, ZSTD_LEVEL_DEFAULT);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -82,6 +86,20 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+static int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_mode *mode, const char **in,
 		    const char **out)
 {
@@ -90,6 +108,7 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
 
 	memset(o, 0, sizeof(*o));
 	o->msg_level = ML_DEFAULT;
+	o->zstd_level = ZSTD_LEVEL_DEFAULT;
 	*mode = COLLECT_DUMP;
 	*in = *out = NULL;
 	optind = 1;
@@ -165,6 +184,13 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
 				return -EINVAL;
 			}
 			o->threads = (unsigned)v;
+			break;
+		case OPT_ZSTD_LEVEL:
+			if (parse_int(optarg, ZSTD_LEVEL_MIN, ZSTD_LEVEL_MAX, &o->zstd_level)) {
+				log_err("invalid --zstd-level '%s': give a number from %d to %d", optarg, ZSTD_LEVEL_MIN,
+					ZSTD_LEVEL_MAX);
+				return -EINVAL;
+			}
 			break;
 		case OPT_CYCLIC:
 		case OPT_NONCYCLIC:

@@ -21,6 +21,7 @@ struct collect_opts {
 	bool show_stats;     /* --show-stats */
 	int msg_level;       /* --message-level (makedumpfile's bitmask) */
 	unsigned threads;    /* --num-threads; 0 = pick */
+	int zstd_level;      /* --zstd-level (ZSTD_LEVEL_DEFAULT) */
 	size_t mem_budget;   /* bytes; 0 = derive from MemAvailable */
 	bool progress;       /* progress lines on stderr */
 };

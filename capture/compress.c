@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <lzo/lzo1x.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -33,7 +34,32 @@ size_t compress_bound(int method, size_t page_size)
 	}
 }
 
-int compress_init(struct compressor *c, int method)
+/* Frames of one 4 KiB page each, decoded with ZSTD_decompress into a page
+ * buffer by crash, libkdumpfile and compress_unpack: none of them needs
+ * the content size, a checksum or a dictionary id, and a window of one
+ * page (the smallest zstd allows is 1 KiB) keeps the tables small and
+ * their reset per page cheap. */
+#define ZSTD_PAGE_WINDOW_LOG 12
+
+static int zstd_setup(struct compressor *c, int level)
+{
+	ZSTD_CCtx *z = ZSTD_createCCtx();
+
+	if (!z) {
+		return -ENOMEM;
+	}
+	c->zstd = z;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_dictIDFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_windowLog, ZSTD_PAGE_WINDOW_LOG))) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int compress_init(struct compressor *c, int method, int level)
 {
 	c->method = method;
 	c->zstd = NULL;
@@ -59,10 +85,7 @@ int compress_init(struct compressor *c, int method)
 		c->zs = zs;
 	}
 	if (method == COMPRESS_ZSTD) {
-		c->zstd = ZSTD_createCCtx();
-		if (!c->zstd) {
-			return -ENOMEM;
-		}
+		return zstd_setup(c, level);
 	}
 	return 0;
 }
@@ -82,9 +105,65 @@ void compress_fini(struct compressor *c)
 	c->lzo = NULL;
 }
 
+/* A page whose bytes are spread so evenly over all 256 values that no
+ * entropy coder can shrink it (random or already compressed data: about
+ * 16 of each value, none much more often) is stored raw without asking the
+ * compressor, which spends a third of its time per page on such pages
+ * before giving up. Only repeats of whole strings inside the page could
+ * still shrink it; zstd finds few of those on such a page. */
+#define NOISE_MIN_VALUES 248 /* of the 256 byte values present */
+#define NOISE_MAX_COUNT 40   /* no value more often than this in a 4 KiB page */
+/* first a glance at the page's first bytes, so that other pages pay little:
+ * 256 random bytes hold about 162 values */
+#define NOISE_GLANCE 256
+#define NOISE_GLANCE_VALUES 140
+
+static bool glance_noise(const uint8_t *p)
+{
+	uint64_t seen[4] = { 0 };
+	unsigned values = 0;
+
+	for (size_t i = 0; i < NOISE_GLANCE; i++) {
+		seen[p[i] >> 6] |= 1ull << (p[i] & 63);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		values += (unsigned)__builtin_popcountll(seen[i]);
+	}
+	return values >= NOISE_GLANCE_VALUES;
+}
+
+static bool looks_like_noise(const uint8_t *p, size_t n)
+{
+	uint16_t cnt[4][256] = { { 0 } };
+	unsigned values = 0;
+
+	if (n != 4096 || !glance_noise(p)) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i += 4) {
+		cnt[0][p[i]]++;
+		cnt[1][p[i + 1]]++;
+		cnt[2][p[i + 2]]++;
+		cnt[3][p[i + 3]]++;
+	}
+	for (unsigned v = 0; v < 256; v++) {
+		unsigned k = (unsigned)cnt[0][v] + cnt[1][v] + cnt[2][v] + cnt[3][v];
+
+		if (k > NOISE_MAX_COUNT) {
+			return false;
+		}
+		values += k != 0;
+	}
+	return values >= NOISE_MIN_VALUES;
+}
+
 ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out, size_t cap)
 {
 	size_t sz;
+
+	if (c->method != COMPRESS_LZO && looks_like_noise(in, n)) {
+		return 0;
+	}
 
 	switch (c->method) {
 	case COMPRESS_ZLIB: {
@@ -103,7 +182,7 @@ ssize_t compress_page(struct compressor *c, const void *in, size_t n, void *out,
 		break;
 	}
 	case COMPRESS_ZSTD:
-		sz = ZSTD_compressCCtx(c->zstd, out, cap, in, n, 1);
+		sz = ZSTD_compress2(c->zstd, out, cap, in, n);
 		if (ZSTD_isError(sz)) {
 			return -EIO;
 		}

@@ -17,16 +17,23 @@
 /* A window covers 2^18 pfns (1 GiB): its bitmaps are whole blocks, and it is
  * a multiple of every buddy block and of a 1 GiB hugetlb page. */
 #define WIN_PFNS (1u << 18)
-#define BATCH 256               /* pages compressed together */
 #define DESC_BUF 4096           /* descriptors buffered before a write */
-#define DATA_BUF (2u << 20)     /* page data buffered before a write */
+#define DATA_BUF (1u << 20)     /* page data buffered before a write; a unit's data at
+				 * least half this size is written as it is */
 #define MAX_THREADS 16
+/* Pass 2 cuts a window into units of up to UNIT_PFNS_MAX pfns that the
+ * threads read, check for zeros and compress into their own buffers, and
+ * the main thread writes in pfn order: the file does not depend on the
+ * thread count or the unit size. Units in flight: UNITS_PER_THREAD each. */
+#define UNIT_PFNS_MAX 256u
+#define UNIT_PFNS_MIN 8u
+#define UNITS_PER_THREAD 2u
 /* Tests set this to a byte count (0 included) to replace the writer's
  * share of the memory budget for keeping the 2nd bitmap between the
  * passes: KDUMPCAP_BITMAP_BUDGET=0 forces the re-classify-and-verify path. */
 #define BITMAP_BUDGET_ENV "KDUMPCAP_BITMAP_BUDGET"
 
-enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_BAD };
+enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD };
 
 /* What pass 1 decided for one window, to check pass 2's decision against. */
 struct win_print {
@@ -34,9 +41,24 @@ struct win_print {
 	uint64_t hash;  /* FNV-1a of its bytes */
 };
 
-struct slot {
-	enum slot_kind kind;
-	ssize_t csize; /* compressed size, 0 = raw, < 0 error */
+struct unit_page {
+	uint32_t size;  /* bytes in the unit's data */
+	uint8_t kind;   /* enum page_kind */
+	bool packed;    /* compressed (else stored raw) */
+};
+
+/* One unit of pass 2: the kept pages of pfns [first, first + unit_pfns)
+ * of the current window, ready to be written. */
+struct unit {
+	uint64_t index;          /* in the window */
+	bool done;
+	unsigned npages;
+	struct unit_page *pages; /* unit_pfns */
+	uint8_t *data;           /* unit_pfns * bound */
+	size_t len;
+	int bad_err;             /* first unreadable page: its error and pfn */
+	uint64_t bad_pfn;
+	unsigned comp_errs;      /* pages stored raw because compression failed */
 };
 
 struct writer;
@@ -44,6 +66,8 @@ struct writer;
 struct worker {
 	struct writer *w;
 	struct compressor comp;
+	struct vmcore_win win;   /* its own mmap window over the vmcore */
+	uint8_t *pagebuf;
 	pthread_t tid;
 	bool started;
 };
@@ -75,24 +99,18 @@ struct writer {
 	size_t data_len;
 	uint64_t data_off;   /* file offset of data[0] */
 	uint64_t zero_off;   /* where the shared zero page lies */
-	/* batch */
-	uint8_t *in;
-	uint8_t *out;
 	size_t bound;
-	struct slot slots[BATCH];
-	unsigned nslots;
-	unsigned ndata;      /* SLOT_DATA entries: in[]/out[] slots 0..ndata-1 */
-	unsigned data_of[BATCH];
-	/* workers */
+	/* pass 2's units, a ring of nunits; all below under mu */
+	struct unit *units;
+	unsigned nunits;
+	unsigned unit_pfns;
+	uint64_t win_start, win_n; /* the window being written */
+	const uint8_t *win_bm;     /* its 2nd bitmap */
+	uint64_t nunits_win, next_claim, next_emit;
 	struct worker workers[MAX_THREADS];
 	unsigned nthreads;
 	pthread_mutex_t mu;
-	pthread_cond_t cv_job, cv_done;
-	uint64_t job_gen;
-	/* the job: items 0..job_n-1 of in[]/out[]. Only compress_batch sets
-	 * job_n, under mu, once the batch is filled: a worker finishing the
-	 * previous job must never read ndata while the main thread refills it. */
-	unsigned job_n, next, done;
+	pthread_cond_t cv_work, cv_unit;
 	bool quit;
 	uint8_t hdr[BS];
 };
@@ -240,117 +258,7 @@ static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
 	return 0;
 }
 
-/* ---- compression workers: fork-join per batch, output kept in pfn order ---- */
-
-static void compress_range(struct writer *w, struct compressor *c)
-{
-	for (;;) {
-		unsigned i;
-		bool have;
-
-		pthread_mutex_lock(&w->mu);
-		have = w->next < w->job_n;
-		i = have ? w->next++ : 0;
-		pthread_mutex_unlock(&w->mu);
-		if (!have) {
-			return;
-		}
-		w->slots[w->data_of[i]].csize = compress_page(c, w->in + (size_t)i * BS, BS, w->out + i * w->bound,
-							      w->bound);
-		pthread_mutex_lock(&w->mu);
-		if (++w->done == w->job_n) {
-			pthread_cond_broadcast(&w->cv_done);
-		}
-		pthread_mutex_unlock(&w->mu);
-	}
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *wk = arg;
-	struct writer *w = wk->w;
-	uint64_t seen = 0;
-
-	for (;;) {
-		pthread_mutex_lock(&w->mu);
-		while (!w->quit && w->job_gen == seen) {
-			pthread_cond_wait(&w->cv_job, &w->mu);
-		}
-		if (w->quit) {
-			pthread_mutex_unlock(&w->mu);
-			return NULL;
-		}
-		seen = w->job_gen;
-		pthread_mutex_unlock(&w->mu);
-		compress_range(w, &wk->comp);
-	}
-}
-
-static void compress_batch(struct writer *w)
-{
-	if (w->o->compress == COMPRESS_NONE || !w->ndata) {
-		for (unsigned i = 0; i < w->ndata; i++) {
-			w->slots[w->data_of[i]].csize = 0;
-		}
-		return;
-	}
-	pthread_mutex_lock(&w->mu);
-	w->job_n = w->ndata;
-	w->next = 0;
-	w->done = 0;
-	w->job_gen++;
-	pthread_cond_broadcast(&w->cv_job);
-	pthread_mutex_unlock(&w->mu);
-	compress_range(w, &w->workers[0].comp);
-	pthread_mutex_lock(&w->mu);
-	while (w->done < w->job_n) {
-		pthread_cond_wait(&w->cv_done, &w->mu);
-	}
-	pthread_mutex_unlock(&w->mu);
-}
-
-static int emit_batch(struct writer *w)
-{
-	int r = 0;
-
-	compress_batch(w);
-	for (unsigned k = 0, di = 0; k < w->nslots && !r; k++) {
-		struct slot *sl = &w->slots[k];
-		uint64_t at;
-
-		switch (sl->kind) {
-		case SLOT_ZERO:
-			r = add_desc(w, w->zero_off, BS, 0);
-			w->res->zero++;
-			break;
-		case SLOT_BAD:
-			r = add_desc(w, 0, 0, 0);
-			break;
-		case SLOT_DATA:
-			if (sl->csize < 0) {
-				log_err("compression failed; storing the page raw");
-				sl->csize = 0;
-			}
-			if (sl->csize > 0) {
-				r = add_data(w, w->out + di * w->bound, (size_t)sl->csize, &at);
-				if (!r) {
-					r = add_desc(w, at, (uint32_t)sl->csize, (uint32_t)w->o->compress);
-				}
-			} else {
-				r = add_data(w, w->in + (size_t)di * BS, BS, &at);
-				if (!r) {
-					r = add_desc(w, at, BS, 0);
-				}
-			}
-			w->res->data_pages++;
-			di++;
-			break;
-		}
-	}
-	w->nslots = 0;
-	w->ndata = 0;
-	return r;
-}
+/* ---- pass 2's units: read, zero check and compress in the threads ---- */
 
 static bool page_is_zero(const uint8_t *p)
 {
@@ -364,32 +272,111 @@ static bool page_is_zero(const uint8_t *p)
 	return true;
 }
 
-static int add_page(struct writer *w, uint64_t pfn)
+/* One kept page into U: compressed straight from the vmcore's mapping
+ * (copied only when stored raw). */
+static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 {
+	struct writer *w = wk->w;
+	struct unit_page *pg = &u->pages[u->npages++];
+	uint8_t *out = u->data + u->len;
+	ssize_t cs = 0;
 	int err;
-	const uint8_t *p = vmcore_page(w->vc, pfn, &err);
-	struct slot *sl = &w->slots[w->nslots];
+	const uint8_t *p = vmcore_page_in(w->vc, &wk->win, wk->pagebuf, pfn, &err);
 
+	pg->size = 0;
+	pg->packed = false;
 	if (!p) {
-		if (w->res->unreadable++ == 0) {
-			log_err("%s: cannot read pfn 0x%llx: %s; its page is left out and the dump flagged incomplete",
-				w->vc->path, (unsigned long long)pfn, err == -EIO ? "file is truncated or unreadable"
-										  : strerror(-err));
+		pg->kind = PAGE_BAD;
+		if (!u->bad_err) {
+			u->bad_err = err ? err : -EIO;
+			u->bad_pfn = pfn;
 		}
-		sl->kind = SLOT_BAD;
-	} else if ((w->o->level & DL_ZERO) && page_is_zero(p)) {
-		sl->kind = SLOT_ZERO;
+		return;
+	}
+	if ((w->o->level & DL_ZERO) && page_is_zero(p)) {
+		pg->kind = PAGE_ZERO;
+		return;
+	}
+	pg->kind = PAGE_DATA;
+	if (w->o->compress != COMPRESS_NONE) {
+		cs = compress_page(&wk->comp, p, BS, out, w->bound);
+	}
+	if (cs < 0) {
+		u->comp_errs++;
+	}
+	if (cs > 0) {
+		pg->size = (uint32_t)cs;
+		pg->packed = true;
 	} else {
-		sl->kind = SLOT_DATA;
-		memcpy(w->in + (size_t)w->ndata * BS, p, BS);
-		w->data_of[w->ndata++] = w->nslots;
+		memcpy(out, p, BS);
+		pg->size = BS;
 	}
-	if (++w->nslots == BATCH) {
-		return emit_batch(w);
-	}
-	return 0;
+	u->len += pg->size;
 }
 
+/* Unit K of the current window: its pfns with a bit in the 2nd bitmap. */
+static void unit_fill(struct worker *wk, struct unit *u, uint64_t k)
+{
+	struct writer *w = wk->w;
+	uint64_t a = k * w->unit_pfns;
+	uint64_t b = a + w->unit_pfns < w->win_n ? a + w->unit_pfns : w->win_n;
+	const uint8_t *bm = w->win_bm;
+
+	u->npages = 0;
+	u->len = 0;
+	u->bad_err = 0;
+	u->comp_errs = 0;
+	for (uint64_t i = a; i < b; i++) {
+		if (!(bm[i >> 3] & (1u << (i & 7)))) {
+			if ((i & 7) == 7 || !bm[i >> 3]) {
+				i |= 7; /* skip the rest of an empty byte */
+			}
+			continue;
+		}
+		unit_add(wk, u, w->win_start + i);
+	}
+}
+
+/* Under mu: a unit is left to claim and the ring has room for it. */
+static bool claimable(const struct writer *w)
+{
+	return w->next_claim < w->nunits_win && w->next_claim < w->next_emit + w->nunits;
+}
+
+/* Under mu, returns under mu: claim the next unit and fill it. */
+static void claim_and_fill(struct worker *wk)
+{
+	struct writer *w = wk->w;
+	uint64_t k = w->next_claim++;
+	struct unit *u = &w->units[k % w->nunits];
+
+	u->index = k;
+	u->done = false;
+	pthread_mutex_unlock(&w->mu);
+	unit_fill(wk, u, k);
+	pthread_mutex_lock(&w->mu);
+	u->done = true;
+	pthread_cond_broadcast(&w->cv_unit);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct writer *w = wk->w;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->quit && !claimable(w)) {
+			pthread_cond_wait(&w->cv_work, &w->mu);
+		}
+		if (w->quit) {
+			break;
+		}
+		claim_and_fill(wk);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
 /* ---- passes ---- */
 
 static uint64_t popcount_bytes(const uint8_t *b, size_t n)
@@ -465,11 +452,8 @@ static int pass_bitmaps(struct writer *w)
 /* Everything decided before this point reaches the sink. */
 static int flush_all(struct writer *w)
 {
-	int r = emit_batch(w);
+	int r = flush_desc(w);
 
-	if (!r) {
-		r = flush_desc(w);
-	}
 	if (!r) {
 		r = flush_data(w);
 	}
@@ -522,6 +506,115 @@ static int too_many(struct writer *w, uint64_t seen)
 	return r ? r : -EIO;
 }
 
+/* The unit's data, then its descriptors (a descriptor never reaches the
+ * file before its data): a large unit is written as it is, a small one
+ * gathered with the next ones. */
+static int emit_data(struct writer *w, const struct unit *u, uint64_t *at)
+{
+	int r;
+
+	if (u->len < DATA_BUF / 2) {
+		return u->len ? add_data(w, u->data, u->len, at) : 0;
+	}
+	r = flush_data(w);
+	if (!r) {
+		r = w->s->pwrite(w->s, u->data, u->len, w->data_off);
+	}
+	*at = w->data_off;
+	w->data_off += u->len;
+	return r;
+}
+
+static void say_unreadable(struct writer *w, const struct unit *u)
+{
+	if (u->bad_err && w->res->unreadable == 0) {
+		log_err("%s: cannot read pfn 0x%llx: %s; its page is left out and the dump flagged incomplete",
+			w->vc->path, (unsigned long long)u->bad_pfn,
+			u->bad_err == -EIO ? "file is truncated or unreadable" : strerror(-u->bad_err));
+	}
+	if (u->comp_errs) {
+		log_err("compression failed for %u pages; they are stored raw", u->comp_errs);
+	}
+}
+
+static int emit_unit(struct writer *w, const struct unit *u, uint64_t *seen)
+{
+	unsigned n = u->npages;
+	uint64_t at = w->data_off + w->data_len;
+	int r;
+
+	if (*seen + n > w->ndump) {
+		return too_many(w, *seen);
+	}
+	say_unreadable(w, u);
+	r = emit_data(w, u, &at);
+	for (unsigned i = 0; i < n && !r; i++) {
+		const struct unit_page *pg = &u->pages[i];
+
+		switch (pg->kind) {
+		case PAGE_ZERO:
+			r = add_desc(w, w->zero_off, BS, 0);
+			w->res->zero++;
+			break;
+		case PAGE_BAD:
+			r = add_desc(w, 0, 0, 0);
+			w->res->unreadable++;
+			break;
+		default:
+			r = add_desc(w, at, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
+			at += pg->size;
+			w->res->data_pages++;
+			break;
+		}
+	}
+	*seen += n;
+	return r;
+}
+
+/* Pass 2 over one window: the threads fill units, this one writes them in
+ * order (and fills units itself while the next one is not ready). After an
+ * error no more units are claimed; those in flight are waited for. */
+static int write_window(struct writer *w, uint64_t start, const uint8_t *bm, uint64_t *seen, struct progress *pg)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&w->mu);
+	w->win_start = start;
+	w->win_n = win_len(w, start);
+	w->win_bm = bm;
+	w->nunits_win = (w->win_n + w->unit_pfns - 1) / w->unit_pfns;
+	w->next_claim = 0;
+	w->next_emit = 0;
+	pthread_cond_broadcast(&w->cv_work);
+	while (w->next_emit < w->next_claim || claimable(w)) {
+		struct unit *u = &w->units[w->next_emit % w->nunits];
+
+		if (w->next_emit < w->next_claim && u->done) {
+			uint64_t before = *seen;
+
+			pthread_mutex_unlock(&w->mu);
+			if (!r) {
+				r = emit_unit(w, u, seen);
+				if ((before ^ *seen) >> 12) {
+					progress_update(pg, *seen);
+				}
+			}
+			pthread_mutex_lock(&w->mu);
+			w->next_emit++;
+			if (r) {
+				w->nunits_win = w->next_claim;
+			}
+			pthread_cond_broadcast(&w->cv_work);
+		} else if (claimable(w)) {
+			claim_and_fill(&w->workers[0]);
+		} else {
+			pthread_cond_wait(&w->cv_unit, &w->mu);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return r;
+}
+
 static int pass_pages(struct writer *w)
 {
 	struct progress pg;
@@ -530,25 +623,11 @@ static int pass_pages(struct writer *w)
 
 	progress_start(&pg, "Copying data", w->ndump, w->o->progress);
 	for (uint64_t start = 0; start < w->max_mapnr && !r; start += WIN_PFNS) {
-		uint64_t n = win_len(w, start);
 		const uint8_t *bm;
 
 		r = window_again(w, start, &bm);
-		for (uint64_t i = 0; i < n && !r; i++) {
-			if (!(bm[i >> 3] & (1u << (i & 7)))) {
-				if ((i & 7) == 7 || !bm[i >> 3]) {
-					i |= 7; /* skip the rest of an empty byte */
-				}
-				continue;
-			}
-			if (seen == w->ndump) {
-				r = too_many(w, seen);
-				break;
-			}
-			r = add_page(w, start + i);
-			if ((++seen & 4095) == 0) {
-				progress_update(&pg, seen);
-			}
+		if (!r) {
+			r = write_window(w, start, bm, &seen, &pg);
 		}
 	}
 	if (!r) {
@@ -602,45 +681,91 @@ static int keep_setup(struct writer *w)
 	return w->prints ? 0 : -ENOMEM;
 }
 
+/* Units in flight and their size: two per thread, each up to
+ * UNIT_PFNS_MAX pages, within a quarter of the memory budget. */
+static int units_setup(struct writer *w, unsigned nt)
+{
+	size_t budget = w->o->mem_budget ? w->o->mem_budget : meminfo_budget();
+	size_t per_pfn = w->bound + sizeof(struct unit_page);
+	size_t fit;
+
+	w->nunits = nt * UNITS_PER_THREAD;
+	fit = budget / 4 / w->nunits / per_pfn & ~(size_t)7;
+	w->unit_pfns = fit > UNIT_PFNS_MAX ? UNIT_PFNS_MAX : fit < UNIT_PFNS_MIN ? UNIT_PFNS_MIN : (unsigned)fit;
+	w->units = calloc(w->nunits, sizeof(*w->units));
+	if (!w->units) {
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < w->nunits; i++) {
+		w->units[i].pages = malloc(w->unit_pfns * sizeof(struct unit_page));
+		w->units[i].data = malloc(w->unit_pfns * w->bound);
+		if (!w->units[i].pages || !w->units[i].data) {
+			return -ENOMEM;
+		}
+	}
+	log_debug("pass 2: %u threads, %u units of %u pfns", nt, w->nunits, w->unit_pfns);
+	return 0;
+}
+
+static int worker_setup(struct writer *w, unsigned i)
+{
+	struct worker *wk = &w->workers[i];
+	int r;
+
+	wk->w = w;
+	wk->pagebuf = malloc(BS);
+	if (!wk->pagebuf) {
+		return -ENOMEM;
+	}
+	r = compress_init(&wk->comp, w->o->compress, w->o->zstd_level);
+	if (r || i == 0) {
+		return r;
+	}
+	if (pthread_create(&wk->tid, NULL, worker_main, wk)) {
+		return -EAGAIN;
+	}
+	wk->started = true;
+	return 0;
+}
+
+static void worker_teardown(struct worker *wk)
+{
+	compress_fini(&wk->comp);
+	vmcore_win_drop(&wk->win);
+	free(wk->pagebuf);
+	wk->pagebuf = NULL;
+}
+
 static int writer_setup(struct writer *w)
 {
 	unsigned nt = w->o->threads ? w->o->threads : 1;
+	int r;
 
+	if (nt > MAX_THREADS) {
+		nt = MAX_THREADS;
+	}
 	w->bound = compress_bound(w->o->compress, BS);
 	w->bm_ram = malloc(WIN_PFNS / 8);
 	w->bm_dump = malloc(WIN_PFNS / 8);
 	w->desc = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
 	w->data = malloc(DATA_BUF);
-	w->in = malloc((size_t)BATCH * BS);
-	w->out = malloc((size_t)BATCH * w->bound);
-	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || !w->in || !w->out || keep_setup(w)) {
+	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || units_setup(w, nt)) {
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv_job, NULL);
-	pthread_cond_init(&w->cv_done, NULL);
-	if (w->o->compress == COMPRESS_NONE) {
-		nt = 1;
-	}
-	if (nt > MAX_THREADS) {
-		nt = MAX_THREADS;
-	}
+	pthread_cond_init(&w->cv_work, NULL);
+	pthread_cond_init(&w->cv_unit, NULL);
 	for (unsigned i = 0; i < nt; i++) {
-		int r = compress_init(&w->workers[i].comp, w->o->compress);
-
+		w->nthreads = i + 1;
+		r = worker_setup(w, i);
+		if (r == -EAGAIN) {
+			log_warn("cannot start page thread %u; continuing with %u", i, i);
+			worker_teardown(&w->workers[i]);
+			w->nthreads = i;
+			break;
+		}
 		if (r) {
 			return r;
-		}
-		w->workers[i].w = w;
-		w->nthreads = i + 1;
-		if (i > 0) {
-			if (pthread_create(&w->workers[i].tid, NULL, worker_main, &w->workers[i])) {
-				log_warn("cannot start compression thread %u; continuing with %u", i, i);
-				compress_fini(&w->workers[i].comp);
-				w->nthreads = i;
-				break;
-			}
-			w->workers[i].started = true;
 		}
 	}
 	return 0;
@@ -651,26 +776,29 @@ static void writer_teardown(struct writer *w)
 	if (w->nthreads) {
 		pthread_mutex_lock(&w->mu);
 		w->quit = true;
-		pthread_cond_broadcast(&w->cv_job);
+		pthread_cond_broadcast(&w->cv_work);
 		pthread_mutex_unlock(&w->mu);
 		for (unsigned i = 0; i < w->nthreads; i++) {
 			if (w->workers[i].started) {
 				pthread_join(w->workers[i].tid, NULL);
 			}
-			compress_fini(&w->workers[i].comp);
+			worker_teardown(&w->workers[i]);
 		}
 		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv_job);
-		pthread_cond_destroy(&w->cv_done);
+		pthread_cond_destroy(&w->cv_work);
+		pthread_cond_destroy(&w->cv_unit);
 	}
+	for (unsigned i = 0; w->units && i < w->nunits; i++) {
+		free(w->units[i].pages);
+		free(w->units[i].data);
+	}
+	free(w->units);
 	free(w->bm_ram);
 	free(w->bm_dump);
 	free(w->bm_keep);
 	free(w->prints);
 	free(w->desc);
 	free(w->data);
-	free(w->in);
-	free(w->out);
 }
 
 int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *o, struct sink *s,

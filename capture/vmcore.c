@@ -378,7 +378,7 @@ static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t 
 	size_t len;
 
 	*err = 0;
-	if (vc->no_mmap || off + n > base + WIN_SIZE || off + n > vc->file_size) {
+	if (__atomic_load_n(&vc->no_mmap, __ATOMIC_RELAXED) || off + n > base + WIN_SIZE || off + n > vc->file_size) {
 		return NULL;
 	}
 	if (w->map && w->off == base) {
@@ -389,7 +389,7 @@ static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t 
 	w->map = io_mmap_ro(vc->fd, len, base, err);
 	if (!w->map) {
 		log_debug("mmap of %s failed (%s); reading with pread", vc->path, strerror(-*err));
-		vc->no_mmap = true;
+		__atomic_store_n(&vc->no_mmap, true, __ATOMIC_RELAXED); /* page threads share it */
 		*err = 0;
 		return NULL;
 	}
@@ -469,7 +469,7 @@ static int copy_phys(struct vmcore *vc, struct vmcore_win *w, uint64_t paddr, ui
 	return 0;
 }
 
-const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
+const void *vmcore_page_in(struct vmcore *vc, struct vmcore_win *w, uint8_t *buf, uint64_t pfn, int *err)
 {
 	uint64_t paddr = pfn << VMCORE_PAGE_SHIFT;
 	const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
@@ -479,15 +479,25 @@ const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
 		uint64_t off = s->offset + (paddr - s->paddr);
 
 		if (off + VMCORE_PAGE_SIZE <= vc->file_size) {
-			p = win_get(vc, &vc->data, off, VMCORE_PAGE_SIZE, err);
+			p = win_get(vc, w, off, VMCORE_PAGE_SIZE, err);
 			if (p) {
 				return p;
 			}
 		}
 	}
 	/* a page shared by segments, partly in a hole or past file data, or no mmap */
-	*err = copy_phys(vc, &vc->data, paddr, vc->pagebuf, VMCORE_PAGE_SIZE, true);
-	return *err ? NULL : vc->pagebuf;
+	*err = copy_phys(vc, w, paddr, buf, VMCORE_PAGE_SIZE, true);
+	return *err ? NULL : buf;
+}
+
+const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err)
+{
+	return vmcore_page_in(vc, &vc->data, vc->pagebuf, pfn, err);
+}
+
+void vmcore_win_drop(struct vmcore_win *w)
+{
+	win_drop(w);
 }
 
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)

@@ -69,6 +69,11 @@ bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn);
  * memory past its file data, read as zero. NULL with *err: -ENOENT no segment
  * holds any byte of the page, -EIO (or other) the file could not be read. */
 const void *vmcore_page(struct vmcore *vc, uint64_t pfn, int *err);
+/* The same through the caller's window W and page buffer BUF (a page):
+ * threads reading pages at once each own one (the pointer stays valid
+ * until the next call with W). vmcore_win_drop unmaps W. */
+const void *vmcore_page_in(struct vmcore *vc, struct vmcore_win *w, uint8_t *buf, uint64_t pfn, int *err);
+void vmcore_win_drop(struct vmcore_win *w);
 
 /* Copy physical memory, across segments; 0 or -errno (-ENOENT: some byte is
  * in no segment: kdumpcap's own reads never take a hole for zeros). */

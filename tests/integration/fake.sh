@@ -23,6 +23,14 @@ check "threads give the same bytes (lzo)" bash -c "'$KDUMPCAP' -l -d 1 --num-thr
 	'$KDUMPCAP' -l -d 1 --num-threads 1 --message-level 0 '$W/core' '$W/l1' && cmp '$W/l1' '$W/l3'"
 check "threads give the same bytes" bash -c "'$KDUMPCAP' -z -d 1 --num-threads 3 --message-level 0 '$W/core' '$W/t3' &&
 	'$KDUMPCAP' -z -d 1 --num-threads 1 --message-level 0 '$W/core' '$W/t1' && cmp '$W/t1' '$W/t3'"
+check "threads give the same bytes at -d 31 (zstd, 1 vs 2 threads)" bash -c "'$KDUMPCAP' -z -d 31 --num-threads 2 --message-level 0 '$W/core' '$W/f2' &&
+	'$KDUMPCAP' -z -d 31 --num-threads 1 --message-level 0 '$W/core' '$W/f1' && cmp '$W/f1' '$W/f2'"
+for zl in -7 9; do
+	check "--zstd-level $zl: every page equals the vmcore's" bash -c "'$KDUMPCAP' -z --zstd-level $zl -d 1 \
+		--message-level 0 '$W/core' '$W/zl$zl' && $CHECK '$W/zl$zl' '$W/core' --level 1 --compress zstd"
+done
+check_fails "--zstd-level 20 refused" "invalid --zstd-level" "$KDUMPCAP" -z --zstd-level 20 "$W/core" "$W/x.dump"
+check_fails "--zstd-level x refused" "invalid --zstd-level" "$KDUMPCAP" -z --zstd-level x "$W/core" "$W/x.dump"
 for c in -c -l -z ""; do
 	check "-F | -R is byte-identical to a direct write ($c)" bash -c "'$KDUMPCAP' $c -d 1 -F --message-level 0 '$W/core' |
 		'$KDUMPCAP' -R '$W/r$c' && '$KDUMPCAP' $c -d 1 --message-level 0 '$W/core' '$W/direct$c' && cmp '$W/r$c' '$W/direct$c'"

@@ -2,12 +2,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <zstd.h>
 
 #include "capture/collector.h"
 #include "capture/compress.h"
 #include "tests/unit/t.h"
 
 #define PG 4096
+/* zstd frame header descriptor bits: content size (7-6), single segment
+ * (5), checksum (2), dictionary id (1-0) */
+#define ZSTD_FHD_UNWANTED 0xe7
 
 static const int methods[] = { COMPRESS_ZLIB, COMPRESS_LZO, COMPRESS_ZSTD };
 
@@ -48,7 +52,7 @@ TEST(test_compress_round_trip)
 		uint8_t *out = malloc(bound);
 
 		CHECK(bound > PG);
-		CHECK(out && compress_init(&c, methods[m]) == 0);
+		CHECK(out && compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT) == 0);
 		for (int kind = 0; out && kind < 4; kind++) {
 			ssize_t n;
 			size_t got = 0;
@@ -71,6 +75,59 @@ TEST(test_compress_round_trip)
 		compress_fini(&c); /* twice is harmless */
 		free(out);
 	}
+}
+
+/* zstd: one frame per page with no content size, checksum or dictionary
+ * id in its header (readers decode into a page buffer), and the level is
+ * the one asked for: negative ones too. */
+TEST(test_compress_zstd_frame_and_levels)
+{
+	static uint8_t in[PG], back[PG];
+	static const int levels[] = { ZSTD_LEVEL_MIN, -5, 1, 9, ZSTD_LEVEL_MAX };
+	size_t bound = compress_bound(COMPRESS_ZSTD, PG);
+	uint8_t *out = malloc(bound);
+	ssize_t sizes[sizeof(levels) / sizeof(levels[0])];
+
+	CHECK(out != NULL);
+	for (size_t i = 0; i < PG; i++) { /* words of a small alphabet: the levels differ on it */
+		uint32_t x = (uint32_t)(i * 2654435761u) >> 13;
+		in[i] = (i % 8 == 7) ? ' ' : (uint8_t)"etaoinsh"[x % 5 + (x >> 7) % 3];
+	}
+	for (size_t l = 0; out && l < sizeof(levels) / sizeof(levels[0]); l++) {
+		struct compressor c;
+		size_t got = 0;
+
+		CHECK(compress_init(&c, COMPRESS_ZSTD, levels[l]) == 0);
+		sizes[l] = compress_page(&c, in, PG, out, bound);
+		CHECK(sizes[l] > 0);
+		/* frame header descriptor: no content size, single segment, checksum, dict id */
+		CHECK((out[4] & ZSTD_FHD_UNWANTED) == 0);
+		CHECK(ZSTD_getFrameContentSize(out, (size_t)sizes[l]) == ZSTD_CONTENTSIZE_UNKNOWN);
+		CHECK(compress_unpack(COMPRESS_ZSTD, out, (size_t)sizes[l], back, PG, &got) == 0);
+		CHECK(got == PG && !memcmp(in, back, PG));
+		compress_fini(&c);
+	}
+	/* the fastest level gives the largest frame, the slowest the smallest */
+	CHECK(sizes[0] > sizes[2] && sizes[2] >= sizes[4]);
+	free(out);
+}
+
+/* Noise is stored raw without compressing, but a page that is noise in
+ * part only (random bytes, then zeros) still shrinks. */
+TEST(test_compress_partial_noise_still_packed)
+{
+	static uint8_t in[PG];
+	uint8_t *out = malloc(2 * PG); /* above every method's bound */
+	struct compressor c;
+
+	fill(in, 3);
+	memset(in + PG / 2, 0, PG / 2);
+	for (size_t m = 0; out && m < sizeof(methods) / sizeof(methods[0]); m++) {
+		CHECK(compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT) == 0);
+		CHECK(compress_page(&c, in, PG, out, compress_bound(methods[m], PG)) > 0);
+		compress_fini(&c);
+	}
+	free(out);
 }
 
 TEST(test_compress_garbage_and_unknown)
