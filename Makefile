@@ -4,6 +4,9 @@
 #   make check      unit tests (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
 #   make dbclient   dropbear's SSH client for SSH targets (optional), in $(DEPS)/bin
+#   make install    DESTDIR, PREFIX (default /usr): the binary, dbclient, units,
+#                   kernel hooks, /etc/kdump.conf, man pages (see README "Installing")
+#   make deb        $(O)/kdumpcap_$(VERSION)_amd64.deb with plain dpkg-deb
 #   O=DIR           object/output directory (default build); DEPS is shared
 O        ?= build
 DEPS     ?= build/deps
@@ -20,6 +23,18 @@ KHDRS    := -idirafter /usr/include -idirafter /usr/include/$(shell $(HOSTCC) -d
 LDFLAGS  += -static -L$(DEPS)/lib
 LDLIBS   := -lzstd -lz -llzo2 -lpthread
 
+# The one place the version is written: VERSION (kdumpcap --version, the package).
+VERSION  := $(shell cat VERSION)
+PREFIX   ?= /usr
+SBINDIR  ?= $(PREFIX)/sbin
+# dbclient and what else the capture image takes from the installed system;
+# mkinitrd's --dbclient default is compiled from it
+LIBEXECDIR ?= $(PREFIX)/lib/kdumpcap
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+PY       ?= /usr/bin/python3
+
 DIRS     := lib capture filter transport initramfs
 SRCS     := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
 OBJS     := $(SRCS:%.c=$(O)/obj/%.o)
@@ -33,6 +48,10 @@ $(O)/kdumpcap: $(OBJS) $(DEPLIBS)
 $(O)/obj/%.o: %.c $(DEPLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/obj/capture/main.o: CFLAGS += -DKDC_VERSION='"$(VERSION)"'
+$(O)/obj/capture/main.o: VERSION
+$(O)/obj/initramfs/mkinitrd.o: CFLAGS += -DKDC_LIBEXECDIR='"$(LIBEXECDIR)"'
 
 $(DEPLIBS) &:
 	+./tests/build-deps.sh $(DEPS)
@@ -78,11 +97,52 @@ dbclient: $(DEPS)/bin/dbclient
 $(DEPS)/bin/dbclient:
 	./tests/build-deps.sh $(DEPS) dbclient
 
+# Everything a machine needs to keep kdumpcap running under systemd.
+install: $(O)/kdumpcap $(DEPS)/bin/dbclient $(DOCS)
+	install -D -m 0755 $(O)/kdumpcap $(DESTDIR)$(SBINDIR)/kdumpcap
+	install -D -m 0755 $(DEPS)/bin/dbclient $(DESTDIR)$(LIBEXECDIR)/dbclient
+	install -D -m 0644 dist/kdumpcap.service $(DESTDIR)$(UNITDIR)/kdumpcap.service
+	install -D -m 0644 dist/kdumpcap-savecore.service $(DESTDIR)$(UNITDIR)/kdumpcap-savecore.service
+	sed -i 's|/usr/sbin/kdumpcap|$(SBINDIR)/kdumpcap|' $(DESTDIR)$(UNITDIR)/kdumpcap*.service
+	install -D -m 0755 dist/kernel-postinst $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/kdumpcap
+	install -D -m 0755 dist/kernel-postrm $(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/kdumpcap
+	sed -i 's|/usr/sbin/kdumpcap|$(SBINDIR)/kdumpcap|' $(DESTDIR)$(SYSCONFDIR)/kernel/post*.d/kdumpcap
+	install -D -m 0644 dist/grub.cfg $(DESTDIR)$(SYSCONFDIR)/default/grub.d/kdumpcap.cfg
+	install -D -m 0644 $(O)/doc/kdump.conf $(DESTDIR)$(SYSCONFDIR)/kdump.conf
+	install -d -m 0700 $(DESTDIR)/var/crash
+	install -D -m 0644 $(O)/doc/kdumpcap.8 $(DESTDIR)$(MANDIR)/man8/kdumpcap.8
+	install -D -m 0644 $(O)/doc/kdump.conf.5 $(DESTDIR)$(MANDIR)/man5/kdump.conf.5
+
+# The man pages and the example kdump.conf, from one source.
+DOCS := $(O)/doc/kdump.conf $(O)/doc/kdumpcap.8 $(O)/doc/kdump.conf.5
+docs: $(DOCS)
+
+$(O)/doc/kdump.conf: doc/kdumpcap.md doc/render.py
+	@mkdir -p $(dir $@)
+	$(PY) doc/render.py $< conf > $@.tmp && mv $@.tmp $@
+
+$(O)/doc/%.8 $(O)/doc/%.5: doc/kdumpcap.md doc/render.py VERSION
+	@mkdir -p $(dir $@)
+	$(PY) doc/render.py $< man $* $(VERSION) > $@.tmp && mv $@.tmp $@
+
+# The Debian package, from this tree with dpkg-deb alone (no debhelper, no network).
+DEB      := $(O)/kdumpcap_$(VERSION)_amd64.deb
+deb: $(DEB)
+
+$(DEB): $(O)/kdumpcap $(DEPS)/bin/dbclient $(DOCS) VERSION doc/kdumpcap.md dist/deb/control.in $(wildcard dist/* dist/deb/*)
+	rm -rf $(O)/deb && mkdir -p $(O)/deb/DEBIAN
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(O)/deb) PREFIX=/usr O=$(O) DEPS=$(DEPS)
+	sed -e 's/@VERSION@/$(VERSION)/' -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(O)/deb | cut -f1)/" \
+		dist/deb/control.in > $(O)/deb/DEBIAN/control
+	cd $(O)/deb && find etc -type f | sed 's|^|/|' | sort > DEBIAN/conffiles
+	install -m 0755 dist/deb/postinst dist/deb/prerm dist/deb/postrm $(O)/deb/DEBIAN/
+	dpkg-deb --root-owner-group -Zxz --build $(O)/deb $@
+
 demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
-	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay
+	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc
 
-.PHONY: all check test clean demo fuzz-replay dbclient
+.PHONY: all check test clean demo fuzz-replay dbclient install deb docs
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d

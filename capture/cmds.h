@@ -9,6 +9,9 @@ int mkinitrd_main(int argc, char **argv);  /* initramfs/mkinitrd.c */
 int load_main(int argc, char **argv);      /* initramfs/load.c */
 int unload_main(int argc, char **argv);    /* initramfs/load.c */
 int status_main(int argc, char **argv);    /* initramfs/status.c */
+int start_main(int argc, char **argv);     /* initramfs/service.c: kdumpcap.service */
+int image_main(int argc, char **argv);     /* initramfs/service.c: the kernel hooks */
+int postcrash_main(int argc, char **argv); /* initramfs/postcrash.c: kdumpcap-savecore.service */
 int sftptest_main(int argc, char **argv);  /* capture/sftptest.c: test hook */
 int propagate_main(int argc, char **argv); /* initramfs/propagate.c */
 int sshkey_convert_main(int argc, char **argv); /* initramfs/propagate.c */

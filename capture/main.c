@@ -2,10 +2,15 @@
  *   PID 1 in the capture kernel         -> init_main (initramfs/init.c)
  *   kdumpcap SUBCOMMAND ...             -> the table below
  *   kdumpcap [makedumpfile options] ... -> collector_main */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capture/cmds.h"
+
+#ifndef KDC_VERSION
+#define KDC_VERSION "unknown" /* set by the Makefile from VERSION */
+#endif
 
 static const struct {
 	const char *name;
@@ -16,6 +21,9 @@ static const struct {
 	{ "load", load_main },
 	{ "unload", unload_main },
 	{ "status", status_main },
+	{ "start", start_main },
+	{ "image", image_main },
+	{ "postcrash", postcrash_main },
 	{ "init", init_main },
 	{ "sftp-test-write", sftptest_main },
 	{ "propagate", propagate_main },
@@ -27,6 +35,10 @@ int main(int argc, char **argv)
 {
 	if (getpid() == 1) {
 		return init_main(argc, argv);
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("kdumpcap %s\n", KDC_VERSION);
+		return 0;
 	}
 	if (argc > 1) {
 		for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {

@@ -340,11 +340,17 @@ static int do_modules(struct kdump_conf *c, const struct line *l)
 }
 
 /* Fedora's service-side switches (crashkernel resizing, image rebuild policy):
- * they change nothing in the capture, so a Fedora kdump.conf keeps working. */
+ * they change nothing in the capture, so a Fedora kdump.conf keeps working;
+ * kdumpcap start honours the rebuild policy (0/1, or no/yes). */
 static int do_service_only(struct kdump_conf *c, const struct line *l)
 {
-	log_info("%s:%d: '%s' is for Fedora's kdump service; it does not change the capture, ignored", l->name,
-		 l->no, l->key);
+	bool on = !strcmp(l->args, "1") || !strcmp(l->args, "yes");
+
+	if (!strcmp(l->key, "force_rebuild")) {
+		c->force_rebuild = on; /* kdumpcap start: rebuild at every start */
+	} else if (!strcmp(l->key, "force_no_rebuild")) {
+		c->force_no_rebuild = on; /* kdumpcap start: never rebuild an existing image */
+	}
 	return 0;
 }
 

@@ -45,6 +45,8 @@ struct kdump_conf {
 	char modbuf[512];
 	char *modules[CONF_MAX_MODS];
 	int nmodules;
+	bool force_rebuild;     /* kdumpcap start rebuilds the image every time */
+	bool force_no_rebuild;  /* kdumpcap start never rebuilds an existing image */
 	int problems;           /* lines with a message */
 };
 

@@ -14,11 +14,11 @@
 #include "initramfs/blkid.h"
 #include "initramfs/hosttarget.h"
 #include "initramfs/modules.h"
+#include "initramfs/mountinfo.h"
 #include "initramfs/rootpath.h"
 #include "lib/io.h"
 #include "lib/log.h"
 
-#define MOUNTINFO_MAX (1u << 20)
 #define MAX_HOPS 8
 
 /* Block drivers for a target this machine cannot see (image built elsewhere). */
@@ -207,23 +207,6 @@ static int stable_name(const struct kdump_conf *c, const struct hosttarget_opts 
 	return 0;
 }
 
-/* mountinfo escapes blanks and backslashes as \ooo. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* Is the mount source SRC (maj:min DEVNO) the device at NODE? */
 static bool same_device(const struct hosttarget_opts *o, const char *node, const char *devno, const char *src)
 {
@@ -242,43 +225,31 @@ static bool same_device(const struct hosttarget_opts *o, const char *node, const
 	       realpath(node, b) && !strcmp(a, b);
 }
 
+struct mount_of {
+	const struct hosttarget_opts *o;
+	const char *node;
+	char *mp;
+	size_t n;
+};
+
+static int is_mount_of(const struct mountinfo_entry *m, void *ctx)
+{
+	struct mount_of *w = ctx;
+
+	if (strcmp(m->root, "/") || !same_device(w->o, w->node, m->devno, m->src)) {
+		return 0; /* a bind mount of a subdirectory shows only part of it */
+	}
+	return snprintf(w->mp, w->n, "%s%s", w->o->sysroot, m->mp) < (int)w->n ? 1 : -ENAMETOOLONG;
+}
+
 /* Where the whole file system on NODE is mounted here, into MP (with the
  * sysroot). 0, or -ENOENT. */
 static int find_mount(const struct hosttarget_opts *o, const char *node, char *mp, size_t n)
 {
-	char path[PATH_MAX], *text = malloc(MOUNTINFO_MAX), *save = NULL;
-	int r = -ENOENT;
+	struct mount_of w = { o, node, mp, n };
+	int r = mountinfo_each(o->sysroot, is_mount_of, &w);
 
-	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", o->sysroot);
-	if (!text || io_read_text(path, text, MOUNTINFO_MAX) <= 0) {
-		free(text);
-		return -ENOENT;
-	}
-	for (char *l = strtok_r(text, "\n", &save); l && r; l = strtok_r(NULL, "\n", &save)) {
-		char *f[6], *sep = strstr(l, " - "), *src, *s2 = NULL;
-		int k = 0;
-
-		if (!sep) {
-			continue;
-		}
-		*sep = '\0';
-		for (char *t = strtok_r(l, " ", &s2); t && k < 6; t = strtok_r(NULL, " ", &s2)) {
-			f[k++] = t;
-		}
-		s2 = NULL;
-		src = strtok_r(sep + 3, " ", &s2); /* fstype */
-		src = src ? strtok_r(NULL, " ", &s2) : NULL;
-		if (k < 5 || !src || strcmp(f[3], "/")) {
-			continue; /* a bind mount of a subdirectory shows only part of it */
-		}
-		unescape(f[4]);
-		unescape(src);
-		if (same_device(o, node, f[2], src)) {
-			r = snprintf(mp, n, "%s%s", o->sysroot, f[4]) < (int)n ? 0 : -ENAMETOOLONG;
-		}
-	}
-	free(text);
-	return r;
+	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
 }
 
 /* 'path' resolved inside the mounted target: what PID 1 will use. */
@@ -322,6 +293,33 @@ int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o
 	r = c->target == TGT_RAW ? check_raw(c, o, &w) : 0;
 	r = r ? r : stable_name(c, o, &w, extra, n);
 	return r ? r : c->target == TGT_FS ? check_path(c, o, &w, extra, n) : 0;
+}
+
+int hosttarget_dump_dir(const struct kdump_conf *c, const char *sysroot, char *out, size_t n)
+{
+	struct hosttarget_opts o = { .sysroot = sysroot };
+	char mp[PATH_MAX], res[PATH_MAX];
+	struct where w;
+	int r;
+
+	if (c->target == TGT_NFS || c->target == TGT_SSH) {
+		return -EREMOTE;
+	}
+	if (c->target != TGT_FS) {
+		/* raw: savecore restores into path on this machine */
+		return snprintf(out, n, "%s%s", sysroot, c->path) < (int)n ? 0 : -ENAMETOOLONG;
+	}
+	snprintf(w.sysfs, sizeof(w.sysfs), "%s/sys/class/block", sysroot);
+	snprintf(w.dev, sizeof(w.dev), "%s/dev", sysroot);
+	if (blkid_find(c->dev, w.sysfs, w.dev, w.node, sizeof(w.node))) {
+		return -ENODEV;
+	}
+	r = find_mount(&o, w.node, mp, sizeof(mp));
+	r = r ? r : rootpath_resolve(mp, c->path, res, sizeof(res));
+	if (r) {
+		return r;
+	}
+	return snprintf(out, n, "%s%s", mp, res) < (int)n ? 0 : -ENAMETOOLONG;
 }
 
 int hosttarget_sysfs_drivers(struct moddb *db, const char *devdir, const char *what)

@@ -20,6 +20,12 @@ struct hosttarget_opts {
  * kdump.conf. 0, or -errno after a message that says what to change. */
 int hosttarget_check(const struct kdump_conf *c, const struct hosttarget_opts *o, char *extra, size_t n);
 
+/* Where the dumps of C are on this machine (SYSROOT "" or a test tree): the
+ * target's mount point plus 'path', or 'path' itself for a raw target (where
+ * savecore restores them). 0, -EREMOTE (nfs, ssh), -ENODEV (no such device
+ * here), -ENOENT (not mounted), or a rootpath_resolve() error. */
+int hosttarget_dump_dir(const struct kdump_conf *c, const char *sysroot, char *out, size_t n);
+
 struct moddb;
 /* Want in DB the driver chain of C's block device as this machine sees it
  * (when KVER runs here), else the common block drivers. 0 or -errno. */

@@ -22,9 +22,12 @@
 #include "initramfs/blkid.h"
 #include "initramfs/conf.h"
 #include "initramfs/cpio.h"
+#include "initramfs/defaulttarget.h"
 #include "initramfs/hosttarget.h"
+#include "initramfs/inputs.h"
 #include "initramfs/modfile.h"
 #include "initramfs/modules.h"
+#include "initramfs/sshkey.h"
 #include "initramfs/target.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -35,7 +38,11 @@
 #define DEP_MAX (1u << 20)
 #define ZSTD_LEVEL 19
 #define CONF_EXTRA 1024
-#define DBCLIENT_DEFAULT "/usr/lib/kdumpcap/dbclient"
+/* make install puts dbclient in LIBEXECDIR (Makefile) */
+#ifndef KDC_LIBEXECDIR
+#define KDC_LIBEXECDIR "/usr/lib/kdumpcap"
+#endif
+#define DBCLIENT_DEFAULT KDC_LIBEXECDIR "/dbclient"
 
 struct image {
 	struct cpio_entry e[MAX_ENTRIES];
@@ -117,7 +124,7 @@ static int add_file(struct image *im, const char *src, const char *name, mode_t 
 /* Module M's file as lib/modules/KVER/..., decompressed where we can (see
  * modfile.c) and then stored as plain .ko: M's path becomes that name, which
  * is what the image's modules.dep gives PID 1. */
-static int add_module(struct image *im, const char *moddir, const char *kver, struct mod *m)
+static int add_module(struct image *im, struct inputs *in, const char *moddir, const char *kver, struct mod *m)
 {
 	char src[PATH_MAX], name[PATH_MAX];
 	size_t len, plen;
@@ -132,6 +139,7 @@ static int add_module(struct image *im, const char *moddir, const char *kver, st
 	if (!d) {
 		return -ENOENT;
 	}
+	inputs_add(in, "module", src);
 	if (modfile_comp(m->path) != MODFILE_PLAIN) {
 		r = modfile_decompress(src, d, len, &plain, &plen);
 		if (r == 0) {
@@ -362,17 +370,63 @@ static int write_image(const char *path, const void *p, size_t len)
 	return r;
 }
 
+/* The files this image is made from, other than the modules (add_module). */
+static void record_inputs(struct inputs *in, const char *cfg, const char *bin, const char *kernel,
+			  const char *dbclient, const struct kdump_conf *c)
+{
+	char real[PATH_MAX], key[PATH_MAX];
+
+	inputs_add(in, "config", cfg);
+	inputs_add(in, "binary", realpath(bin, real) ? real : bin);
+	if (kernel) {
+		inputs_add(in, "kernel", kernel);
+	}
+	if (c->target == TGT_SSH) {
+		inputs_add(in, "dbclient", dbclient);
+		if (c->sshkey[0]) {
+			snprintf(key, sizeof(key), "%s", c->sshkey);
+		} else {
+			sshkey_default(key, sizeof(key));
+		}
+		inputs_add(in, "sshkey", key);
+	}
+	if (c->pre[0]) {
+		inputs_add(in, "kdump_pre", c->pre);
+	}
+	if (c->post[0]) {
+		inputs_add(in, "kdump_post", c->post);
+	}
+}
+
+/* IMAGE.inputs, after the image: what kdumpcap start compares to decide whether to rebuild. */
+static int write_inputs(const char *image, const struct inputs *in)
+{
+	char path[PATH_MAX];
+
+	if (in->err) {
+		log_err("cannot record the inputs of %s: %s", image, strerror(-in->err));
+		return in->err;
+	}
+	if (snprintf(path, sizeof(path), "%s%s", image, INPUTS_SUFFIX) >= (int)sizeof(path)) {
+		return -ENAMETOOLONG;
+	}
+	return write_image(path, in->text ? in->text : "", in->len);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: kdumpcap mkinitrd -o IMAGE [--kver VERSION] [--config kdump.conf]\n"
 			"                [--moddir DIR] [--compress zstd|gzip] [--binary PATH]\n"
 			"                [--allow-missing-target] [--sysroot DIR] [--dbclient PATH]\n"
+			"                [--kernel PATH]\n"
 			"  --allow-missing-target  the target is visible only to the capture kernel\n"
 			"  --sysroot DIR           look for the target under DIR/dev, DIR/sys/class/block and\n"
 			"                          DIR/proc/self/mountinfo (files stand in for devices there)\n"
 			"  --dbclient PATH         the static dropbear client for an ssh target (default\n"
 			"                          " DBCLIENT_DEFAULT "; `make dbclient` builds one\n"
-			"                          into build/deps/bin/dbclient)\n");
+			"                          into build/deps/bin/dbclient)\n"
+			"  --kernel PATH           the kernel the image is for, recorded with the other inputs\n"
+			"                          in IMAGE" INPUTS_SUFFIX " (kdumpcap start rebuilds when one changes)\n");
 }
 
 int mkinitrd_main(int argc, char **argv)
@@ -383,10 +437,11 @@ int mkinitrd_main(int argc, char **argv)
 		{ "compress", required_argument, NULL, 'z' }, { "binary", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },           { "allow-missing-target", no_argument, NULL, 'A' },
 		{ "sysroot", required_argument, NULL, 'S' },  { "dbclient", required_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
+		{ "kernel", required_argument, NULL, 'K' },   { NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
-	const char *dbclient = DBCLIENT_DEFAULT;
+	const char *dbclient = DBCLIENT_DEFAULT, *kernel = NULL;
+	static struct inputs in;
 	static struct image im;
 	static struct kdump_conf conf;
 	static char extra[CONF_EXTRA];
@@ -415,6 +470,7 @@ int mkinitrd_main(int argc, char **argv)
 		case 'A': ho.allow_missing = true; break;
 		case 'S': ho.sysroot = optarg; break;
 		case 'D': dbclient = optarg; break;
+		case 'K': kernel = optarg; break;
 		case 'z':
 			if (strcmp(optarg, "zstd") && strcmp(optarg, "gzip")) {
 				log_err("--compress %s: use zstd or gzip", optarg);
@@ -452,6 +508,10 @@ int mkinitrd_main(int argc, char **argv)
 			cfg, conf.problems);
 		return 1;
 	}
+	ho.cfg = cfg;
+	if (conf.target == TGT_NONE && defaulttarget_find(&conf, &ho, extra, sizeof(extra))) {
+		return 1;
+	}
 	if (!target_ops_of(conf.target)) {
 		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs, nfs or ssh): the capture would have nowhere "
 			"to save; add one", cfg);
@@ -487,12 +547,13 @@ int mkinitrd_main(int argc, char **argv)
 	im.e[im.n - 1].rmajor = 5;
 	im.e[im.n - 1].rminor = 1;
 	r = add_file(&im, bin, "init", 0755);
+	record_inputs(&in, cfg, bin, kernel, dbclient, &conf);
 	r = r ? r : add_conf(&im, cfg, extra);
 	snprintf(name, sizeof(name), "lib/modules/%s", kver);
 	add(&im, name, S_IFDIR | 0755, NULL, 0);
 	for (size_t i = 0; i < db.n && !r; i++) {
 		if (moddb_wanted(&db, i)) {
-			r = add_module(&im, moddir, kver, &db.m[i]);
+			r = add_module(&im, &in, moddir, kver, &db.m[i]);
 		}
 	}
 	dep = malloc(DEP_MAX);
@@ -533,6 +594,8 @@ int mkinitrd_main(int argc, char **argv)
 		r = write_image(out, z, zlen);
 		free(z);
 	}
+	r = r ? r : write_inputs(out, &in);
+	inputs_free(&in);
 	if (r) {
 		return 1;
 	}

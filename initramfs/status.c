@@ -1,7 +1,9 @@
 /* kdumpcap status: is this machine ready to capture a crash? Memory
  * reserved, capture kernel loaded, and the knobs that turn hangs and oopses
  * into a panic (and so into a dump), each with its fix.
- *   kdumpcap status [--root DIR]   (DIR: where proc and sys are, for tests)
+ * kdumpcap.service's view too: the capture image up to date or why not, and
+ * the last capture's result as the dump directory shows it.
+ *   kdumpcap status [--root DIR] [kdumpcap start's options]   (DIR: a fake machine, for tests)
  * Exit status 0 when a crash would be captured, 1 when not. */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,9 @@
 #include <string.h>
 
 #include "capture/cmds.h"
+#include "initramfs/hosttarget.h"
+#include "initramfs/lastdump.h"
+#include "initramfs/service.h"
 #include "lib/io.h"
 #include "lib/log.h"
 
@@ -37,33 +42,66 @@ static bool read_num(const char *root, const char *path, long long *v)
 	return true;
 }
 
+/* The image kdumpcap.service would load: up to date, or why not. */
+static void image_line(struct service *s)
+{
+	char why[PATH_MAX + 128];
+
+	if (service_stale(s, why, sizeof(why))) {
+		printf("capture image:  STALE - %s; kdumpcap.service rebuilds it: systemctl restart kdumpcap\n", why);
+	} else {
+		printf("capture image:  %s up to date\n", s->image);
+	}
+}
+
+/* The last capture's result, from the newest dump directory. */
+static void last_line(const struct service *s)
+{
+	char base[PATH_MAX];
+	struct lastdump ld;
+	int r = hosttarget_dump_dir(&s->conf, s->root, base, sizeof(base));
+
+	if (r == -EREMOTE) {
+		printf("last capture:   on %s (remote): not checked from here\n", s->conf.dev);
+	} else if (r) {
+		printf("last capture:   unknown - dump target %s is not mounted here\n", s->conf.dev);
+	} else if ((r = lastdump_find(base, &ld)) < 0) {
+		printf("last capture:   none (%s: %s)\n", base, strerror(-r));
+	} else if (ld.state == LASTDUMP_NONE) {
+		printf("last capture:   none in %s\n", base);
+	} else {
+		printf("last capture:   %s: %s\n", ld.dir, lastdump_describe(ld.state));
+	}
+}
+
 int status_main(int argc, char **argv)
 {
-	const char *root = "";
+	static struct service svc;
+	const char *root;
 	long long size = 0, loaded = 0, v;
 	char path[256];
 	int ready = 1;
 
-	if (argc == 3 && !strcmp(argv[1], "--root")) {
-		root = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: kdumpcap status\n");
+	if (service_setup(&svc, argc, argv)) {
 		return 2;
 	}
+	root = svc.root;
 	if (!read_num(root, "/sys/kernel/kexec_crash_size", &size) || size <= 0) {
-		printf("crash memory:   NOT reserved - add crashkernel=256M to the kernel command line "
-		       "(e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot\n");
+		printf("crash memory:   NOT reserved - add " SERVICE_CRASHKERNEL " to the kernel command line "
+		       "(the package's /etc/default/grub.d/kdumpcap.cfg does: run update-grub) and reboot\n");
 		ready = 0;
 	} else {
 		printf("crash memory:   %lld MiB reserved\n", size >> 20);
 	}
 	if (!read_num(root, "/sys/kernel/kexec_crash_loaded", &loaded) || loaded != 1) {
-		printf("capture kernel: NOT loaded - run: kdumpcap mkinitrd -o /boot/kdump.img && "
-		       "kdumpcap load --initrd /boot/kdump.img\n");
+		printf("capture kernel: NOT loaded - run: systemctl start kdumpcap (or kdumpcap start); "
+		       "see systemctl status kdumpcap\n");
 		ready = 0;
 	} else {
 		printf("capture kernel: loaded\n");
 	}
+	image_line(&svc);
+	last_line(&svc);
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		char *s;
 		snprintf(path, sizeof(path), "/proc/sys/%s", knobs[i].sysctl);

@@ -15,6 +15,7 @@ suites=(
 	"ssh:tests/integration/ssh.sh"
 	"modules:tests/integration/modules.sh"
 	"savecore:tests/integration/savecore.sh"
+	"service:tests/integration/service.sh"
 	"sweep:tests/integration/sweep.sh"
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
