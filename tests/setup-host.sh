@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(musl-tools musl-dev qemu-system-x86 busybox-static crash makedumpfile cpio zstd dpkg-dev
 	e2fsprogs xfsprogs python3 python3-drgn python3-libkdumpfile time bc strace
 	clang libclang-rt-14-dev zlib1g-dev libzstd-dev liblzo2-dev
-	openssh-sftp-server openssh-server nfs-ganesha nfs-ganesha-vfs)
+	openssh-sftp-server openssh-server nfs-ganesha nfs-ganesha-vfs debootstrap)
 src=/etc/apt/sources.list.d/kdumpcap-src.sources
 need_update=0
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then

@@ -36,7 +36,28 @@ loaded_at_boot() {
 	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "no capture kernel loaded (kexec_crash_loaded=0)"
 	snapshot "$1"
 	kdumpcap status >/dev/null 2>&1 || fail "kdumpcap status says a crash would not be captured"
-	show "$1:journal" journalctl -b --no-pager -o short-monotonic -u kdumpcap.service -u kdumpcap-savecore.service
+	journal "$1"
+	if packaged; then
+		grep -q "capture image .* is up to date" /tmp/kdc-journal ||
+			fail "kdumpcap.service did not find the image up to date (it was built when the package or kernel was installed)"
+	fi
+}
+journal() { # WHEN: this boot's journal of both units, kept in /tmp/kdc-journal
+	journalctl -b --no-pager -o short-monotonic -u kdumpcap.service -u kdumpcap-savecore.service >/tmp/kdc-journal 2>&1
+	show "$1:journal" cat /tmp/kdc-journal
+}
+
+# after_crash WHEN: the boot after a capture: the dump is there, and (package)
+# the journal and kdumpcap status say the last crash was captured
+after_crash() {
+	snapshot "$1"
+	last_dump "$1"
+	journal "$1"
+	packaged || return 0
+	grep -q "the last crash was captured: $lastdir/vmcore" /tmp/kdc-journal ||
+		fail "the journal does not say that the last crash was captured in $lastdir"
+	kdumpcap status | grep -q "^last capture: *$lastdir: complete" ||
+		fail "kdumpcap status does not report the last capture $lastdir as complete"
 }
 
 # image_of KVER: the capture image built for that kernel (package or manual unit)
@@ -59,16 +80,17 @@ crash_now() {
 }
 
 # last_dump WHEN: the newest dump directory holds a complete vmcore
+lastdir=
 last_dump() {
-	local d
-	d=$(ls -1td /var/crash/*/ 2>/dev/null | head -1)
-	show "$1:var-crash" ls -l /var/crash $d
-	[ -n "$d" ] && [ -f "$d/vmcore" ] && [ ! -e "$d/vmcore-incomplete" ] ||
-		fail "no complete vmcore in the newest dump directory '$d'"
+	lastdir=$(ls -1td /var/crash/*/ 2>/dev/null | head -1)
+	lastdir=${lastdir%/}
+	show "$1:var-crash" ls -l /var/crash $lastdir
+	[ -n "$lastdir" ] && [ -f "$lastdir/vmcore" ] && [ ! -e "$lastdir/vmcore-incomplete" ] ||
+		fail "no complete vmcore in the newest dump directory '$lastdir'"
 }
 
 conf_target() { # LINE: kdump.conf with this target line instead of the packaged one's
-	[ -f /etc/kdump.conf.orig ] || cp /etc/kdump.conf /etc/kdump.conf.orig
+	[ ! -f /etc/kdump.conf ] || [ -f /etc/kdump.conf.orig ] || cp /etc/kdump.conf /etc/kdump.conf.orig
 	printf '%s\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$1" \
 		>/etc/kdump.conf
 }
@@ -88,12 +110,14 @@ install)
 		systemctl enable kdumpcap.service || fail "cannot enable kdumpcap.service"
 	fi
 	show install:conf cat /etc/kdump.conf
+	[ "$(systemctl is-enabled kdumpcap.service)" = enabled ] || fail "kdumpcap.service is not enabled"
 	snapshot before-reboot
 	echo "KDC-DONE $step"
 	systemctl reboot
 	;;
 crash1 | crash2)
 	loaded_at_boot "before-$step"
+	show "$step:boot-time" sh -c 'systemd-analyze; systemd-analyze blame | head -12'
 	img=$(image_of "$kv") || fail "no capture image for $kv"
 	if [ $step = crash2 ] && packaged && [ -n "$img" ] && [ "$(stat -c %Y "$img")" -ge "$(booted_at)" ]; then
 		fail "$img was built at boot, not by the kernel hook at the upgrade"
@@ -102,9 +126,7 @@ crash1 | crash2)
 	crash_now
 	;;
 upgrade)
-	snapshot after-crash1
-	last_dump after-crash1
-	show after-crash1:journal journalctl -b --no-pager -o short-monotonic -u kdumpcap.service -u kdumpcap-savecore.service
+	after_crash after-crash1
 	new=$(dpkg-deb -f $P/linux-image-*.deb Package | sed 's/^linux-image-//')
 	show upgrade:dpkg dpkg -i $P/linux-image-*.deb || fail "dpkg -i of the kernel failed"
 	if packaged; then
@@ -115,8 +137,7 @@ upgrade)
 	systemctl reboot
 	;;
 raw)
-	snapshot after-crash2
-	last_dump after-crash2
+	after_crash after-crash2
 	conf_target "raw /dev/disk/by-id/virtio-kdcraw"
 	show raw:conf cat /etc/kdump.conf
 	show raw:restart systemctl restart kdumpcap.service || fail "kdumpcap.service did not restart"
@@ -131,9 +152,7 @@ savecore)
 		r=$(systemctl show -p Result --value kdumpcap-savecore.service)
 		[ "$r" = success ] || fail "kdumpcap-savecore.service: $r"
 	fi
-	snapshot after-raw
-	last_dump after-raw
-	show after-raw:journal journalctl -b --no-pager -o short-monotonic -u kdumpcap.service -u kdumpcap-savecore.service
+	after_crash after-raw
 	echo "KDC-DONE $step"
 	systemctl poweroff
 	;;
