@@ -299,7 +299,7 @@ for f in "${flow[@]}"; do
 		[ "$dumpk" = "$k0" ] && dumpdir=$k0dir
 		dmesg=dmesg
 		[ "$step" = savecore ] && dmesg= # restored from the raw stream: no vmcore-dmesg.txt
-		new_dump "$step" && dump_check "$step" "$dumpdir/vmcore" "$dumpk" $dmesg || ok=0
+		new_dump "$step" && dump_check "$step" "$dumpdir/vmlinux" "$dumpk" $dmesg || ok=0
 	fi
 	result "$claim" $ok
 	[ $ok = 1 ] && continue

@@ -117,7 +117,6 @@ install)
 	;;
 crash1 | crash2)
 	loaded_at_boot "before-$step"
-	show "$step:boot-time" sh -c 'systemd-analyze; systemd-analyze blame | head -12'
 	img=$(image_of "$kv") || fail "no capture image for $kv"
 	if [ $step = crash2 ] && packaged && [ -n "$img" ] && [ "$(stat -c %Y "$img")" -ge "$(booted_at)" ]; then
 		fail "$img was built at boot, not by the kernel hook at the upgrade"
