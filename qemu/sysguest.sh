@@ -12,28 +12,33 @@
 # serial port. The host plays the boot loader: it boots the newest kernel found
 # in the image's /boot, with crashkernel= on the command line, and reads the dumps
 # back off the disk images with debugfs. The flow (one disk, six boots, three
-# crashes):
-#   install   kernel K0 (bookworm): dpkg -i the package (build/kdumpcap_*.deb),
-#             enable the services, reboot
-#   crash1    kdumpcap.service loaded the capture kernel at boot: sysrq-c; the
-#             capture kernel writes /var/crash/<dir>/vmcore on the root ext4 and
-#             ends the guest; crash opens the dump (K0's debug vmlinux)
-#   upgrade   status and journal see the capture; dpkg -i a newer kernel package
-#             K1 (bookworm-security, the cached kernel): the postinst hook builds
-#             its capture image; reboot
-#   crash2    K1 boots, the image is already there; sysrq-c; dump checked with K1's vmlinux
-#   raw       kdump.conf switched to a raw disk (by-id name), service restarted; sysrq-c
-#   savecore  kdumpcap-savecore.service restored the dump into /var/crash at boot;
-#             crash opens it
-# Without a package (no build/kdumpcap_*.deb; KDUMPCAP_DEB=none), build/kdumpcap
+# crashes; K0 is bookworm's kernel, K1 the newer one qemu/fetch-kernel.sh caches,
+# from bookworm-security):
+#   install   K0: dpkg -i the package (build/kdumpcap_VERSION_amd64.deb), enable
+#             the services, reboot
+#   crash1    kdumpcap.service loaded the capture kernel at boot with the image
+#             built at install: sysrq-c; the capture kernel writes
+#             /var/crash/<dir>/vmcore on the root ext4 (the packaged kdump.conf)
+#             and ends the guest; crash opens the dump (K0's debug vmlinux)
+#   raw       status and journal report that capture; kdump.conf switched to a
+#             raw disk (by-id name), service restarted (image rebuilt); sysrq-c
+#   upgrade   kdumpcap-savecore.service restored the raw dump into /var/crash at
+#             boot (crash opens it); back to the packaged kdump.conf; dpkg -i
+#             linux-image-K1: the kernel's postinst hook builds its image; reboot
+#   crash2    K1 boots, its image up to date; sysrq-c; dump checked with K1's vmlinux
+#   final     status and journal report that capture
+# Without a package (KDUMPCAP_DEB=none), build/kdumpcap
 # is installed by hand with this harness's own unit (qemu/sysguest/manual.service)
 # and the kernel hook is replaced by the unit's rebuild at boot.
 # Prints one "ok - " / "not ok - " line per step, the boot times, and with --show
 # the guest's `systemctl status kdumpcap` and `kdumpcap status` before and after
 # each crash.
+# Time (2-core machine, load 10-15 from other jobs): a boot to the step ~100 s, a
+# boot with sysrq-c and capture ~200 s, the kernel upgrade over 600 s. The first run
+# also debootstraps (~8 min) and fetches K0's debug vmlinux (860 MB).
 # Environment: KDUMPCAP_CACHE, KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_DEB
-# (the package; default the newest build/kdumpcap_*.deb), KDUMPCAP_MIRROR (default
-# http://deb.debian.org/debian).
+# (the package; default build/kdumpcap_VERSION_amd64.deb, `none`: by hand),
+# KDUMPCAP_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -87,11 +92,9 @@ guest_image() {
 	tmp=$(mktemp -d "$cache/sysguest/build.XXXXXX")
 	r=$tmp/root
 	echo "sysguest: debootstrap bookworm into $tmp (once; several minutes)" >&2
-	if [ -n "${KDC_DEV_ROOTFS:-}" ]; then cp -a "$KDC_DEV_ROOTFS" "$r"; else
 	debootstrap --variant=minbase --cache-dir="$cache/sysguest/debs" --include="$pkgs" \
 		bookworm "$r" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
 		{ tail -20 "$tmp/debootstrap.log" >&2; unmount_under "$r"; rm -rf "$tmp"; die "debootstrap failed"; }
-	fi
 	guest_tune "$r"
 	ls "$r/lib/modules" >"$tmp/kver"
 	[ "$(wc -l <"$tmp/kver")" = 1 ] || die "the guest has not exactly one kernel: $(cat "$tmp/kver")"
@@ -276,19 +279,21 @@ pkgfiles=("$deb")
 [ -n "$deb" ] || pkgfiles=("$bin" "$here/sysguest/manual.service")
 
 # The flow: step, QEMU timeout, files for the payload, what it ends with
-# (reboot | capture | poweroff), the kernel whose dump it leaves (or -), the
-# --show sections, the claim.
+# (reboot | capture | poweroff), the kernel of the dump it finds on the root
+# file system (or -) and whether vmcore-dmesg.txt is next to it (a dump
+# restored from a raw disk has none), the --show sections, the claim.
 flow=(
-	"install|300|pkg|reboot|-|before-reboot|install: package installed, services enabled on $k0"
-	"crash1|300||capture|$k0|before-crash1|crash1: loaded at boot, sysrq-c captured to ext4 /var/crash, crash opens the dump ($k0)"
-	"upgrade|600|$k1deb|reboot|-|after-crash1|upgrade: status and journal report the capture; dpkg -i linux-image-$k1 built its image"
-	"crash2|300||capture|$k1|before-crash2|crash2: after the kernel upgrade the crash is captured ($k1)"
-	"raw|300||capture|-|after-crash2 before-raw|raw: kdump.conf switched to a raw disk, service restarted, sysrq-c captured"
-	"savecore|300||poweroff|$k1|after-raw|savecore: the raw dump restored into /var/crash at boot, crash opens it"
+	"install|400|pkg|reboot|-|-|before-reboot|install: package installed, services enabled on $k0"
+	"crash1|400||capture|$k0|dmesg|before-crash1|crash1: loaded at boot, sysrq-c captured to ext4 /var/crash, crash opens the dump ($k0)"
+	"raw|400||capture|-|-|after-crash1 before-raw|raw: status and journal report the capture; kdump.conf switched to a raw disk, service restarted, sysrq-c captured"
+	"upgrade|1200|$k1deb|reboot|$k0|-|after-raw|upgrade: kdumpcap-savecore.service restored the raw dump at boot (crash opens it); dpkg -i linux-image-$k1 built its image"
+	"crash2|400||capture|$k1|dmesg|before-crash2|crash2: after the kernel upgrade the crash is captured ($k1)"
+	"final|400||poweroff|-|-|after-crash2|final: status and journal report the last capture"
 )
 for f in "${flow[@]}"; do
-	IFS='|' read -r step tmo files ends dumpk sects claim <<<"$f"
+	IFS='|' read -r step tmo files ends dumpk dmesg sects claim <<<"$f"
 	[ "$files" = pkg ] && files="${pkgfiles[*]}"
+	[ "$dmesg" = - ] && dmesg=
 	ok=1
 	payload "$step" $files
 	boot "$step" "$tmo" && step_ok "$step" || ok=0
@@ -297,8 +302,6 @@ for f in "${flow[@]}"; do
 	if [ $ok = 1 ] && [ "$dumpk" != - ]; then
 		dumpdir=$k1dir
 		[ "$dumpk" = "$k0" ] && dumpdir=$k0dir
-		dmesg=dmesg
-		[ "$step" = savecore ] && dmesg= # restored from the raw stream: no vmcore-dmesg.txt
 		new_dump "$step" && dump_check "$step" "$dumpdir/vmlinux" "$dumpk" $dmesg || ok=0
 	fi
 	result "$claim" $ok

@@ -124,19 +124,8 @@ crash1 | crash2)
 	echo "KDC-DONE $step"
 	crash_now
 	;;
-upgrade)
-	after_crash after-crash1
-	new=$(dpkg-deb -f $P/linux-image-*.deb Package | sed 's/^linux-image-//')
-	show upgrade:dpkg dpkg -i $P/linux-image-*.deb || fail "dpkg -i of the kernel failed"
-	if packaged; then
-		img=$(image_of "$new") || fail "the kernel hook built no capture image for $new"
-		show upgrade:image ls -l $img
-	fi
-	echo "KDC-DONE $step"
-	systemctl reboot
-	;;
 raw)
-	after_crash after-crash2
+	after_crash after-crash1
 	conf_target "raw /dev/disk/by-id/virtio-kdcraw"
 	show raw:conf cat /etc/kdump.conf
 	show raw:restart systemctl restart kdumpcap.service || fail "kdumpcap.service did not restart"
@@ -146,12 +135,26 @@ raw)
 	echo "KDC-DONE $step"
 	crash_now
 	;;
-savecore)
+upgrade)
+	# savecore restored the raw dump at boot; then back to the packaged
+	# kdump.conf and a kernel upgrade
 	if packaged; then
 		r=$(systemctl show -p Result --value kdumpcap-savecore.service)
 		[ "$r" = success ] || fail "kdumpcap-savecore.service: $r"
 	fi
 	after_crash after-raw
+	cp /etc/kdump.conf.orig /etc/kdump.conf
+	new=$(dpkg-deb -f $P/linux-image-*.deb Package | sed 's/^linux-image-//')
+	show upgrade:dpkg dpkg -i $P/linux-image-*.deb || fail "dpkg -i of the kernel failed"
+	if packaged; then
+		img=$(image_of "$new") || fail "the kernel hook built no capture image for $new"
+		show upgrade:image ls -l $img
+	fi
+	echo "KDC-DONE $step"
+	systemctl reboot
+	;;
+final)
+	after_crash after-crash2
 	echo "KDC-DONE $step"
 	systemctl poweroff
 	;;
