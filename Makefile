@@ -3,6 +3,7 @@
 #                   source packages against musl on first use, cached in build/deps)
 #   make check      unit tests (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
+#   make test-slow  the package on a Debian 12 guest booted by systemd (qemu/sysguest.sh)
 #   make dbclient   dropbear's SSH client for SSH targets (optional), in $(DEPS)/bin
 #   make install    DESTDIR, PREFIX (default /usr): the binary, dbclient, units,
 #                   kernel hooks, /etc/kdump.conf, man pages (see README "Installing")
@@ -182,6 +183,11 @@ clean:
 	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc \
 		$(O)/benchfloor $(O)/synthbig
 
-.PHONY: all check test clean demo fuzz-replay dbclient install deb docs bench bench-capture
+# The package installed on a debootstrapped Debian 12 guest booted by systemd:
+# crashes captured to ext4, after a kernel upgrade, to a raw disk (qemu/sysguest.sh).
+test-slow: $(O)/kdumpcap $(DEB)
+	KDC_SUITES=sysguest ./tests/run-all.sh
+
+.PHONY: test-slow all check test clean demo fuzz-replay dbclient install deb docs bench bench-capture
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d \
 	   $(O)/obj/tests/tools/benchfloor.d $(O)/obj/tests/tools/synthbig.d

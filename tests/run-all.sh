@@ -25,6 +25,8 @@ suites=(
 for f in qemu/e2e-all.sh; do
 	[ -x "$f" ] && suites+=("$(basename "$f" .sh):$f")
 done
+# slow suites run only when KDC_SUITES names them (make test-slow)
+[[ " ${KDC_SUITES:-} " == *" sysguest "* ]] && suites+=("sysguest:qemu/sysguest.sh")
 rc=0
 for s in "${suites[@]}"; do
 	name=${s%%:*} cmd=${s#*:}
