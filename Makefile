@@ -7,6 +7,9 @@
 #   make install    DESTDIR, PREFIX (default /usr): the binary, dbclient, units,
 #                   kernel hooks, /etc/kdump.conf, man pages (see README "Installing")
 #   make deb        $(O)/kdumpcap_$(VERSION)_amd64.deb with plain dpkg-deb
+#   make bench      kdumpcap against makedumpfile 1.7.2 and 1.7.6 (tests/bench.sh; not
+#                   part of make test): README=1 also rewrites README.md's table,
+#                   BENCH_ARGS passes options (e.g. BENCH_ARGS="-n 1 --quick")
 #   O=DIR           object/output directory (default build); DEPS is shared
 #   ARCH=arm64      cross-build the same binary for aarch64 (Debian's gcc-aarch64-linux-gnu
 #                   and musl-dev:arm64, see tests/setup-host.sh): objects in build/arm64,
@@ -85,6 +88,17 @@ $(O)/unit: $(UNIT_OBJS) $(SYNTH_OBJS) $(LIB_OBJS) $(DEPLIBS)
 $(O)/synthcore: $(O)/obj/tests/tools/synthcore.o $(SYNTH_OBJS) $(O)/obj/lib/rd.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# The benchmark's floors (read the vmcore; compress the kept pages) and its
+# synthetic sparse vmcores of 64 GB and 1 TB.
+$(O)/benchfloor: $(O)/obj/tests/tools/benchfloor.o $(O)/obj/lib/rd.o $(DEPLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
+
+$(O)/synthbig: $(O)/obj/tests/tools/synthbig.o $(SYNTH_OBJS) $(O)/obj/lib/rd.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+bench: $(O)/kdumpcap $(O)/benchfloor $(O)/synthbig
+	./tests/bench.sh $(if $(README),--readme) $(BENCH_ARGS)
+
 # Fuzz targets replayed over their committed corpora: each tests/fuzz/fuzz_NAME.c
 # with the plain main() of tests/fuzz/replay.c (libFuzzer builds: tests/fuzz/build.sh).
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -155,11 +169,19 @@ $(DEB): $(O)/kdumpcap $(DEPS)/bin/dbclient $(DOCS) VERSION doc/kdumpcap.md dist/
 	install -m 0755 dist/deb/postinst dist/deb/prerm dist/deb/postrm $(O)/deb/DEBIAN/
 	dpkg-deb --root-owner-group -Zxz --build $(O)/deb $@
 
+# In-guest capture time against makedumpfile and the 2-CPU memory check
+# (QEMU, several minutes; qemu/capture-bench.sh): part of `make bench`, not of `make test`.
+bench: bench-capture
+bench-capture: $(O)/kdumpcap
+	./qemu/capture-bench.sh
+
 demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
-	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc
+	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc \
+		$(O)/benchfloor $(O)/synthbig
 
-.PHONY: all check test clean demo fuzz-replay dbclient install deb docs
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d
+.PHONY: all check test clean demo fuzz-replay dbclient install deb docs bench bench-capture
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d \
+	   $(O)/obj/tests/tools/benchfloor.d $(O)/obj/tests/tools/synthbig.d

@@ -8,6 +8,7 @@ int savecore_main(int argc, char **argv);  /* initramfs/savecore.c */
 int mkinitrd_main(int argc, char **argv);  /* initramfs/mkinitrd.c */
 int load_main(int argc, char **argv);      /* initramfs/load.c */
 int unload_main(int argc, char **argv);    /* initramfs/load.c */
+int estimate_main(int argc, char **argv);  /* initramfs/load.c */
 int status_main(int argc, char **argv);    /* initramfs/status.c */
 int start_main(int argc, char **argv);     /* initramfs/service.c: kdumpcap.service */
 int image_main(int argc, char **argv);     /* initramfs/service.c: the kernel hooks */

@@ -207,6 +207,17 @@ int collector_parse(int argc, char **argv, struct collect_opts *o, enum collect_
 	return 0;
 }
 
+void collector_default_threads(struct collect_opts *o)
+{
+	long n;
+
+	if (o->threads) {
+		return;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	o->threads = n > 1 ? (unsigned)(n > COLLECT_MAX_AUTO_THREADS ? COLLECT_MAX_AUTO_THREADS : n) : 1;
+}
+
 static void report(const struct filter *f, const struct kdump_result *res, uint64_t max_pfn)
 {
 	char buf[1024];
@@ -407,10 +418,7 @@ int collector_main(int argc, char **argv)
 	}
 	o.progress = (o.msg_level & ML_PROGRESS) != 0;
 	o.mem_budget = meminfo_budget();
-	if (!o.threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		o.threads = n > 1 ? (unsigned)(n > 8 ? 8 : n) : 1;
-	}
+	collector_default_threads(&o);
 	switch (mode) {
 	case COLLECT_REARRANGE:
 		r = flat_rearrange_file(0, "stdin", out);

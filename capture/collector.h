@@ -25,6 +25,12 @@ struct collect_opts {
 	bool progress;       /* progress lines on stderr */
 };
 
+/* --num-threads 0 (or none): one thread per online CPU, at most this many. */
+#define COLLECT_MAX_AUTO_THREADS 8
+
+/* Fill o->threads when the options left it 0: the online CPUs, capped. */
+void collector_default_threads(struct collect_opts *o);
+
 enum collect_mode { COLLECT_DUMP, COLLECT_DMESG, COLLECT_REARRANGE };
 
 /* Parse a makedumpfile-compatible command line (argv[0] is the program

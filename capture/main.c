@@ -20,6 +20,7 @@ static const struct {
 	{ "mkinitrd", mkinitrd_main },
 	{ "load", load_main },
 	{ "unload", unload_main },
+	{ "estimate", estimate_main },
 	{ "status", status_main },
 	{ "start", start_main },
 	{ "image", image_main },

@@ -330,6 +330,17 @@ static int do_pre_post(struct kdump_conf *c, const struct line *l)
 	return 0;
 }
 
+/* kdump_commandline_append WORDS...: for `kdumpcap load`, which reads the
+ * host's kdump.conf; the capture kernel has its command line already. */
+static int do_cmdline_append(struct kdump_conf *c, const struct line *l)
+{
+	if (strlen(l->args) >= sizeof(c->cmdline_append)) {
+		return problem(c, l, "ignoring it", "'%s' is longer than %d bytes", l->key, CONF_STR - 1);
+	}
+	strcpy(c->cmdline_append, l->args);
+	return 0;
+}
+
 static int do_modules(struct kdump_conf *c, const struct line *l)
 {
 	size_t used = 0;
@@ -405,6 +416,7 @@ static const struct {
 	{ "kdump_pre", do_pre_post, false },
 	{ "kdump_post", do_pre_post, false },
 	{ "extra_modules", do_modules, false },
+	{ "kdump_commandline_append", do_cmdline_append, false },
 	/* Fedora directives this build does not do: said so, never silently */
 	{ "extra_bins", do_unsupported, true },
 	{ "dracut_args", do_unsupported, true },

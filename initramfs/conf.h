@@ -45,6 +45,9 @@ struct kdump_conf {
 	int collector_line;     /* 0: the default */
 	enum conf_action failure_action;
 	enum conf_action final_action;
+	char cmdline_append[CONF_STR]; /* kdump_commandline_append: words `kdumpcap load` adds to the
+					* capture kernel's command line (Fedora's KDUMP_COMMANDLINE_APPEND);
+					* an nr_cpus= there overrides the automatic CPU count */
 	char pre[CONF_STR];     /* kdump_pre binary, "" if none */
 	char post[CONF_STR];
 	char modbuf[512];

@@ -40,6 +40,7 @@
 #include "initramfs/target.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/meminfo.h"
 
 #define CONF_PATH "/etc/kdump.conf"
 #define VMCORE "/proc/vmcore"
@@ -324,6 +325,8 @@ static int capture(void)
 		return 1;
 	}
 	r = collector_opts(&o);
+	collector_default_threads(&o); /* --num-threads not given: every CPU this kernel has */
+	log_info("collector: %u thread(s)", o.threads);
 	r = r || !ops->network ? r : net_up(&t);
 	r = r ? r : ops->ready(&t);
 	r = r ? r : ops->save(&t, &o);
@@ -357,11 +360,18 @@ static void bounded_sync(void)
 	log_warn("sync did not finish within %d s; going on", SYNC_TIMEOUT);
 }
 
+/* When /init started, in CLOCK_MONOTONIC seconds (since the capture kernel booted). */
+static double init_start;
+
 static __attribute__((noreturn)) void finish(enum conf_action a, const char *why)
 {
 	static const int cmd[] = { [ACT_REBOOT] = RB_AUTOBOOT, [ACT_HALT] = RB_HALT_SYSTEM,
 				   [ACT_POWEROFF] = RB_POWER_OFF };
+	double now = target_now();
 
+	/* one line for whoever measures capture time (qemu/e2e-capture.sh) */
+	log_info("timing: /init at %.3f s, final action at %.3f s after boot: %.3f s in /init", init_start, now,
+		 now - init_start);
 	log_info("%s: %s", why, conf_action_name(a));
 	bounded_sync();
 	reboot(cmd[a]);
@@ -409,11 +419,11 @@ static int supervise(pid_t worker, int sfd, int tfd)
 int init_main(int argc, char **argv)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	double t0 = target_now();
 	sigset_t all;
 	int sfd, tfd, r;
 	pid_t worker;
 
+	init_start = target_now();
 	if (getpid() != 1) {
 		log_err("'kdumpcap init' runs only as PID 1 of the capture kernel (as /init of the kdump image)");
 		return 2;
@@ -424,6 +434,9 @@ int init_main(int argc, char **argv)
 	mount_api();
 	console_setup();
 	log_info("capture kernel started; saving the crashed kernel's memory");
+	log_info("%ld CPU(s) online, MemTotal %llu KiB, MemFree %llu KiB, MemAvailable %llu KiB",
+		 sysconf(_SC_NPROCESSORS_ONLN), (unsigned long long)meminfo_field("MemTotal") >> 10,
+		 (unsigned long long)meminfo_field("MemFree") >> 10, (unsigned long long)meminfo_field("MemAvailable") >> 10);
 	conf_defaults(&conf);
 	(void)conf_load(&conf, CONF_PATH);
 	read_cmdline();
@@ -459,7 +472,7 @@ int init_main(int argc, char **argv)
 	} else {
 		r = supervise(worker, sfd, tfd);
 	}
-	log_info("capture %s after %.1f s", r == 0 ? "done" : "failed", target_now() - t0);
+	log_info("capture %s after %.1f s", r == 0 ? "done" : "failed", target_now() - init_start);
 	if (r == 0) {
 		finish(conf.final_action, "dump saved; final action");
 	}

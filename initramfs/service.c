@@ -193,7 +193,7 @@ int image_main(int argc, char **argv)
 int start_main(int argc, char **argv)
 {
 	static struct service s;
-	char *largv[] = { "load", "--kernel", NULL, "--initrd", NULL, "--dry-run", NULL };
+	char *largv[] = { "load", "--kernel", NULL, "--initrd", NULL, "--config", NULL, "--sysroot", NULL, "--dry-run", NULL };
 	int r;
 
 	if (service_setup(&s, argc, argv)) {
@@ -212,8 +212,10 @@ int start_main(int argc, char **argv)
 	}
 	largv[2] = (char *)s.kernel;
 	largv[4] = (char *)s.image;
+	largv[6] = (char *)s.config; /* kdump_commandline_append */
+	largv[8] = (char *)s.root;   /* the CPUs and the reservation nr_cpus= is chosen from */
 	if (!s.dry_run) {
-		largv[5] = NULL;
+		largv[9] = NULL;
 	}
-	return load_main(s.dry_run ? 6 : 5, largv);
+	return load_main(s.dry_run ? 10 : 9, largv);
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The /proc/meminfo line NAME ("MemTotal") in bytes, 0 when absent. */
+uint64_t meminfo_field(const char *name);
 /* MemAvailable in bytes, or 0 when /proc/meminfo cannot tell. */
 uint64_t meminfo_available(void);
 /* The budget for the filter's and writer's buffers: a quarter of what is

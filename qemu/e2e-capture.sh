@@ -3,11 +3,18 @@
 # initramfs (`kdumpcap mkinitrd`) and loader (`kdumpcap load`).
 #
 #   qemu/e2e-capture.sh [ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshflat|sshbadkey|sshdown|sshstop|sshmute ...] [--mem MB]
-#                       [--crashkernel SIZE] [--keep] [--show] [--list]
+#                       [--crashkernel SIZE] [--nr-cpus N] [--keep] [--show] [--list]
 # (--show: print the capture console and crash's answers, as the demo does)
+# (--nr-cpus: `kdumpcap load --nr-cpus N` instead of its own choice)
 # (--list: print the default scenario list and exit)
 #
 # Default: all twenty scenarios, --mem 2048 --crashkernel 256M.
+# Not in the default run (qemu/capture-bench.sh runs it):
+#   mdf      ext4 as above, and TEST ONLY: the image also carries Debian's makedumpfile
+#            and its shared libraries (ldd), and a kdump_pre hook runs `makedumpfile -l
+#            -d 31` on the same /proc/vmcore to the same disk first (then deletes its
+#            file): the RESULT line has both times in this capture kernel
+#            (mdf=makedumpfile's, kdc=kdumpcap's, each with mount, write and sync).
 #   ext4     target ext4 disk by UUID: vmcore + vmcore-dmesg.txt; crash answers
 #            sys/bt/log; the dmesg file matches crash's log; capture powers off.
 #   raw      raw disk named /dev/disk/by-id/virtio-kdc-e2e (mkinitrd records its
@@ -80,13 +87,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-mem=2048 ck=256M keep=0 show=0 list=0 scen=()
+mem=2048 ck=256M keep=0 show=0 list=0 scen=() loadopts=()
 die() { echo "e2e: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshflat|sshbadkey|sshdown|sshstop|sshmute) scen+=("$1"); shift ;;
+	ext4|raw|rawbusy|missing|full|watchdog|xfs|hooks|hookhang|nfs|nfsdhcp|nfsdown|nfsstop|nfsro|ssh|sshflat|sshbadkey|sshdown|sshstop|sshmute|mdf) scen+=("$1"); shift ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--crashkernel) ck=${2:?}; shift 2 ;;
+	--nr-cpus) loadopts=(--nr-cpus "${2:?}"); shift 2 ;;
 	--keep) keep=1; shift ;;
 	--show) show=1; shift ;;
 	--list) list=1; shift ;;
@@ -117,7 +125,8 @@ case " ${scen[*]} " in *" ssh"*)
 	dbc=${KDUMPCAP_DBCLIENT:-$deps/bin/dbclient}
 	[ -x "$dbc" ] || make -s -C "$root" DEPS="$(dirname "$(dirname "$dbc")")" dbclient >&2 || die "cannot build $dbc (make dbclient)" ;;
 esac
-case " ${scen[*]} " in *" hook"*) command -v musl-gcc >/dev/null || die "musl-gcc not installed (musl-tools)" ;; esac
+case " ${scen[*]} " in *" hook"*|*" mdf "*) command -v musl-gcc >/dev/null || die "musl-gcc not installed (musl-tools)" ;; esac
+case " ${scen[*]} " in *" mdf "*) [ -x /usr/bin/makedumpfile ] || die "/usr/bin/makedumpfile missing (tests/setup-host.sh)" ;; esac
 
 work=$(mktemp -d /tmp/kdc-e2e.XXXXXX)
 gpid= SSHD_PID= MUTE_PID=
@@ -148,7 +157,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "E2E: first kernel up"
-kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img --append "kdumpcap.wait=$2 no_timer_check" || echo "E2E-FAIL: load"
+kdumpcap load --kernel /boot/vmlinuz --initrd /boot/capture.img --append "kdumpcap.wait=$2 no_timer_check" ${loadopts[*]} || echo "E2E-FAIL: load"
 [ "\$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || echo "E2E-FAIL: not loaded"
 kdumpcap status
 echo "E2E: crashing"
@@ -391,6 +400,85 @@ C
 		musl-gcc -static -O2 -o "$d/bin/post-hook" "$d/hook.c" || die "cannot build the hook programs"
 }
 
+# mdf_bin: TEST ONLY. $work/mdf/pre, a static kdump_pre that mounts the target
+# disk (/dev/vda, ext4), runs /usr/bin/makedumpfile -l -d 31 /proc/vmcore onto
+# it, syncs, deletes the file and unmounts; says on /dev/kmsg
+# "E2E-MDF rc=R makedumpfile=S size=B end=T" (S: mount to unmount, seconds;
+# T: CLOCK_MONOTONIC at its end, as PID 1's timing line).
+mdf_bin() {
+	local d=$work/mdf
+	mkdir -p "$d"
+	cat >"$d/pre.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(void)
+{
+	char m[256];
+	double t0 = now();
+	struct stat st = { 0 };
+	int rc = -1, status, fd, n;
+	pid_t pid;
+
+	mkdir("/mdf", 0755);
+	for (int i = 0; i < 300 && mount("/dev/vda", "/mdf", "ext4", 0, NULL) < 0; i++) {
+		usleep(100000); /* the disk may still be probing */
+	}
+	pid = fork();
+	if (pid == 0) {
+		execl("/usr/bin/makedumpfile", "makedumpfile", "-l", "-d", "31", "/proc/vmcore", "/mdf/mdf.vmcore",
+		      (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	stat("/mdf/mdf.vmcore", &st);
+	sync();
+	n = snprintf(m, sizeof(m), "<5>E2E-MDF rc=%d makedumpfile=%.3f size=%lld end=%.3f\n", rc, now() - t0,
+		     (long long)st.st_size, now());
+	unlink("/mdf/mdf.vmcore");
+	umount("/mdf");
+	fd = open("/dev/kmsg", O_WRONLY);
+	if (fd < 0 || write(fd, m, n) != n) {
+		fputs(m + 3, stdout);
+	}
+	return 0; /* kdumpcap dumps in any case */
+}
+C
+	musl-gcc -static -O2 -o "$d/pre" "$d/pre.c" || die "cannot build the makedumpfile hook"
+}
+# mdf_image: TEST ONLY. Prepends to $work/capture.img a plain cpio with
+# /usr/bin/makedumpfile and the shared libraries ldd names (the kernel unpacks
+# both archives, as with an early-microcode cpio).
+mdf_image() {
+	local r=$work/mdf/root f
+	rm -rf "$r"
+	mkdir -p "$r/usr/bin"
+	cp /usr/bin/makedumpfile "$r/usr/bin/"
+	for f in $(ldd /usr/bin/makedumpfile | grep -o '/[^ ]*'); do
+		mkdir -p "$r$(dirname "$f")"
+		cp -L "$f" "$r$f"
+	done
+	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$work/mdf/extra.cpio"
+	cat "$work/mdf/extra.cpio" "$work/capture.img" >"$work/mdf/capture.img"
+	mv "$work/mdf/capture.img" "$work/capture.img"
+	imgsize=$(stat -c %s "$work/capture.img")
+}
+
 # ganesha_start: nfs-ganesha on 127.0.0.1:$gport exporting $work/export
 # (fresh per scenario: deleting files under a running ganesha can misdirect
 # later writes). NFSv4.1/4.2 only: 4.0's callbacks would connect to the guest.
@@ -489,12 +577,16 @@ for s in "${scen[@]}"; do
 	fst=ext4
 	mkopts=()
 	case $s in
-	ext4|full|hooks|hookhang)
+	ext4|full|hooks|hookhang|mdf)
 		printf 'ext4 UUID=%s\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\n' "$uuid" >"$conf"
 		size=512M
 		[ $s = full ] && size=4M
 		rm -f "$work/disk.img"
 		mkfs.ext4 -q -F -U "$uuid" -L kdump "$work/disk.img" $size >/dev/null
+		if [ $s = mdf ]; then
+			[ -x "$work/mdf/pre" ] || mdf_bin
+			printf 'kdump_pre %s\n' "$work/mdf/pre" >>"$conf"
+		fi
 		if [ $s = hooks ] || [ $s = hookhang ]; then
 			[ -x "$work/hooks/bin/post-hook" ] || hook_bins
 			pre=$work/hooks/bin/pre-hook
@@ -565,6 +657,7 @@ for s in "${scen[@]}"; do
 	ssh*) HOME=$work/ssh/home mkimage "$conf" "${mkopts[@]}" ;;
 	*) mkimage "$conf" "${mkopts[@]}" ;;
 	esac
+	[ $s = mdf ] && mdf_image
 	if [ $s = rawbusy ]; then
 		# after the image was built, the disk got a file system
 		mkfs.ext4 -q -F -U "$uuid" "$work/disk.img" 16M >/dev/null
@@ -590,7 +683,7 @@ for s in "${scen[@]}"; do
 	ssh_down
 	c=$console
 	case $s in
-	ext4|xfs|hooks|hookhang)
+	ext4|xfs|hooks|hookhang|mdf)
 		grep -aq 'dump saved; final action: poweroff' "$c" || { echo "e2e: $s: no final action message" >&2; ok=0; }
 		grep -aq 'reboot: Power down' "$c" || { echo "e2e: $s: capture kernel did not power off" >&2; ok=0; }
 		d=$(fs_ls "$work/disk.img" /var/crash | head -1)
@@ -611,6 +704,16 @@ for s in "${scen[@]}"; do
 			done
 		fi
 		[ "${hookbad:-0}" = 1 ] && ok=0
+		if [ $s = mdf ]; then
+			# kdumpcap's time: from the hook's end to PID 1's final action
+			mdfl=$(grep -a 'E2E-MDF rc=' "$c" | head -1)
+			fin=$(sed -n 's/.*kdumpcap: timing: .*final action at \([0-9.]*\) s after boot.*/\1/p' "$c" | head -1)
+			mend=$(echo "$mdfl" | sed -n 's/.* end=\([0-9.]*\).*/\1/p')
+			echo "$mdfl" | grep -q 'rc=0 ' || { echo "e2e: mdf: makedumpfile failed in the capture kernel: $mdfl" >&2; ok=0; }
+			extra="$extra mdf=$(echo "$mdfl" | sed -n 's/.*makedumpfile=\([0-9.]*\).*/\1/p')s"
+			extra="$extra mdf_size=$(echo "$mdfl" | sed -n 's/.*size=\([0-9]*\).*/\1/p')B"
+			extra="$extra kdc=$([ -n "$fin" ] && [ -n "$mend" ] && echo "$fin - $mend" | bc || echo '?')s"
+		fi
 		grep -E 'error:|warning:' "$work/mkinitrd.log" >&2 && { echo "e2e: $s: mkinitrd complained about a good kdump.conf" >&2; ok=0; }
 		if [ $s = hooks ] || [ $s = hookhang ]; then
 			# in the image under fixed names, whatever the host paths (here under /tmp)
@@ -786,6 +889,11 @@ for s in "${scen[@]}"; do
 		;;
 	esac
 	[ $ok = 1 ] || { fail=1; cp "$c" "/tmp/kdc-e2e-$s.console" 2>/dev/null; echo "e2e: $s console: /tmp/kdc-e2e-$s.console" >&2; }
-	echo "RESULT $s $([ $ok = 1 ] && echo PASS || echo FAIL) image=${imgsize}B crashkernel=$ck mem=${mem}M sysrq_to_exit=${elapsed}s $extra"
+	# in-guest figures PID 1 printed: its CPUs, its memory at /init, /init to the final action
+	cpus=$(sed -n 's/.*kdumpcap: \([0-9]*\) CPU(s) online.*/\1/p' "$c" | head -1)
+	avail=$(sed -n 's/.*MemAvailable \([0-9]*\) KiB.*/\1/p' "$c" | head -1)
+	ininit=$(sed -n 's/.*kdumpcap: timing: .*: \([0-9.]*\) s in \/init.*/\1/p' "$c" | head -1)
+	echo "RESULT $s $([ $ok = 1 ] && echo PASS || echo FAIL) image=${imgsize}B crashkernel=$ck mem=${mem}M cpus=${cpus:-?}" \
+		"memavail=${avail:-?}KiB in_init=${ininit:-?}s sysrq_to_exit=${elapsed}s $extra"
 done
 exit $fail

@@ -8,7 +8,8 @@ pkgs=(musl-tools musl-dev qemu-system-x86 busybox-static crash makedumpfile cpio
 	clang libclang-rt-14-dev zlib1g-dev libzstd-dev liblzo2-dev
 	openssh-sftp-server openssh-server nfs-ganesha nfs-ganesha-vfs
 	man-db groff-base bsdextrautils systemd # service suite: man pages rendered, units verified
-	gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev:arm64 qemu-user-static qemu-system-arm)
+	gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev:arm64 qemu-user-static qemu-system-arm
+	debootstrap) # debootstrap: the benchmark's makedumpfile 1.7.6 chroot (tests/bench.sh)
 src=/etc/apt/sources.list.d/kdumpcap-src.sources
 need_update=0
 # arm64: the cross build (`make ARCH=arm64`: musl-dev:arm64 brings aarch64-linux-musl-gcc,

@@ -172,8 +172,14 @@ check_fails "--force rebuilds an up-to-date image" "rebuild forced" bash -c "'$K
 check_fails "start without crashkernel=: fails naming the fix" \
 	"no memory is reserved for the capture kernel.*add crashkernel=.*update-grub.*reboot" "$K" start --root "$R" --kver $KV
 echo $((160 << 20)) >"$R/sys/kernel/kexec_crash_size"
-check "start with a reservation: image fresh, loads it (--dry-run: the capture command line)" bash -c \
-	"'$K' start --root '$R' --kver $KV --dry-run 2>/dev/null | grep -q 'reset_devices nr_cpus=1 irqpoll'"
+mkdir -p "$R/sys/devices/system/cpu"
+echo 0-1 >"$R/sys/devices/system/cpu/online"
+check "start with a reservation: image fresh, loads it with the machine's 2 CPUs (--dry-run: the capture command line)" bash -c \
+	"'$K' start --root '$R' --kver $KV --dry-run 2>/dev/null | grep -q 'reset_devices nr_cpus=2 irqpoll'"
+echo 'kdump_commandline_append nr_cpus=1 numa=off' >>"$R/etc/kdump.conf"
+check "... kdump.conf's kdump_commandline_append nr_cpus=1 replaces the choice" bash -c \
+	"'$K' start --root '$R' --kver $KV --dry-run 2>/dev/null | grep -q 'reset_devices irqpoll nr_cpus=1 numa=off'"
+sed -i '/^kdump_commandline_append/d' "$R/etc/kdump.conf"
 cp "$R/etc/kdump.conf" "$W/good.conf"
 cp "$R/proc/self/mountinfo" "$W/mountinfo"
 sed -i '/^ext4 /d' "$R/etc/kdump.conf"

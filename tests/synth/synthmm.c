@@ -63,13 +63,23 @@ static void map(uint8_t *mem, uint64_t *next, uint64_t va, uint64_t pa, uint64_t
 	}
 }
 
-void synthmm_init(const struct synthmm *m, uint64_t npfn, uint64_t memsec_pa, bool huge)
+void synthmm_tables(const struct synthmm *m, uint64_t npfn, uint64_t memsec_pa, bool huge)
 {
 	uint64_t next = SYNTHMM_PGD + 4096;
 
 	map(m->mem, &next, SYNTHMM_VMEMMAP, m->memmap_pa, npfn * 64, huge);
-	st_le64(m->mem + memsec_pa, SYNTHMM_KMAP + memsec_pa + 4096);
-	st_le64(m->mem + memsec_pa + 4096, SYNTHMM_VMEMMAP | 1); /* SECTION_MARKED_PRESENT, encoded mem_map */
+	for (uint64_t sec = 0; sec << SYNTHMM_SECTION_PFN_BITS < npfn; sec++) {
+		uint64_t root = sec / SYNTHMM_SECTIONS_PER_ROOT, page = memsec_pa + 4096 * (1 + root);
+
+		st_le64(m->mem + memsec_pa + root * 8, SYNTHMM_KMAP + page);
+		/* SECTION_MARKED_PRESENT; the encoded mem_map of a vmemmap is its start */
+		st_le64(m->mem + page + sec % SYNTHMM_SECTIONS_PER_ROOT * 16, SYNTHMM_VMEMMAP | 1);
+	}
+}
+
+void synthmm_init(const struct synthmm *m, uint64_t npfn, uint64_t memsec_pa, bool huge)
+{
+	synthmm_tables(m, npfn, memsec_pa, huge);
 	for (uint64_t p = 0; p < npfn; p++) {
 		synthmm_page_set(m, p, 0, 0, -1, 1);
 	}
@@ -101,4 +111,12 @@ void synthmm_compound(const struct synthmm *m, uint64_t head, unsigned order, ui
 	}
 	synthmm_page(m, head + 1)[16] = dtor;
 	synthmm_page(m, head + 1)[17] = (uint8_t)order;
+}
+
+uint64_t synthmm_rand(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
 }

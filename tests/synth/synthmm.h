@@ -30,11 +30,18 @@ struct synthmm {
  * BUF. Returns its length or -ENOSPC. */
 int synthmm_vmcoreinfo(char *buf, size_t size, uint64_t memsec_pa);
 
+#define SYNTHMM_SECTION_PFN_BITS 15  /* 128 MiB sections: NUMBER(SECTION_SIZE_BITS)=27 */
+#define SYNTHMM_SECTIONS_PER_ROOT 256 /* a 4 KiB page of 16-byte mem_section entries */
+
 /* Page tables (PML4 at SYNTHMM_PGD, further tables from 0x2000 on) that map
  * the struct pages of NPFN pages at SYNTHMM_VMEMMAP, with 2 MiB pages when
- * HUGE, else 4 KiB ones; the mem_section roots at MEMSEC_PA pointing to the
- * section array at MEMSEC_PA + 4 KiB, section 0 present; and NPFN plain
- * struct pages (no flags, _mapcount -1, one reference). */
+ * HUGE, else 4 KiB ones; the mem_section roots at MEMSEC_PA, root R pointing
+ * to its page of sections at MEMSEC_PA + 4 KiB * (1 + R), every section that
+ * holds one of the NPFN pages present. The struct pages are left alone. */
+void synthmm_tables(const struct synthmm *m, uint64_t npfn, uint64_t memsec_pa, bool huge);
+
+/* synthmm_tables and NPFN plain struct pages (no flags, _mapcount -1, one
+ * reference). */
 void synthmm_init(const struct synthmm *m, uint64_t npfn, uint64_t memsec_pa, bool huge);
 
 /* The struct page of PFN. */
@@ -49,5 +56,9 @@ void synthmm_page_set(const struct synthmm *m, uint64_t pfn, uint64_t flags, uin
  * and ORDER. */
 void synthmm_compound(const struct synthmm *m, uint64_t head, unsigned order, uint64_t flags, uint64_t mapping,
 		      uint8_t dtor);
+
+/* The next number of a xorshift64 sequence (STATE: its nonzero state), for
+ * page contents that are the same on every run. */
+uint64_t synthmm_rand(uint64_t *state);
 
 #endif

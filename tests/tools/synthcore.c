@@ -27,10 +27,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return synthmm_rand(&rng);
 }
 
 /* Zero, repeated short pattern, random, or its pfn repeated. */

@@ -11,25 +11,7 @@
 #include "initramfs/target.h"
 #include "lib/log.h"
 #include "tests/unit/t.h"
-
-/* DIR/NAME with TEXT, making the directories on the way. */
-static void put(const char *dir, const char *name, const char *text)
-{
-	char p[256];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		(void)mkdir(p, 0755);
-		*s = '/';
-	}
-	f = fopen(p, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
+#include "tests/unit/tfs.h"
 
 /* A file for every module that DIR/DEP names. */
 static void put_modules(const char *dir, const char *dep)
@@ -43,20 +25,12 @@ static void put_modules(const char *dir, const char *dep)
 		char *colon = strchr(line, ':');
 		if (colon) {
 			*colon = '\0';
-			put(dir, line, "\177ELF");
+			t_put(dir, line, "\177ELF");
 		}
 	}
 	if (f) {
 		fclose(f);
 	}
-}
-
-static void rm_rf(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	CHECK(system(cmd) == 0);
 }
 
 TEST(test_modules_resolve_with_softdeps)
@@ -67,7 +41,7 @@ TEST(test_modules_resolve_with_softdeps)
 	ssize_t n;
 
 	CHECK(mkdtemp(dir) != NULL);
-	put(dir, "modules.dep",
+	t_put(dir, "modules.dep",
 	    "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko kernel/fs/mbcache.ko kernel/lib/crc16.ko\n"
 	    "kernel/fs/jbd2/jbd2.ko:\n"
 	    "kernel/fs/mbcache.ko:\n"
@@ -76,10 +50,10 @@ TEST(test_modules_resolve_with_softdeps)
 	    "kernel/arch/x86/crypto/crc32c-intel.ko:\n"
 	    "kernel/fs/xfs/xfs.ko: kernel/lib/libcrc32c.ko\n"
 	    "kernel/lib/libcrc32c.ko:\n");
-	put(dir, "modules.softdep", "# comment\nsoftdep ext4 pre: crypto-crc32c\nsoftdep jbd2 pre: crc32c\n");
-	put(dir, "modules.alias", "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c crc32c_intel\n"
+	t_put(dir, "modules.softdep", "# comment\nsoftdep ext4 pre: crypto-crc32c\nsoftdep jbd2 pre: crc32c\n");
+	t_put(dir, "modules.alias", "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c crc32c_intel\n"
 				  "alias crc32c crc32c_generic\nalias fs-ext3 ext4\nalias ext3 ext4\n");
-	put(dir, "modules.builtin", "kernel/drivers/block/virtio_blk.ko\n");
+	t_put(dir, "modules.builtin", "kernel/drivers/block/virtio_blk.ko\n");
 	put_modules(dir, "modules.dep");
 	CHECK(moddb_open(&db, dir) == 0);
 	CHECK(moddb_find(&db, "crc32c-intel") >= 0); /* '-' and '_' are one */
@@ -104,7 +78,7 @@ TEST(test_modules_resolve_with_softdeps)
 	CHECK(strstr(buf, "softdep jbd2 pre: crc32c_generic post:\n"));
 	CHECK(moddb_write_dep(&db, buf, 10) == -ENOSPC);
 	moddb_close(&db);
-	rm_rf(dir);
+	t_rm_rf(dir);
 }
 
 TEST(test_target_dir_name)
@@ -123,7 +97,7 @@ TEST(test_modules_missing_soft_ones_are_left_out)
 	struct moddb db;
 
 	CHECK(mkdtemp(dir) != NULL);
-	put(dir, "modules.dep",
+	t_put(dir, "modules.dep",
 	    "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko\n"
 	    "kernel/fs/jbd2/jbd2.ko:\n"
 	    "kernel/crypto/crc32c_generic.ko:\n"
@@ -131,8 +105,8 @@ TEST(test_modules_missing_soft_ones_are_left_out)
 	    "kernel/lib/libcrc32c.ko:\n"
 	    "kernel/fs/xfs/xfs.ko: kernel/lib/libcrc32c.ko\n"
 	    "kernel/drivers/nvme.ko:\n");
-	put(dir, "modules.softdep", "softdep ext4 pre: crypto-crc32c libcrc32c post: nvme nosuch\n");
-	put(dir, "modules.alias", "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c crc32c_intel\n"
+	t_put(dir, "modules.softdep", "softdep ext4 pre: crypto-crc32c libcrc32c post: nvme nosuch\n");
+	t_put(dir, "modules.alias", "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c crc32c_intel\n"
 				  "alias fs-nope crc32c_intel\n");
 	put_modules(dir, "modules.dep");
 	snprintf(p, sizeof(p), "%s/kernel/arch/x86/crypto/crc32c-intel.ko", dir);
@@ -160,7 +134,7 @@ TEST(test_modules_missing_soft_ones_are_left_out)
 	CHECK(moddb_write_softdep(&db, buf, sizeof(buf)) > 0);
 	CHECK(!strcmp(buf, "softdep ext4 pre: crc32c_generic post:\n"));
 	moddb_close(&db);
-	rm_rf(dir);
+	t_rm_rf(dir);
 }
 
 /* The order a walk visits modules in: order[i] is module i's turn. */
@@ -243,7 +217,7 @@ TEST(test_modules_many_linear)
 	}
 	CHECK(f && fclose(f) == 0);
 	/* mod_9000 needs mod_5 (through lower numbers): it can only come after */
-	put(dir, "modules.softdep", "softdep mod_5 pre: mod_9000 post: mod_11999\n");
+	t_put(dir, "modules.softdep", "softdep mod_5 pre: mod_9000 post: mod_11999\n");
 	CHECK(moddb_open(&db, dir) == 0);
 	CHECK(db.n == MANY);
 	v = visits_new(db.n);
@@ -264,7 +238,7 @@ TEST(test_modules_many_linear)
 	free(v.turn);
 	moddb_close(&db);
 	free(buf);
-	rm_rf(dir);
+	t_rm_rf(dir);
 }
 
 /* modules.dep with a chain c0 <- c1 <- ... <- c(N-1), one direct dependency each. */
@@ -284,7 +258,7 @@ static void chain(const char *dir, int n, bool loop)
 	}
 	fprintf(f, "free.ko:\nsofta.ko:\nsoftb.ko:\n");
 	fclose(f);
-	put(dir, "modules.softdep", "softdep softa pre: softb\nsoftdep softb pre: softa\n");
+	t_put(dir, "modules.softdep", "softdep softa pre: softb\nsoftdep softb pre: softa\n");
 }
 
 /* Deep chains and cycles end in clear errors, not in a stack overflow. */
@@ -339,7 +313,7 @@ TEST(test_modules_deep_chain_and_cycle)
 
 	/* c0 wants c40 first, but c40 needs c0: c40 comes after, nothing fails */
 	chain(dir, 50, false);
-	put(dir, "modules.softdep", "softdep c0 pre: c40 free\n");
+	t_put(dir, "modules.softdep", "softdep c0 pre: c40 free\n");
 	CHECK(moddb_open(&db, dir) == 0);
 	v = visits_new(db.n);
 	log_set_level(0);
@@ -349,7 +323,7 @@ TEST(test_modules_deep_chain_and_cycle)
 	CHECK(v.turn[moddb_find(&db, "free")] < v.turn[moddb_find(&db, "c0")]);
 	free(v.turn);
 	moddb_close(&db);
-	rm_rf(dir);
+	t_rm_rf(dir);
 }
 
 /* What PID 1 handed to finit_module, in order. */
@@ -379,14 +353,14 @@ TEST(test_modules_load_order_and_flags)
 	char dir[] = "/tmp/kdc-mod-XXXXXX";
 
 	CHECK(mkdtemp(dir) != NULL);
-	put(dir, "modules.dep",
+	t_put(dir, "modules.dep",
 	    "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko.xz kernel/lib/crc16.ko.zst\n"
 	    "kernel/fs/jbd2/jbd2.ko.xz:\n"
 	    "kernel/lib/crc16.ko.zst: kernel/lib/crc-base.ko.gz\n"
 	    "kernel/lib/crc-base.ko.gz:\n"
 	    "kernel/fs/bad.ko:\n"
 	    "kernel/fs/needsbad.ko: kernel/fs/bad.ko\n");
-	put(dir, "modules.softdep", "softdep ext4 pre: bad\n");
+	t_put(dir, "modules.softdep", "softdep ext4 pre: bad\n");
 	put_modules(dir, "modules.dep");
 	nloaded = 0;
 	log_set_level(0);
@@ -398,5 +372,5 @@ TEST(test_modules_load_order_and_flags)
 	CHECK(!strcmp(loaded[2], "crc-base.ko.gz") && loaded_flags[2] == MODULE_INIT_COMPRESSED_FILE);
 	CHECK(!strcmp(loaded[3], "crc16.ko.zst") && loaded_flags[3] == MODULE_INIT_COMPRESSED_FILE);
 	CHECK(!strcmp(loaded[4], "ext4.ko") && loaded_flags[4] == 0);
-	rm_rf(dir);
+	t_rm_rf(dir);
 }
