@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "initramfs/conf.h"
@@ -191,6 +192,23 @@ static int do_net(struct kdump_conf *c, const struct line *l)
 		return problem(c, l, "ignoring it", "'%s %s' is not in dracut's ip= syntax: %s", l->key, l->args, why);
 	}
 	strcpy(mac ? c->mac : c->ip, l->args);
+	return 0;
+}
+
+/* net_timeout SECONDS: the stall bound of NFS and SSH targets (the NFS
+ * writer's progress watchdog, each SFTP request; the SSH login gets half). */
+static int do_net_timeout(struct kdump_conf *c, const struct line *l)
+{
+	char *end, then[48];
+	long v = strtol(l->args, &end, 10);
+
+	if (!one_word(l->args) || *end || end == l->args || v < CONF_NET_TIMEOUT_MIN || v > CONF_NET_TIMEOUT_MAX) {
+		snprintf(then, sizeof(then), "keeping %d s", c->net_timeout_s);
+		return problem(c, l, then,
+			       "'net_timeout' takes whole seconds from %d to %d, not '%s'", CONF_NET_TIMEOUT_MIN,
+			       CONF_NET_TIMEOUT_MAX, l->args);
+	}
+	c->net_timeout_s = (int)v;
 	return 0;
 }
 
@@ -390,6 +408,7 @@ static const struct {
 	{ "sshkey", do_sshkey, false },
 	{ "dump_ip", do_net, false },
 	{ "dump_mac", do_net, false },
+	{ "net_timeout", do_net_timeout, false },
 	{ "core_collector", do_collector, false },
 	{ "failure_action", do_action, false },
 	{ "default", do_action, false },
@@ -414,6 +433,7 @@ void conf_defaults(struct kdump_conf *c)
 	strcpy(c->path, "/var/crash");
 	c->failure_action = ACT_REBOOT;
 	c->final_action = ACT_REBOOT;
+	c->net_timeout_s = CONF_NET_TIMEOUT_DEFAULT;
 	conf_default_collector(c);
 }
 

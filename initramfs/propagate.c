@@ -9,11 +9,14 @@
  *      are added to ~/.ssh/known_hosts only with --accept-new;
  *   3. the public key appended to the server's ~/.ssh/authorized_keys
  *      unless there already, through the admin's own ssh (which may ask for
- *      a password: this is the first kernel).
+ *      a password: this is the first kernel);
+ *   4. a login with that key alone, as the capture kernel will make it: no
+ *      question asked (batch mode), bounded (VERIFY_S), a no-op command.
  * Also `kdumpcap sshkey-convert KEY OUT`: KEY in dropbear's format. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,9 @@
 #define KEY_RSA "kdump_id_rsa"
 #define KEY_ED25519 "kdump_id_ed25519"
 #define EXIT_CMD_MISSING 127
+#define EXIT_SSH_FAILED 255     /* ssh's own failure; else the remote command's status */
+#define VERIFY_S 20             /* the whole test login (SIGALRM kills ssh after it) */
+#define VERIFY_CONNECT_S "10"   /* ssh's ConnectTimeout: connect, banner, key exchange */
 
 struct target {
 	char user_host[2 * ARG_MAX_LEN]; /* user@host or host, as ssh takes it */
@@ -46,8 +52,9 @@ static const char *home(void)
 
 /* Run ARGV with IN (may be NULL) on its stdin and its stdout into OUT (may
  * be NULL: inherited; when given, its stderr chatter is dropped too: the
- * caller says what failed); its exit status, or -errno when it cannot run. */
-static int run(char *const argv[], const char *in, struct sbuf *out)
+ * caller says what failed), killed by SIGALRM after LIMIT_S seconds (0: no
+ * limit); its exit status (128 + the signal), or -errno when it cannot run. */
+static int run_limited(char *const argv[], const char *in, struct sbuf *out, unsigned limit_s)
 {
 	int ip[2] = { -1, -1 }, op[2] = { -1, -1 }, st;
 	char buf[4096];
@@ -73,6 +80,7 @@ static int run(char *const argv[], const char *in, struct sbuf *out)
 			dup2(op[1], 1);
 			dup2(null, 2);
 		}
+		alarm(limit_s); /* kept across exec */
 		execvp(argv[0], argv);
 		_exit(EXIT_CMD_MISSING);
 	}
@@ -94,6 +102,11 @@ static int run(char *const argv[], const char *in, struct sbuf *out)
 		return -errno;
 	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run(char *const argv[], const char *in, struct sbuf *out)
+{
+	return run_limited(argv, in, out, 0);
 }
 
 /* [user@]host[:port], host also "[v6addr]" (with or without :port) or a
@@ -310,6 +323,35 @@ static int install_key(const struct target *t, const struct sbuf *pub)
 	return 0;
 }
 
+/* Step 4: log in with KEY alone (not the admin's other keys, agent or
+ * ssh_config), pinned host keys, never a question, bounded: what the
+ * capture kernel will do. */
+static int verify_login(const struct target *t, const char *key)
+{
+	char port[16], user_kh[ARG_MAX_LEN], khopt[ARG_MAX_LEN + 32], why[48] = "";
+	char *ssh[] = { "ssh", "-F", "/dev/null", "-i", (char *)key, "-p", port, "-o", "IdentitiesOnly=yes",
+			"-o", "IdentityAgent=none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+			"-o", khopt, "-o", "ConnectTimeout=" VERIFY_CONNECT_S, "-o", "ServerAliveInterval=5",
+			"-o", "ServerAliveCountMax=2", (char *)t->user_host, "true", NULL };
+	int r;
+
+	snprintf(port, sizeof(port), "%u", t->port);
+	known_hosts_user_file(user_kh, sizeof(user_kh));
+	snprintf(khopt, sizeof(khopt), "UserKnownHostsFile=%s", user_kh);
+	r = run_limited(ssh, NULL, NULL, VERIFY_S);
+	if (r == EXIT_SSH_FAILED || r == 128 + SIGALRM || r < 0) {
+		if (r == 128 + SIGALRM) {
+			snprintf(why, sizeof(why), " (no answer within %d s)", VERIFY_S);
+		}
+		log_err("the key %s does not log in to %s port %u%s; the capture kernel could not either: see ssh's "
+			"message above, and try: ssh -i %s -p %u %s", key, t->user_host, t->port, why, key, t->port,
+			t->user_host);
+		return -EACCES;
+	}
+	log_info("checked: the key %s logs in to %s port %u without a question", key, t->user_host, t->port);
+	return 0;
+}
+
 /* The `ssh` and `sshkey` values of kdump.conf FILE (only these two; the
  * full parser lives in conf.c). 0 or -errno. */
 static int read_config(const char *file, char *ssh, char *key, size_t size)
@@ -407,6 +449,9 @@ int propagate_main(int argc, char **argv)
 	}
 	if (r == 0) {
 		r = install_key(&t, &pub);
+	}
+	if (r == 0) {
+		r = verify_login(&t, key);
 	}
 	if (r == 0) {
 		log_info("%s is ready for kdump over SSH with the key %s", t.user_host, key);

@@ -79,7 +79,7 @@ int target_resolve(const char *what, const char *server, char *out, size_t n);
  * 0 or -errno after a message. */
 int target_net_image(struct target_image *im, const char *addr);
 /* PID 1: wait for the writer child PID while it makes progress (its bytes
- * written, the bytes the interfaces sent); after a stall, kill it (and its
+ * written, the bytes the interfaces sent); after net_timeout seconds of stall, kill it (and its
  * process group) and return -ETIMEDOUT after a message naming WHAT ("NFS")
  * and the server. 0 when it exited 0, -EIO otherwise. */
 int target_watch(struct target_ctx *t, pid_t pid, const char *what);

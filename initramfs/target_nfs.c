@@ -3,7 +3,7 @@
  * NFS daemon is stuck (NFSv4 waits for the transport to break), so the mount
  * and the whole save run in a child that PID 1's worker kills when the bytes
  * it wrote (/proc/PID/io wchar) and the bytes the interfaces sent stop
- * advancing for NFS_STALL_S seconds. The
+ * advancing for net_timeout seconds (kdump.conf). The
  * files are written as on a local target (target_save). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +27,6 @@
 #include "lib/log.h"
 
 #define MNT "/mnt"
-#define NFS_STALL_S 30          /* no byte written for this long: the server is stuck */
 #define NFS_OPTS "softerr,timeo=50,retrans=2,nosharecache,noac,lookupcache=none"
 #define NFS_POLL_MS 250
 #define NFS_REAP_S 5            /* after SIGKILL */
@@ -284,10 +283,10 @@ int target_watch(struct target_ctx *t, pid_t pid, const char *what)
 			last_w = now_w;
 			last_tx = now_tx;
 			seen = target_now();
-		} else if (target_now() - seen > NFS_STALL_S) {
-			log_err("%s server %s (%s) took no data for %d s: the server or the network is stuck; "
-				"stopping the dump (what was written stays as vmcore-incomplete)", what, t->dev,
-				t->conf->dev, NFS_STALL_S);
+		} else if (target_now() - seen > t->conf->net_timeout_s) {
+			log_err("%s server %s (%s) took no data for %d s (net_timeout): the server or the network is "
+				"stuck; stopping the dump (what was written stays as vmcore-incomplete)", what, t->dev,
+				t->conf->dev, t->conf->net_timeout_s);
 			kill(-pid, SIGKILL); /* its process group, when it made one (an SSH client) */
 			kill(pid, SIGKILL);
 			reap(pid, what);

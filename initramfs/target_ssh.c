@@ -36,17 +36,28 @@
 #define SSH_KEY SSH_HOME "/id_dropbear"
 #define SSH_KNOWN SSH_HOME "/.ssh/known_hosts"
 #define SSH_PASSWD "root:x:0:0:root:/" SSH_HOME ":/bin/false\n" /* dbclient names the local user */
-#define SSH_TIMEOUT_MS 30000                     /* each request */
-/* The login up to SFTP's VERSION, and again the fallback's first line: both
- * within the writer's stall bound (target_watch), so that a server without
- * SFTP gets its flattened stream before the watchdog ends the writer. Without
- * SFTP, OpenSSH never answers dbclient's subsystem request (it asks for no
- * reply) nor opens the channel's window, which looks like a mute server. */
-#define SSH_HANDSHAKE_MS 15000
+/* Each request waits net_timeout (kdump.conf); the login up to SFTP's
+ * VERSION, and again the fallback's first line, half of it: both within the
+ * writer's stall bound (target_watch, also net_timeout), so that a server
+ * without SFTP gets its flattened stream before the watchdog ends the writer.
+ * Without SFTP, OpenSSH never answers dbclient's subsystem request (it asks
+ * for no reply) nor opens the channel's window, which looks like a mute server. */
+#define SSH_MS_PER_S 1000
+#define SSH_HANDSHAKE_PART 2                     /* the login gets 1/this of net_timeout */
 #define SSH_REAP_MS 5000                         /* for the client to exit after its stdin closed */
 #define SSH_COPY_CHUNK (64u << 10)
 #define SSH_DMESG_TMP "/tmp/vmcore-dmesg.txt"
 #define SSH_BASE "/var/crash"                    /* without 'path' */
+
+static int ssh_timeout_ms(const struct target_ctx *t)
+{
+	return t->conf->net_timeout_s * SSH_MS_PER_S;
+}
+
+static int ssh_handshake_ms(const struct target_ctx *t)
+{
+	return ssh_timeout_ms(t) / SSH_HANDSHAKE_PART;
+}
 
 struct ssh_target {
 	char user[CONF_STR], host[CONF_STR];
@@ -245,7 +256,7 @@ static int ssh_flat(const struct target_ctx *t, const struct ssh_target *s, cons
 {
 	struct ssh_run run = { t, s };
 	struct sshflat f = { .spawn = ssh_spawn_cmd, .ctx = &run, .peer = peer, .dmesg_tmp = SSH_DMESG_TMP,
-			     .handshake_ms = SSH_HANDSHAKE_MS, .timeout_ms = SSH_TIMEOUT_MS,
+			     .handshake_ms = ssh_handshake_ms(t), .timeout_ms = ssh_timeout_ms(t),
 			     .max_suffix = TARGET_MAX_SUFFIX };
 	char name[64], dir[SFTP_PATH_MAX];
 
@@ -407,8 +418,8 @@ static int ssh_child(struct target_ctx *t, const struct collect_opts *o)
 	}
 	snprintf(peer, sizeof(peer), "%s@%s", s.user, t->dev);
 	log_info("connecting to SSH server %s port %u (%s)", peer, s.port, t->conf->dev);
-	r = sftp_start(c, rfd, wfd, peer, SSH_HANDSHAKE_MS);
-	c->timeout_ms = SSH_TIMEOUT_MS;
+	r = sftp_start(c, rfd, wfd, peer, ssh_handshake_ms(t));
+	c->timeout_ms = ssh_timeout_ms(t);
 	if (r && r != -ETIMEDOUT && !c->opened) {
 		log_err("no SFTP session with SSH server %s port %u: %s; see the SSH client's message above (a host "
 			"key that is not the one pinned when the image was built, a key the server does not accept, "

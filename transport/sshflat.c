@@ -147,6 +147,17 @@ static int session_line(int timeout_ms, struct session *s, const char *mark, cha
 	return 0;
 }
 
+/* Why session_line failed with R after waiting MS, for a message
+ * (OTHER when the command ended or broke). */
+static const char *why_no_line(int r, int ms, const char *other, char *buf, size_t n)
+{
+	if (r != -ETIMEDOUT) {
+		return other ? other : strerror(-r);
+	}
+	snprintf(buf, n, "no answer within %.1f s", ms / 1000.0);
+	return buf;
+}
+
 /* The kernel log into the scratch file; its size, or -1 after a message. */
 static off_t dmesg_local(const struct sshflat *f, const char *vmcore, int *fd)
 {
@@ -181,7 +192,7 @@ static int send_file(int fd, int out)
 static int send_dmesg(const struct sshflat *f, const char *base, const char *name, const char *vmcore, char *dir,
 		      size_t n)
 {
-	char cmd[SSHFLAT_CMD_MAX], size[32], max[16];
+	char cmd[SSHFLAT_CMD_MAX], size[32], max[16], why[48];
 	const char *args[] = { base, name, size, max };
 	struct session s = { .pid = -1 };
 	bool saved = false;
@@ -194,7 +205,7 @@ static int send_dmesg(const struct sshflat *f, const char *base, const char *nam
 	r = r ? r : session_start(f, &s, cmd);
 	if (r == 0 && (r = session_line(f->handshake_ms, &s, MARK_DIR, dir, n)) != 0) {
 		log_err("SSH server %s: no dump directory under %s (%s): see the messages above", f->peer, base,
-			r == -ETIMEDOUT ? "no answer in time" : strerror(-r));
+			why_no_line(r, f->handshake_ms, NULL, why, sizeof(why)));
 	}
 	if (r == 0 && len >= 0 && send_file(fd, s.wfd) == 0) {
 		close(s.wfd);
@@ -246,7 +257,7 @@ static int flat_cmd(char *cmd, size_t n, const char *dir)
 /* Session 2: the stream, confirmed. */
 static int send_flat(const struct sshflat *f, const char *vmcore, const struct collect_opts *o, const char *dir)
 {
-	char cmd[SSHFLAT_CMD_MAX], label[SSHFLAT_CMD_MAX];
+	char cmd[SSHFLAT_CMD_MAX], label[SSHFLAT_CMD_MAX], why[48];
 	struct session s;
 	int r = flat_cmd(cmd, sizeof(cmd), dir);
 
@@ -258,7 +269,7 @@ static int send_flat(const struct sshflat *f, const char *vmcore, const struct c
 	r = session_line(f->handshake_ms, &s, MARK_READY, NULL, 0);
 	if (r) {
 		log_err("SSH server %s: cannot create %s (%s)", f->peer, label,
-			r == -ETIMEDOUT ? "no answer in time" : "the command failed: see the messages above");
+			why_no_line(r, f->handshake_ms, "the command failed: see the messages above", why, sizeof(why)));
 	} else {
 		log_info("saving the vmcore to %s (flattened: the server has no SFTP)", label);
 		r = collect_to_stream(o, vmcore, s.wfd, label);
@@ -266,7 +277,8 @@ static int send_flat(const struct sshflat *f, const char *vmcore, const struct c
 	}
 	if (r == 0 && (r = session_line(f->timeout_ms, &s, MARK_SAVED, NULL, 0)) != 0) {
 		log_err("SSH server %s: %s/%s was not confirmed (%s)", f->peer, dir, SSHFLAT_FLAT,
-			r == -ETIMEDOUT ? "no answer in time" : "the command ended without saying it was saved");
+			why_no_line(r, f->timeout_ms, "the command ended without saying it was saved", why,
+				    sizeof(why)));
 	}
 	session_end(&s, r != 0);
 	return r;

@@ -4,7 +4,9 @@
 # and dbclient logs in with it to an OpenSSH sshd on 127.0.0.1; known_hosts
 # (hashed too) becomes dbclient's pins; `kdumpcap propagate` creates and
 # installs the key once and refuses unknown (without --accept-new) and
-# changed host keys. The admin's own ssh is a wrapper using an admin key;
+# changed host keys, and checks that the key logs in by itself. The admin's
+# own ssh is a wrapper using an admin key (not for propagate's own test login,
+# which names its key and no ssh_config);
 # sshd runs commands with HOME=$S/rhome so the real ~root is never touched.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -51,7 +53,7 @@ cp "$S/admin.pub" "$S/authorized_keys"
 for k in ed25519 ecdsa256 ecdsa384 ecdsa521 rsa2048 rsa2048PEM; do cat "$W/k/$k.pub" >> "$S/authorized_keys"; done
 sshd_start "$S" "$port" "AuthorizedKeysFile $S/authorized_keys $S/rhome/.ssh/authorized_keys" \
 	"ForceCommand HOME=$S/rhome; export HOME; eval \"\$SSH_ORIGINAL_COMMAND\""
-printf '#!/bin/sh\nexec /usr/bin/ssh -F /dev/null -i %s -o IdentitiesOnly=yes -o BatchMode=yes "$@"\n' \
+printf '#!/bin/sh\ncase " $* " in *" -F /dev/null "*) exec /usr/bin/ssh "$@" ;; esac\nexec /usr/bin/ssh -F /dev/null -i %s -o IdentitiesOnly=yes -o BatchMode=yes "$@"\n' \
 	"$S/admin" > "$S/bin/ssh"
 chmod +x "$S/bin/ssh"
 for t in ed25519 ecdsa rsa; do echo "127.0.0.1 $(cut -d' ' -f1,2 "$S/host_$t.pub")"; done > "$S/dbhome/.ssh/known_hosts"
@@ -66,8 +68,8 @@ KEY=$S/home/.ssh/kdump_id_ed25519
 check_fails "propagate: unknown host keys are refused without --accept-new" "run again with --accept-new" \
 	"${P[@]}" root@127.0.0.1:$port
 check "... and nothing was installed" test ! -e "$S/rhome/.ssh/authorized_keys"
-check "propagate --accept-new: key created, host keys recorded, key installed" \
-	"${P[@]}" --accept-new root@127.0.0.1:$port
+check "propagate --accept-new: key created, host keys recorded, key installed, login with it checked" \
+	bash -c "set -o pipefail; ${P[*]} --accept-new root@127.0.0.1:$port 2>&1 | grep 'checked: the key $S/home/.ssh/kdump_id_ed25519 logs in to root@127.0.0.1 port $port'"
 check "... the key is ed25519 without a passphrase" grep -q "^ssh-ed25519 " "$KEY.pub"
 check "... all three host keys are in known_hosts as [127.0.0.1]:$port" \
 	test "$(grep -c "^\[127.0.0.1\]:$port " "$S/home/.ssh/known_hosts")" = 3
@@ -102,6 +104,16 @@ check "known-hosts: [v6]:port, [v6] and a bare v6 address are understood" bash -
 	test \"\$('$KDUMPCAP' known-hosts '[::1]' '$W/kh6')\" = '::1 ssh-ed25519 AAAAv6' &&
 	test \"\$('$KDUMPCAP' known-hosts 'root@::1' '$W/kh6')\" = '::1 ssh-ed25519 AAAAv6'"
 check_fails "a bad target is refused" "usage" "$KDUMPCAP" known-hosts '[::1' "$W/kh6"
+
+# an install that seems to work (the admin's ssh says so) while the server
+# does not take the key: the test login finds out
+ssh-keygen -q -t ed25519 -N '' -f "$S/never"
+mkdir -p "$S/fakebin"
+printf '#!/bin/sh\ncase " $* " in *" -F /dev/null "*) exec /usr/bin/ssh "$@" ;; esac\ncat >/dev/null; echo installed\n' > "$S/fakebin/ssh"
+chmod +x "$S/fakebin/ssh"
+check_fails "a key the server does not take: the test login fails, naming key and server" \
+	"the key $S/never does not log in to root@127.0.0.1 port $port" \
+	env HOME="$S/home" PATH="$S/fakebin:$PATH" "$KDUMPCAP" propagate --key "$S/never" root@127.0.0.1:$port
 
 # a changed host key: refused even with --accept-new, nothing installed
 ssh-keygen -q -t ed25519 -N '' -f "$S/other"

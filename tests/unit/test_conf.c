@@ -123,6 +123,22 @@ TEST(test_conf_nfs)
 	CHECK(parse(&c, "dump_ip 10.0.2.15:::\n") == 1 && c.ip[0] == '\0');
 }
 
+TEST(test_conf_net_timeout)
+{
+	struct kdump_conf c;
+
+	CHECK(parse(&c, "nfs server:/export\n") == 0 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+	CHECK(parse(&c, "net_timeout 10\n") == 0 && c.net_timeout_s == 10);
+	CHECK(parse(&c, "net_timeout 3600\n") == 0 && c.net_timeout_s == 3600);
+	CHECK(parse(&c, "net_timeout 45\nnet_timeout 9\n") == 1 && c.net_timeout_s == 45);
+	CHECK(parse(&c, "net_timeout 3601\n") == 1 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+	CHECK(parse(&c, "net_timeout 20s\n") == 1 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+	CHECK(parse(&c, "net_timeout 20 30\n") == 1 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+	CHECK(parse(&c, "net_timeout -20\n") == 1 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+	CHECK(parse(&c, "net_timeout 99999999999999999999\n") == 1 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+	CHECK(parse(&c, "net_timeout\n") == 1 && c.net_timeout_s == CONF_NET_TIMEOUT_DEFAULT);
+}
+
 TEST(test_conf_hostile_input)
 {
 	struct kdump_conf c;
