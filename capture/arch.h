@@ -26,9 +26,9 @@ struct arch_ops {
 	int (*setup)(struct vmcore *vc);
 	/* MAX_PHYSMEM_BITS of the dead kernel when VMCOREINFO does not give it. */
 	unsigned (*max_physmem_bits)(const struct vmcore *vc);
-	/* Kernel virtual to physical without the PT_LOAD vaddrs; *span = bytes
-	 * from vaddr to the end of the page or block that maps it. */
-	int (*vtop)(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
+	/* Kernel virtual to physical without the PT_LOAD vaddrs; *size = the
+	 * size of the page or block that maps it (a power of two). */
+	int (*vtop)(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size);
 	/* [*lo, *hi): addresses a kernel pointer can hold. */
 	void (*kaddr_range)(const struct vmcore *vc, uint64_t *lo, uint64_t *hi);
 };

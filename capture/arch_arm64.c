@@ -146,22 +146,15 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 	return -EFAULT;
 }
 
-static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
+static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	uint64_t size = VMCORE_PAGE_SIZE;
-	int r;
-
 	if (vc->have_text && vc->have_kimage_voffset && vaddr >= vc->text.vaddr &&
 	    vaddr - vc->text.vaddr < vc->text.memsz) {
 		*paddr = vaddr - vc->kimage_voffset;
-		*span = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
+		*size = VMCORE_PAGE_SIZE;
 		return 0;
 	}
-	r = walk(vc, vaddr, paddr, &size);
-	if (r == 0) {
-		*span = size - (vaddr & (size - 1));
-	}
-	return r;
+	return walk(vc, vaddr, paddr, size);
 }
 
 /* Kernel (TTBR1) addresses: the top 64 - VA_BITS bits set. */

@@ -96,21 +96,14 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 	return 0;
 }
 
-static int x86_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
+static int x86_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	uint64_t size = VMCORE_PAGE_SIZE;
-	int r;
-
 	if (in_image(vaddr) && vc->have_phys_base) {
 		*paddr = vaddr - START_KERNEL_MAP + vc->phys_base;
-		*span = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
+		*size = VMCORE_PAGE_SIZE;
 		return 0;
 	}
-	r = walk(vc, vaddr, paddr, &size);
-	if (r == 0) {
-		*span = size - (vaddr & (size - 1));
-	}
-	return r;
+	return walk(vc, vaddr, paddr, size);
 }
 
 static void x86_kaddr_range(const struct vmcore *vc, uint64_t *lo, uint64_t *hi)

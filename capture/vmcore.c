@@ -504,9 +504,11 @@ int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
 
 int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
 {
-	int r = vc->arch->vtop(vc, vaddr, paddr, span);
+	uint64_t size = VMCORE_PAGE_SIZE;
+	int r = vc->arch->vtop(vc, vaddr, paddr, &size);
 
 	if (r == 0) {
+		*span = size - (vaddr & (size - 1));
 		return 0;
 	}
 	for (unsigned i = 0; i < vc->nseg; i++) {
