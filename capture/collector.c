@@ -402,18 +402,32 @@ int collect_dmesg(const char *vmcore, int fd)
 	return r;
 }
 
+/* LOGFILE is created only once the vmcore is accepted, and removed again
+ * when no byte of the log could be written to it: a refused vmcore leaves
+ * nothing behind (a log cut short by a read error keeps what was read). */
 static int dmesg_to_file(const char *vmcore, const char *out)
 {
-	int fd = io_open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	int r, c;
+	struct vmcore vc;
+	struct stat st;
+	int fd, r, c;
 
+	r = vmcore_open(&vc, vmcore);
+	if (r) {
+		return r;
+	}
+	fd = io_open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0) {
 		log_err("cannot create %s: %s", out, fd == -EEXIST ? "it already exists" : strerror(-fd));
+		vmcore_close(&vc);
 		return fd;
 	}
-	r = collect_dmesg(vmcore, fd);
+	r = dmesg_write(&vc, fd);
+	vmcore_close(&vc);
 	if (!r) {
 		r = io_fsync(fd);
+	}
+	if (r && fstat(fd, &st) == 0 && st.st_size == 0) {
+		unlink(out);
 	}
 	c = io_close(fd);
 	return r ? r : c;

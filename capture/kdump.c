@@ -135,7 +135,7 @@ static void fill_utsname(struct writer *w, uint8_t *uts)
 	if (vmci_str(&vc->vi, "OSRELEASE", rel, sizeof(rel))) {
 		memcpy(uts + 2 * 65, rel, strlen(rel));
 	}
-	memcpy(uts + 4 * 65, "x86_64", 6);
+	memcpy(uts + 4 * 65, vc->arch->machine, strlen(vc->arch->machine));
 }
 
 static void build_header(struct writer *w)

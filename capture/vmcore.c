@@ -12,12 +12,6 @@
 #include "lib/rd.h"
 
 #define WIN_SIZE (4u << 20)
-#define START_KERNEL_MAP 0xffffffff80000000ull
-#define KERNEL_IMAGE_END 0xffffffffc0000000ull /* KERNEL_IMAGE_SIZE = 1 GiB with KASLR */
-
-/* x86_64 MAX_PHYSMEM_BITS: 4-level paging, 5-level (the architecture's limit) */
-#define PHYS_BITS_4LEVEL 46
-#define PHYS_BITS_MAX 52
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
 
 #define PT_LOAD 1
@@ -86,12 +80,13 @@ static int read_headers(struct vmcore *vc)
 		return -EINVAL;
 	}
 	if (eh[4] != 2 || eh[5] != 1) {
-		log_err("%s: not a little-endian ELF64 core; only x86_64 vmcores are supported", vc->path);
+		log_err("%s: not a little-endian ELF64 core; only x86_64 and aarch64 vmcores are supported", vc->path);
 		return -EINVAL;
 	}
-	if ((eh[16] | eh[17] << 8) != 4 || (eh[18] | eh[19] << 8) != 62) {
-		log_err("%s: ELF type %u machine %u: expected an x86_64 core (ET_CORE, EM_X86_64)", vc->path,
-			eh[16] | eh[17] << 8, eh[18] | eh[19] << 8);
+	vc->arch = arch_find(eh[18] | eh[19] << 8);
+	if ((eh[16] | eh[17] << 8) != 4 || !vc->arch) {
+		log_err("%s: ELF type %u machine %u: expected an x86_64 or aarch64 core (ET_CORE, EM_X86_64 or "
+			"EM_AARCH64)", vc->path, eh[16] | eh[17] << 8, eh[18] | eh[19] << 8);
 		return -EINVAL;
 	}
 	phoff = ld_le64(eh + 32);
@@ -155,41 +150,53 @@ static int read_headers(struct vmcore *vc)
 					vc->path, i);
 				goto out;
 			}
-			if (s.vaddr >= START_KERNEL_MAP && s.vaddr < KERNEL_IMAGE_END && !vc->have_text) {
-				/* The kernel image mapping aliases RAM that another PT_LOAD covers. */
-				vc->text = s;
-				vc->have_text = true;
-				continue;
-			}
-			if (s.memsz == 0) {
-				continue;
-			}
 			vc->seg[vc->nseg++] = s;
 		}
 	}
-	if (vc->nseg == 0) {
-		log_err("%s: no memory segments (PT_LOAD) in the vmcore", vc->path);
-		goto out;
-	}
-	qsort(vc->seg, vc->nseg, sizeof(*vc->seg), cmp_seg);
 	ret = 0;
 out:
 	free(ph);
 	return ret;
 }
 
+/* Set the kernel image mapping's PT_LOAD apart (it aliases RAM another
+ * PT_LOAD covers: the architecture knows it by its address), drop empty
+ * ones, sort the rest by physical address. 0 or -EINVAL. */
+static int pick_text(struct vmcore *vc)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vc->nseg; i++) {
+		const struct vmcore_seg *s = &vc->seg[i];
+
+		if (!vc->have_text && vc->arch->is_text(vc, s)) {
+			vc->text = *s;
+			vc->have_text = true;
+		} else if (s->memsz) {
+			vc->seg[n++] = *s;
+		}
+	}
+	vc->nseg = n;
+	if (n == 0) {
+		log_err("%s: no memory segments (PT_LOAD) in the vmcore", vc->path);
+		return -EINVAL;
+	}
+	qsort(vc->seg, vc->nseg, sizeof(*vc->seg), cmp_seg);
+	return 0;
+}
+
 /* Bits of physical address the dead kernel could use: NUMBER(MAX_PHYSMEM_BITS)
- * (VMCOREINFO has it since Linux 5.9), else x86_64's MAX_PHYSMEM_BITS for its
- * paging mode: 46 with 4 levels, 52 with 5 (arch/x86/include/asm/sparsemem.h).
- * Without VMCOREINFO the paging mode is unknown: 52. */
+ * (VMCOREINFO has it since Linux 5.9), else the architecture's default for
+ * the kernel (its widest without VMCOREINFO). */
 static unsigned phys_bits(const struct vmcore *vc)
 {
 	int64_t bits;
 
-	if (vmci_number(&vc->vi, "MAX_PHYSMEM_BITS", &bits) && bits >= PHYS_BITS_MIN && bits <= PHYS_BITS_MAX) {
+	if (vmci_number(&vc->vi, "MAX_PHYSMEM_BITS", &bits) && bits >= PHYS_BITS_MIN &&
+	    bits <= vc->arch->phys_bits_limit) {
 		return (unsigned)bits;
 	}
-	return vc->l5 || !vc->vi.len ? PHYS_BITS_MAX : PHYS_BITS_4LEVEL;
+	return vc->arch->max_physmem_bits(vc);
 }
 
 /* A PT_LOAD reaching past the physical address width has a corrupt header:
@@ -263,7 +270,6 @@ int vmcore_open(struct vmcore *vc, const char *path)
 {
 	struct stat st;
 	int ret;
-	int64_t l5 = 0;
 
 	memset(vc, 0, sizeof(*vc));
 	vc->path = path;
@@ -296,13 +302,14 @@ int vmcore_open(struct vmcore *vc, const char *path)
 	if (ret < 0) {
 		goto fail;
 	}
-	if (vmci_number(&vc->vi, "phys_base", (int64_t *)&vc->phys_base)) {
-		vc->have_phys_base = true;
-	} else if (vc->have_text) {
-		vc->phys_base = vc->text.paddr - (vc->text.vaddr - START_KERNEL_MAP);
-		vc->have_phys_base = true;
+	ret = pick_text(vc);
+	if (ret < 0) {
+		goto fail;
 	}
-	vc->l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
+	ret = vc->arch->setup(vc);
+	if (ret < 0) {
+		goto fail;
+	}
 	ret = settle_segs(vc);
 	if (ret < 0) {
 		goto fail;
@@ -505,57 +512,11 @@ int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
 	return copy_phys(vc, &vc->meta, paddr, buf, n, false);
 }
 
-#define PTE_PRESENT 0x1ull
-#define PTE_PSE 0x80ull
-#define PTE_PFN_MASK 0x000ffffffffff000ull
-
-/* Walk the dead kernel's page tables; *size is the size of the mapping
- * (4K, 2M or 1G page) that holds vaddr. */
-static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
-{
-	uint64_t top, table, e = 0;
-	int levels = vc->l5 ? 5 : 4;
-	int r;
-
-	if (!vmci_symbol(&vc->vi, "init_top_pgt", &top) || !vc->have_phys_base || top < START_KERNEL_MAP) {
-		return -ENOTSUP;
-	}
-	table = top - START_KERNEL_MAP + vc->phys_base;
-	for (int lvl = levels; lvl >= 1; lvl--) {
-		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
-		uint64_t idx = (vaddr >> shift) & 511;
-
-		r = vmcore_read_phys(vc, table + idx * 8, &e, 8);
-		if (r) {
-			return r;
-		}
-		if (!(e & PTE_PRESENT)) {
-			return -EFAULT;
-		}
-		if ((lvl == 3 || lvl == 2) && (e & PTE_PSE)) {
-			uint64_t mask = (1ull << shift) - 1;
-			*paddr = ((e & PTE_PFN_MASK) & ~mask) | (vaddr & mask);
-			*size = mask + 1;
-			return 0;
-		}
-		table = e & PTE_PFN_MASK;
-	}
-	*paddr = table | (vaddr & 0xfff);
-	*size = VMCORE_PAGE_SIZE;
-	return 0;
-}
-
 int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
 {
 	uint64_t size = VMCORE_PAGE_SIZE;
-	int r;
+	int r = vc->arch->vtop(vc, vaddr, paddr, &size);
 
-	if (vaddr >= START_KERNEL_MAP && vaddr < KERNEL_IMAGE_END && vc->have_phys_base) {
-		*paddr = vaddr - START_KERNEL_MAP + vc->phys_base;
-		*span = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
-		return 0;
-	}
-	r = walk(vc, vaddr, paddr, &size);
 	if (r == 0) {
 		*span = size - (vaddr & (size - 1));
 		return 0;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/arch.h"
 #include "capture/vmcoreinfo.h"
 
 #define VMCORE_PAGE_SIZE 4096u
@@ -44,9 +45,15 @@ struct vmcore {
 	size_t vmcoreinfo_off;  /* offset of VMCOREINFO's text within notes */
 	struct vmcoreinfo vi;   /* len 0 when absent */
 	uint64_t max_pfn;       /* one past the highest pfn any segment describes */
-	uint64_t phys_base;
+	const struct arch_ops *arch; /* from e_machine */
+	uint64_t phys_base;     /* x86_64 phys_base, arm64 PHYS_OFFSET (the kdump sub-header's) */
 	bool have_phys_base;
-	bool l5;                /* 5-level paging */
+	bool l5;                /* x86_64 5-level paging */
+	unsigned va_bits;       /* arm64 kernel VA_BITS (0: unknown) */
+	uint64_t kimage_voffset; /* arm64 kernel image virtual - physical */
+	bool have_kimage_voffset;
+	uint64_t pgd;           /* arm64 swapper_pg_dir, physical */
+	bool walk_ok;           /* arm64: the page-table walk supports this kernel */
 	bool no_mmap;           /* mmap failed once: pread from now on */
 	struct vmcore_win data; /* page data window (vmcore_page) */
 	struct vmcore_win meta; /* small reads (vmcore_read_phys) */
@@ -78,11 +85,11 @@ void vmcore_win_drop(struct vmcore_win *w);
 /* Copy physical memory, across segments; 0 or -errno (-ENOENT: some byte is
  * in no segment: kdumpcap's own reads never take a hole for zeros). */
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n);
-/* Kernel virtual address to physical: kernel image mapping via phys_base,
- * else the page tables (4/5 level, 2M/1G pages), else a PT_LOAD's vaddr. */
+/* Kernel virtual address to physical: the architecture's translation (the
+ * kernel image mapping, else the page tables), else a PT_LOAD's vaddr. */
 int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr);
-/* Same, and *span = bytes from vaddr to the end of the page (4K, 2M, 1G)
- * that maps it, so a caller can copy a large range in few reads. */
+/* Same, and *span = bytes from vaddr to the end of the page or block
+ * (4K, 2M, 1G) that maps it, so a caller can copy a large range in few reads. */
 int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
 /* Copy kernel virtual memory (may cross pages); 0 or -errno. */
 int vmcore_read_virt(struct vmcore *vc, uint64_t vaddr, void *buf, size_t n);

@@ -11,17 +11,9 @@
 #define SECTION_MARKED_PRESENT 1ull
 #define SECTION_MAP_MASK (~31ull)
 
-/* x86_64 values, used when VMCOREINFO predates NUMBER(SECTION_SIZE_BITS)
- * (Linux 5.8) or NUMBER(MAX_PHYSMEM_BITS) (Linux 5.1): 27 since 2.6.26,
- * 46 bits of physical address space with 4-level paging, 52 with 5. */
-#define X86_64_SECTION_SIZE_BITS 27
-#define X86_64_MAX_PHYSMEM_BITS_L4 46
-#define X86_64_MAX_PHYSMEM_BITS_L5 52
-#define FIXMAP_FLOOR 0xffffffffff000000ull
-
 bool memmap_is_kaddr(const struct memmap *m, uint64_t v)
 {
-	return v >= m->kmin && v < FIXMAP_FLOOR;
+	return v >= m->kmin && v < m->kmax;
 }
 
 uint64_t memmap_section_end(const struct memmap *m, uint64_t pfn)
@@ -159,13 +151,15 @@ static int pick_roots(struct memmap *m, uint64_t sym)
 int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
 {
 	const struct vmcoreinfo *vi = &vc->vi;
-	int64_t ssb = X86_64_SECTION_SIZE_BITS;
-	int64_t mpb = vc->l5 ? X86_64_MAX_PHYSMEM_BITS_L5 : X86_64_MAX_PHYSMEM_BITS_L4;
+	/* the architecture's values when VMCOREINFO predates
+	 * NUMBER(SECTION_SIZE_BITS) (Linux 5.8) or NUMBER(MAX_PHYSMEM_BITS) (5.1) */
+	int64_t ssb = vc->arch->section_size_bits;
+	int64_t mpb = vc->arch->max_physmem_bits(vc);
 	uint64_t sym, len;
 
 	memset(m, 0, sizeof(*m));
 	m->vc = vc;
-	m->kmin = vc->l5 ? 0xff00000000000000ull : 0xffff800000000000ull;
+	vc->arch->kaddr_range(vc, &m->kmin, &m->kmax);
 	if (!vmci_size(vi, "page", &m->page_size) || m->page_size < 16 || m->page_size > 1024) {
 		*why = "VMCOREINFO has no usable SIZE(page)";
 		return -ENOTSUP;

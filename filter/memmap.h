@@ -1,6 +1,6 @@
 /* Where the dead kernel keeps the struct page of each pfn, found from
  * VMCOREINFO alone: SPARSEMEM (classic or EXTREME) mem_section entries give
- * each 2^SECTION_SIZE_BITS section's mem_map (in the vmemmap on x86_64),
+ * each 2^SECTION_SIZE_BITS section's mem_map (in the vmemmap),
  * which is then read through the kernel page tables. No vmlinux needed. */
 #ifndef KDC_MEMMAP_H
 #define KDC_MEMMAP_H
@@ -20,7 +20,7 @@ struct memmap {
 	uint64_t per_root;       /* sections per root */
 	uint64_t ms_size;        /* SIZE(mem_section) */
 	uint64_t ms_map_off;     /* OFFSET(mem_section.section_mem_map) */
-	uint64_t kmin;           /* lowest kernel (canonical upper half) address */
+	uint64_t kmin, kmax;     /* kernel addresses: [kmin, kmax) (capture/arch.h) */
 	uint64_t cur_sec;        /* one-entry cache of memmap_base() */
 	uint64_t cur_base;
 	int cur_ret;
@@ -39,7 +39,7 @@ int memmap_vaddr(struct memmap *m, uint64_t pfn, uint64_t *vaddr);
  * page_size bytes; ok[i] tells whether pfn + i was read (its bytes are
  * zero otherwise). Returns the number read, or -errno when none was. */
 int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, uint8_t *ok);
-/* A plausible kernel pointer (upper canonical half, below the fixmap). */
+/* A plausible kernel pointer (the architecture's kernel address range). */
 bool memmap_is_kaddr(const struct memmap *m, uint64_t v);
 
 #endif

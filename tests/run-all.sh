@@ -21,6 +21,7 @@ suites=(
 	"fuzz:env FUZZ_SAN=1 tests/integration/fuzz-replay.sh"
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"
+	"arm64:tests/integration/arm64.sh"
 )
 for f in qemu/e2e-all.sh; do
 	[ -x "$f" ] && suites+=("$(basename "$f" .sh):$f")

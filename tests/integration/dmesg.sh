@@ -9,8 +9,10 @@ set -u
 vmcore=${1:?usage: $0 VMCORE [KDUMPCAP_BINARY]}
 bin=${2:-build/kdumpcap}
 
-if ! command -v makedumpfile >/dev/null 2>&1; then
-	echo "dmesg: SKIP: makedumpfile not installed (apt-get install makedumpfile)"
+# the oracle; for arm64 vmcores the arm64 build (tests/tools/mdf-arm64.sh)
+MAKEDUMPFILE=${MAKEDUMPFILE:-makedumpfile}
+if ! command -v "$MAKEDUMPFILE" >/dev/null 2>&1; then
+	echo "dmesg: SKIP: $MAKEDUMPFILE not installed (apt-get install makedumpfile)"
 	exit 77
 fi
 if [ ! -r "$vmcore" ]; then
@@ -25,7 +27,7 @@ fi
 tmp=$(mktemp -d /tmp/kdc-dmesg.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-if ! timeout 120 makedumpfile --dump-dmesg "$vmcore" "$tmp/ref.txt" >"$tmp/ref.log" 2>&1; then
+if ! timeout 120 "$MAKEDUMPFILE" --dump-dmesg "$vmcore" "$tmp/ref.txt" >"$tmp/ref.log" 2>&1; then
 	echo "dmesg: FAIL: makedumpfile --dump-dmesg $vmcore failed:"
 	tail -5 "$tmp/ref.log"
 	exit 1

@@ -89,4 +89,8 @@ rm -f "$W/eio"
 check_fails "EIO on fsync is reported" "durable\|Input/output" env KDUMPCAP_FAULT=fsync:1:EIO "$KDUMPCAP" -c "$W/core" "$W/eio"
 rm -f "$W/nommap"
 check "mmap refused: falls back to pread, same bytes" bash -c "KDUMPCAP_FAULT=mmap:1:ENOMEM '$KDUMPCAP' -c -d 1 --message-level 0 '$W/core' '$W/nommap' && cmp '$W/nommap' '$W/direct-c'"
+# --dump-dmesg creates LOGFILE only for a vmcore it accepts
+check_fails "--dump-dmesg of a file that is no vmcore: clear error" "no ELF magic" \
+	"$KDUMPCAP" --dump-dmesg /etc/passwd "$W/refused.log"
+check "--dump-dmesg of a refused vmcore leaves no LOGFILE" test ! -e "$W/refused.log"
 t_done

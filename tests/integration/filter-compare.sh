@@ -13,7 +13,8 @@ vmcore=${1:?usage: filter-compare.sh VMCORE KDUMPCAP [LEVEL...]}
 kdc=${2:?usage: filter-compare.sh VMCORE KDUMPCAP [LEVEL...]}
 shift 2
 levels=${*:-"0 1 2 4 8 16 31 3 5 6 12 17 24 30"}
-command -v makedumpfile >/dev/null || { echo "filter-compare: makedumpfile not installed (apt-get install makedumpfile)" >&2; exit 2; }
+MAKEDUMPFILE=${MAKEDUMPFILE:-makedumpfile} # the oracle; an arm64 build under qemu-user for arm64 vmcores
+command -v "$MAKEDUMPFILE" >/dev/null || { echo "filter-compare: $MAKEDUMPFILE not installed (apt-get install makedumpfile)" >&2; exit 2; }
 
 if [ "$kdc" = tool ]; then
 	deps=${DEPS:-/work/main/build/deps}
@@ -27,7 +28,7 @@ tmp=$(mktemp -d /tmp/filter-compare.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 for l in $levels; do
-	timeout 600 makedumpfile -d "$l" --message-level 16 "$vmcore" "$tmp/md.dump" >"$tmp/md.log" 2>&1 || {
+	timeout 600 "$MAKEDUMPFILE" -d "$l" --message-level 16 "$vmcore" "$tmp/md.dump" >"$tmp/md.log" 2>&1 || {
 		echo "level $l: makedumpfile failed:"; tail -5 "$tmp/md.log"; fail=1; continue; }
 	case $(basename "$kdc") in
 	filter-bitmap)

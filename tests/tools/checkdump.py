@@ -16,6 +16,7 @@ import sys
 import zlib
 
 PAGE = 4096
+EM_AARCH64 = 183
 ZLIB, LZO, ZSTD, INCOMPLETE = 0x1, 0x2, 0x20, 0x8
 
 
@@ -31,12 +32,20 @@ class Elf:
         m = self.m
         phoff, = struct.unpack_from("<Q", m, 32)
         phnum, = struct.unpack_from("<H", m, 56)
-        loads, self.notes = [], b""
+        self.arm64 = struct.unpack_from("<H", m, 18)[0] == EM_AARCH64
+        phdrs, loads, self.notes = [], [], b""
         for i in range(phnum):
             t, _, off, vaddr, paddr, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", m, phoff + 56 * i)
             if t == 4:
                 self.notes += m[off:off + filesz]
-            elif t == 1 and not (0xffffffff80000000 <= vaddr < 0xffffffffc0000000) and memsz:
+            elif t == 1:
+                phdrs.append((vaddr, paddr, memsz, filesz, off))
+        self.vi = dict(l.split("=", 1) for l in self.notes.decode("latin-1").split("\n") if "=" in l)
+        text = None  # the kernel image mapping aliases RAM another PT_LOAD holds
+        for vaddr, paddr, memsz, filesz, off in phdrs:
+            if text is None and self.is_text(vaddr, paddr):
+                text = vaddr
+            elif memsz:
                 loads.append((paddr, memsz, filesz, off))
         limit = 1 << self.phys_bits()
         self.segs = sorted(s for s in (self.clip(s, limit) for s in loads) if s[1])
@@ -49,13 +58,23 @@ class Elf:
                                                                       (p + ms + PAGE - 1) // PAGE)}
         self.data_pfns = self.ram_pfns - nodata
 
+    def is_text(self, vaddr, paddr):
+        """x86_64: the __START_KERNEL_map gigabyte; arm64: vaddr - paddr is kimage_voffset."""
+        if not self.arm64:
+            return 0xffffffff80000000 <= vaddr < 0xffffffffc0000000
+        voff = self.vi.get("NUMBER(kimage_voffset)")
+        return voff is not None and (vaddr - paddr) % (1 << 64) == int(voff, 0)
+
     def phys_bits(self):
-        """x86_64 MAX_PHYSMEM_BITS: VMCOREINFO's number, else 46 (4-level) or 52 (5-level)."""
-        vi = dict(l.split("=", 1) for l in self.notes.decode("latin-1").split("\n") if "=" in l)
+        """MAX_PHYSMEM_BITS: VMCOREINFO's number, else x86_64's 46 (4-level) or
+        52 (5-level), arm64's 48; 52 without VMCOREINFO."""
+        vi = self.vi
         bits = vi.get("NUMBER(MAX_PHYSMEM_BITS)", "")
         if bits.isdigit() and 32 <= int(bits) <= 52:
             return int(bits)
-        return 52 if vi.get("NUMBER(pgtable_l5_enabled)") == "1" or not vi else 46
+        if not vi or vi.get("NUMBER(pgtable_l5_enabled)") == "1":
+            return 52
+        return 48 if self.arm64 else 46
 
     def clip(self, seg, limit):
         """A segment past the physical address limit keeps only its file data below it."""
