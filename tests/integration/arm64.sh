@@ -13,6 +13,9 @@ set -u
 W=$(mktemp -d /var/tmp/kdc-arm64.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 levels="1 2 4 8 16 31 3 5 12 17 24 30"
+# the second vmcore (KASLR off) at three of them: makedumpfile under qemu-user
+# is the suite's cost, and the translation differs only in kimage_voffset
+levels_more="1 17 31"
 if ! MDF=$("$TOP/tests/tools/mdf-arm64.sh"); then
 	not_ok "arm64 makedumpfile (tests/tools/mdf-arm64.sh) available"
 	t_done
@@ -25,12 +28,14 @@ if [ $# -eq 0 ]; then
 		set -- "$@" "$v"
 	done
 fi
+lv=$levels
 for vmcore in "$@"; do
 	tag=$(basename "$(dirname "$vmcore")")
 	if [ ! -s "$vmcore" ]; then not_ok "arm64 vmcore $vmcore was not made"; continue; fi
 	vmlinux=$(sed -n 's/^VMLINUX=//p' "$(dirname "$vmcore")/info")
-	check "$tag: page sets equal makedumpfile's at -d ${levels// /,}" \
-		env MAKEDUMPFILE="$MDF" "$TOP/tests/integration/filter-compare.sh" "$vmcore" "$KDUMPCAP" $levels
+	check "$tag: page sets equal makedumpfile's at -d ${lv// /,}" \
+		env MAKEDUMPFILE="$MDF" "$TOP/tests/integration/filter-compare.sh" "$vmcore" "$KDUMPCAP" $lv
+	lv=$levels_more
 	dumps=()
 	for args in "-z 31 zstd" "-c 1 zlib" "-l 17 lzo"; do
 		read -r flag lvl c <<<"$args"
