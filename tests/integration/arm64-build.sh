@@ -16,7 +16,8 @@ if ! command -v aarch64-linux-musl-gcc >/dev/null || ! command -v $QEMU >/dev/nu
 	t_done
 	exit
 fi
-check "make ARCH=arm64 builds build/arm64/kdumpcap" make -C "$TOP" -s ARCH=arm64 build/arm64/kdumpcap build/arm64/unit
+# its own O and DEPS (build/arm64, build/deps-arm64), whatever the x86 run was given
+check "make ARCH=arm64 builds build/arm64/kdumpcap" env -u DEPS -u O make -C "$TOP" -s ARCH=arm64 build/arm64/kdumpcap build/arm64/unit
 check "it is a static aarch64 executable" bash -c "file -b '$BIN' | grep -q 'ARM aarch64.*statically linked'"
 check "--help runs under $QEMU" bash -c "$QEMU '$BIN' --help 2>&1 | grep -q '^usage: kdumpcap'"
 check "unit tests pass under $QEMU" $QEMU "$TOP/build/arm64/unit"
