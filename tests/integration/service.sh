@@ -14,7 +14,8 @@
 #  - the kernel hooks build and remove one kernel's image;
 #  - postcrash: pstore records moved next to the dumps and removed from pstore,
 #    a failed last capture said once, a raw target's dump restored;
-#  - status: the image's state and the last capture's result.
+#  - status: the reservation against kdumpcap estimate (enough, or TOO SMALL with
+#    the crashkernel= to give), the image's state and the last capture's result.
 set -u
 . "$(dirname "$0")/../lib.sh"
 W=$(mktemp -d /tmp/kdc-service.XXXXXX)
