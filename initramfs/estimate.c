@@ -95,25 +95,29 @@ static int read_under(const char *sysroot, const char *path, char *buf, size_t s
 	return io_read_text(p, buf, size) <= 0 ? -ENOENT : 0;
 }
 
+int64_t est_crash_size(const char *sysroot)
+{
+	char buf[32], *end;
+	long long v;
+
+	if (read_under(sysroot, "/sys/kernel/kexec_crash_size", buf, sizeof(buf))) {
+		return -1;
+	}
+	v = strtoll(buf, &end, 10);
+	return end != buf && v >= 0 ? v : -1;
+}
+
 void est_probe_machine(struct est_inputs *in, const char *sysroot)
 {
 	char buf[256];
 	int n;
 
 	in->online = 1;
-	in->crash_size = -1;
 	if (read_under(sysroot, "/sys/devices/system/cpu/online", buf, sizeof(buf)) == 0 &&
 	    (n = est_cpu_list_count(buf)) > 0) {
 		in->online = (unsigned)n;
 	}
-	if (read_under(sysroot, "/sys/kernel/kexec_crash_size", buf, sizeof(buf)) == 0) {
-		char *end;
-		long long v = strtoll(buf, &end, 10);
-
-		if (end != buf && v >= 0) {
-			in->crash_size = v;
-		}
-	}
+	in->crash_size = est_crash_size(sysroot);
 }
 
 /* The first N bytes of PATH into BUF (fewer when the file is shorter), its size in *SIZE. */

@@ -367,21 +367,40 @@ static int host_drivers(struct moddb *db, const char *devpath)
 	return hosttarget_sysfs_drivers(db, real, what);
 }
 
+/* Every common block driver that exists for the image's kernel. */
+static void common_block(struct moddb *db)
+{
+	for (size_t i = 0; i < sizeof(fallback_block) / sizeof(fallback_block[0]); i++) {
+		(void)moddb_want(db, fallback_block[i], true);
+	}
+}
+
 int hosttarget_block_modules(struct moddb *db, const struct kdump_conf *c, const char *kver)
 {
 	char dev[PATH_MAX];
 	struct utsname u;
+	int found;
 
 	uname(&u);
-	if (!strcmp(u.release, kver) && blkid_find(c->dev, "/sys/class/block", "/dev", dev, sizeof(dev)) == 0 &&
-	    host_drivers(db, dev) > 0) {
+	if (blkid_find(c->dev, "/sys/class/block", "/dev", dev, sizeof(dev))) {
+		log_info("%s is not visible here: including the common block drivers (virtio, SCSI, AHCI, NVMe) "
+			 "that exist for %s", c->dev, kver);
+		common_block(db);
+		return 0;
+	}
+	found = host_drivers(db, dev);
+	if (strcmp(u.release, kver)) {
+		/* what is built into the running kernel has no module link in sysfs */
+		log_info("%s is %s; the image is for kernel %s, not the running %s: including %s's modules of the "
+			 "driver chain seen here (%d) and its common block drivers (virtio, SCSI, AHCI, NVMe)",
+			 c->dev, dev, kver, u.release, kver, found);
+		common_block(db);
+	} else if (found > 0) {
 		log_info("including the driver chain of %s as seen on this machine", dev);
 	} else {
-		log_info("%s is not visible here: including the common block drivers (virtio, SCSI, AHCI, "
-			 "NVMe) that exist for %s", c->dev, kver);
-		for (size_t i = 0; i < sizeof(fallback_block) / sizeof(fallback_block[0]); i++) {
-			(void)moddb_want(db, fallback_block[i], true);
-		}
+		log_info("%s is %s, reached by no loadable module here: including the common block drivers (virtio, "
+			 "SCSI, AHCI, NVMe) that exist for %s", c->dev, dev, kver);
+		common_block(db);
 	}
 	return 0;
 }

@@ -36,7 +36,7 @@
 #define MAX_ENTRIES 4096
 #define FILE_MAX (256u << 20)
 #define DEP_MAX (1u << 20)
-#define ZSTD_LEVEL 19
+#define ZSTD_LEVEL 9
 #define CONF_EXTRA 1024
 /* make install puts dbclient in LIBEXECDIR (Makefile) */
 #ifndef KDC_LIBEXECDIR

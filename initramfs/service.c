@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "capture/cmds.h"
+#include "initramfs/estimate.h"
 #include "initramfs/inputs.h"
 #include "initramfs/pstore.h"
 #include "initramfs/service.h"
@@ -100,14 +101,6 @@ bool service_stale(struct service *s, char *why, size_t n)
 	};
 
 	return inputs_stale_file(s->image, want, sizeof(want) / sizeof(want[0]), why, n);
-}
-
-long long service_crash_size(const struct service *s)
-{
-	char p[PATH_MAX], buf[32];
-
-	snprintf(p, sizeof(p), "%s/sys/kernel/kexec_crash_size", s->root);
-	return io_read_text(p, buf, sizeof(buf)) > 0 ? strtoll(buf, NULL, 10) : 0;
 }
 
 static int build(struct service *s)
@@ -200,8 +193,8 @@ int start_main(int argc, char **argv)
 		return 2;
 	}
 	r = refresh(&s);
-	if (service_crash_size(&s) <= 0) {
-		log_err("no memory is reserved for the capture kernel (%s/sys/kernel/kexec_crash_size is 0): add "
+	if (est_crash_size(s.root) <= 0) {
+		log_err("no memory is reserved for the capture kernel (%s/sys/kernel/kexec_crash_size is 0 or unreadable): add "
 			SERVICE_CRASHKERNEL " to the kernel command line (the package's /etc/default/grub.d/kdumpcap.cfg "
 			"does: run update-grub) and reboot",
 			s.root);

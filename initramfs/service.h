@@ -36,7 +36,5 @@ struct service {
 int service_setup(struct service *s, int argc, char **argv);
 /* Is S->image stale? The reason into WHY. */
 bool service_stale(struct service *s, char *why, size_t n);
-/* Crash memory reserved by the running kernel, in bytes (0: none). */
-long long service_crash_size(const struct service *s);
 
 #endif

@@ -3,6 +3,8 @@
  * into a panic (and so into a dump), each with its fix.
  * kdumpcap.service's view too: the capture image up to date or why not, and
  * the last capture's result as the dump directory shows it.
+ * The crashkernel= reservation is compared with what `kdumpcap estimate` says
+ * this kernel and its capture image need, with the CPUs `kdumpcap load` gives.
  *   kdumpcap status [--root DIR] [kdumpcap start's options]   (DIR: a fake machine, for tests)
  * Exit status 0 when a crash would be captured, 1 when not. */
 #include <errno.h>
@@ -12,8 +14,10 @@
 #include <string.h>
 
 #include "capture/cmds.h"
+#include "initramfs/estimate.h"
 #include "initramfs/hosttarget.h"
 #include "initramfs/lastdump.h"
+#include "initramfs/load.h"
 #include "initramfs/service.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -74,11 +78,47 @@ static void last_line(const struct service *s)
 	}
 }
 
+/* The crashkernel= reservation against `kdumpcap estimate` for S's kernel and
+ * image, with the CPUs `kdumpcap load` would give: false when it is missing or
+ * too small. */
+static bool memory_line(const struct service *s)
+{
+	struct est_inputs in = { 0 };
+	int given = load_nr_cpus_in(s->conf.cmdline_append);
+	unsigned n;
+	uint64_t need;
+
+	est_probe_machine(&in, s->root);
+	if (in.crash_size <= 0) {
+		printf("crash memory:   NOT reserved - add " SERVICE_CRASHKERNEL " to the kernel command line "
+		       "(the package's /etc/default/grub.d/kdumpcap.cfg does: run update-grub) and reboot\n");
+		return false;
+	}
+	if (est_probe_kernel(&in, s->kernel) || est_probe_initrd(&in, s->image)) {
+		printf("crash memory:   %lld MiB reserved; what the capture needs is unknown (%s or %s unreadable): "
+		       "see kdumpcap estimate\n", (long long)(in.crash_size >> 20), s->kernel, s->image);
+		return true;
+	}
+	n = given > 0 ? (unsigned)given : est_pick_cpus(&in);
+	need = est_need(&in, n, NULL);
+	if ((uint64_t)in.crash_size < need) {
+		printf("crash memory:   %lld MiB reserved - TOO SMALL: the capture kernel with %s and %u CPU(s) "
+		       "needs crashkernel=%lluM (kdumpcap estimate); fix: put crashkernel=%lluM in "
+		       "/etc/default/grub.d/kdumpcap.cfg, run update-grub and reboot\n",
+		       (long long)(in.crash_size >> 20), s->image, n, (unsigned long long)(need >> 20),
+		       (unsigned long long)(need >> 20));
+		return false;
+	}
+	printf("crash memory:   %lld MiB reserved, enough: the capture kernel with %u CPU(s) needs %llu MiB "
+	       "(kdumpcap estimate)\n", (long long)(in.crash_size >> 20), n, (unsigned long long)(need >> 20));
+	return true;
+}
+
 int status_main(int argc, char **argv)
 {
 	static struct service svc;
 	const char *root;
-	long long size = 0, loaded = 0, v;
+	long long loaded = 0, v;
 	char path[256];
 	int ready = 1;
 
@@ -86,12 +126,8 @@ int status_main(int argc, char **argv)
 		return 2;
 	}
 	root = svc.root;
-	if (!read_num(root, "/sys/kernel/kexec_crash_size", &size) || size <= 0) {
-		printf("crash memory:   NOT reserved - add " SERVICE_CRASHKERNEL " to the kernel command line "
-		       "(the package's /etc/default/grub.d/kdumpcap.cfg does: run update-grub) and reboot\n");
+	if (!memory_line(&svc)) {
 		ready = 0;
-	} else {
-		printf("crash memory:   %lld MiB reserved\n", size >> 20);
 	}
 	if (!read_num(root, "/sys/kernel/kexec_crash_loaded", &loaded) || loaded != 1) {
 		printf("capture kernel: NOT loaded - run: systemctl start kdumpcap (or kdumpcap start); "

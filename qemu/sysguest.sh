@@ -33,9 +33,13 @@
 # Prints one "ok - " / "not ok - " line per step, the boot times, and with --show
 # the guest's `systemctl status kdumpcap` and `kdumpcap status` before and after
 # each crash.
-# Time (2-core machine, load 10-15 from other jobs): a boot to the step ~100 s, a
-# boot with sysrq-c and capture ~200 s, the kernel upgrade over 600 s. The first run
-# also debootstraps (~8 min) and fetches K0's debug vmlinux (860 MB).
+# Time (2-core machine, load ~11 from other jobs; 2026-12-02): 13 min for the six
+# boots (install 127 s, crash1 103 s, raw 92 s, upgrade 271 s, crash2 77 s, final
+# 62 s), from 24 min before mkinitrd's zstd went from 19 to 9 (40-50 s of guest CPU
+# per capture image, now ~3 s) and the upgrade step set the guest's own initrd to
+# zstd -1 and had dpkg skip driver trees no capture here uses (GPU, media,
+# wireless, staging, InfiniBand, IIO, sound). The first run also debootstraps
+# (~8 min) and fetches K0's debug vmlinux (860 MB).
 # Environment: KDUMPCAP_CACHE, KDUMPCAP_BIN (default build/kdumpcap), KDUMPCAP_DEB
 # (the package; default build/kdumpcap_VERSION_amd64.deb, `none`: by hand),
 # KDUMPCAP_MIRROR (default http://deb.debian.org/debian).

@@ -14,7 +14,8 @@
 #  - the kernel hooks build and remove one kernel's image;
 #  - postcrash: pstore records moved next to the dumps and removed from pstore,
 #    a failed last capture said once, a raw target's dump restored;
-#  - status: the image's state and the last capture's result.
+#  - status: the reservation against kdumpcap estimate (enough, or TOO SMALL with
+#    the crashkernel= to give), the image's state and the last capture's result.
 set -u
 . "$(dirname "$0")/../lib.sh"
 W=$(mktemp -d /tmp/kdc-service.XXXXXX)
@@ -112,7 +113,13 @@ mods() { # KVER: a module tree with one module, dummy
 	{ printf '\177ELF\2\1\1'; head -c 4000 /dev/urandom; } >"$m/kernel/extra/dummy.ko"
 	echo "kernel/extra/dummy.ko:" >"$m/modules.dep"
 	printf 'kernel/fs/ext4/ext4.ko\nkernel/drivers/block/virtio_blk.ko\n' >"$m/modules.builtin"
-	echo "kernel $1" >"$R/boot/vmlinuz-$1"
+	bzimage "$R/boot/vmlinuz-$1"
+}
+bzimage() { # FILE: a kernel's setup header, init_size 64 MiB (what kdumpcap estimate reads)
+	head -c 4096 /dev/zero >"$1"
+	put "$1" 514 48647253 # "HdrS"
+	put "$1" 518 0f02     # boot protocol 2.15
+	put "$1" 608 00000004 # init_size 0x04000000
 }
 mkdir -p "$R/dev" "$R/sys/class/block" "$R/sys/kernel" "$R/proc/self" "$R/boot" "$R/etc" "$R/mnt/t/var/crash" \
 	"$R/sys/fs/pstore" "$W/bin"
@@ -180,6 +187,22 @@ echo 'kdump_commandline_append nr_cpus=1 numa=off' >>"$R/etc/kdump.conf"
 check "... kdump.conf's kdump_commandline_append nr_cpus=1 replaces the choice" bash -c \
 	"'$K' start --root '$R' --kver $KV --dry-run 2>/dev/null | grep -q 'reset_devices irqpoll nr_cpus=1 numa=off'"
 sed -i '/^kdump_commandline_append/d' "$R/etc/kdump.conf"
+# status: the reservation against kdumpcap estimate (same kernel, image, CPUs)
+est() { "$K" estimate --sysroot "$R" --kernel "$R/boot/vmlinuz-$KV" --initrd "$IMG" --config "$R/etc/kdump.conf" 2>/dev/null |
+	sed -n 's/^crashkernel=\([0-9]*\)M$/\1/p'; }
+need=$(est)
+check "status: 160 MiB reserved is enough, saying what kdumpcap estimate needs ($need MiB, 2 CPUs)" bash -c \
+	"[ -n '$need' ] && '$K' status --root '$R' --kver $KV | grep -qx 'crash memory:   160 MiB reserved, enough: the capture kernel with 2 CPU(s) needs $need MiB (kdumpcap estimate)'"
+echo $((64 << 20)) >"$R/sys/kernel/kexec_crash_size"
+need=$(est)
+check_fails "status: 64 MiB reserved is too small: not ready, with estimate's crashkernel= ($need M) as the fix" \
+	"crash memory:   64 MiB reserved - TOO SMALL: .* needs crashkernel=${need}M (kdumpcap estimate); fix: put crashkernel=${need}M in /etc/default/grub.d/kdumpcap.cfg, run update-grub and reboot" \
+	"$K" status --root "$R" --kver $KV
+echo 1 >"$R/sys/kernel/kexec_crash_loaded"
+check_fails "... status exits 1 (NOT ready) even with a capture kernel loaded" "NOT ready" "$K" status --root "$R" --kver $KV
+echo $((160 << 20)) >"$R/sys/kernel/kexec_crash_size"
+check "... and 0 (ready) with 160 MiB" "$K" status --root "$R" --kver $KV
+echo 0 >"$R/sys/kernel/kexec_crash_loaded"
 cp "$R/etc/kdump.conf" "$W/good.conf"
 cp "$R/proc/self/mountinfo" "$W/mountinfo"
 sed -i '/^ext4 /d' "$R/etc/kdump.conf"
