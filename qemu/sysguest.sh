@@ -186,11 +186,13 @@ boot() {
 	: >"$out"
 	pick_kernel
 	t0=$(date +%s.%N)
+	# no_timer_check: on a busy TCG host the IO-APIC timer check can panic the
+	# kernel (both kernels: load carries the first one's words to the capture kernel)
 	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
 		-no-reboot -display none -vga none -parallel none -monitor none -nic none \
 		-serial "file:$console" -serial "file:$out" \
 		-kernel "$work/vmlinuz" -initrd "$work/initrd" \
-		-append "root=LABEL=kdcroot ro console=ttyS0 crashkernel=$ck panic=-1" \
+		-append "root=LABEL=kdcroot ro console=ttyS0 crashkernel=$ck panic=-1 no_timer_check" \
 		-drive "file=$work/root.img,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,serial=kdcroot \
 		-drive "file=$work/raw.img,format=raw,if=none,id=d1,cache=unsafe" -device virtio-blk-pci,drive=d1,serial=kdcraw \
 		-drive "file=$work/payload.img,format=raw,if=none,id=d2,cache=unsafe" -device virtio-blk-pci,drive=d2,serial=kdcpayload \
