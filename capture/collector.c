@@ -318,8 +318,6 @@ static int flat_sink_open(struct sink *s, int fd, const char *name, const struct
 
 int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char *dev)
 {
-	struct vmcore vc;
-	struct sink s;
 	int fd, r;
 
 	fd = io_open(dev, O_RDWR, 0);
@@ -338,21 +336,10 @@ int collect_to_raw(const struct collect_opts *o, const char *vmcore, const char 
 	r = flat_invalidate(fd);
 	if (r) {
 		log_err("cannot clear the old dump's first block on %s: %s; not writing over it", dev, strerror(-r));
-	} else {
-		r = vmcore_open_checked(&vc, vmcore);
-	}
-	if (r) {
 		io_close(fd);
 		return r;
 	}
-	r = flat_sink_open(&s, fd, dev, &vc);
-	if (r) {
-		io_close(fd);
-	} else {
-		r = dump_vmcore(o, &vc, &s);
-	}
-	vmcore_close(&vc);
-	return r;
+	return collect_to_stream(o, vmcore, fd, dev);
 }
 
 int collect_to_stream(const struct collect_opts *o, const char *vmcore, int fd, const char *name)
