@@ -56,7 +56,14 @@ PY       ?= /usr/bin/python3
 
 DIRS     := lib capture filter transport initramfs
 SRCS     := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
-OBJS     := $(SRCS:%.c=$(O)/obj/%.o)
+# the arm64 kexec_load loader and its purgatory exist in the arm64 binary only
+ifeq ($(ARCH),arm64)
+GEN_SRCS := $(O)/gen/purgatory_arm64.c
+else
+SRCS     := $(filter-out initramfs/load_arm64.c,$(SRCS))
+GEN_SRCS :=
+endif
+OBJS     := $(SRCS:%.c=$(O)/obj/%.o) $(GEN_SRCS:$(O)/%.c=$(O)/obj/%.o)
 DEPLIBS  := $(DEPS)/lib/libz.a $(DEPS)/lib/libzstd.a $(DEPS)/lib/liblzo2.a
 
 all: $(O)/kdumpcap
@@ -65,6 +72,38 @@ $(O)/kdumpcap: $(OBJS) $(DEPLIBS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(O)/obj/%.o: %.c $(DEPLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The arm64 purgatory (purgatory/): freestanding, run with the MMU off (no
+# unaligned access, no FP), flat; linked at two bases and compared, so that
+# it is known to run wherever kdumpcap load places it. Embedded as a C array.
+PURG_CC      ?= aarch64-linux-gnu-gcc
+PURG_OBJCOPY ?= aarch64-linux-gnu-objcopy
+PURG_CFLAGS  := -O2 -I. -Wall -Wextra -ffreestanding -nostdlib -static -fno-pic -fno-pie -mgeneral-regs-only \
+		-mstrict-align -mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
+		-fno-tree-loop-distribute-patterns -Wl,-T,purgatory/purgatory.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments $(WERROR)
+PURG_SRCS    := purgatory/entry.S purgatory/main.c lib/sha256.c
+
+$(O)/purgatory/purgatory.bin: $(PURG_SRCS) purgatory/params.h lib/sha256.h purgatory/purgatory.ld
+	@mkdir -p $(dir $@)
+	$(PURG_CC) $(PURG_CFLAGS) -Wl,--defsym=PURG_BASE=0 -o $@.elf $(PURG_SRCS)
+	$(PURG_CC) $(PURG_CFLAGS) -Wl,--defsym=PURG_BASE=0x12345000 -o $@.elf2 $(PURG_SRCS)
+	$(PURG_OBJCOPY) -O binary -j .image $@.elf $@.tmp
+	$(PURG_OBJCOPY) -O binary -j .image $@.elf2 $@.tmp2
+	cmp -s $@.tmp $@.tmp2 || { echo "purgatory is not position independent" >&2; exit 1; }
+	mv $@.tmp $@ && rm -f $@.tmp2
+
+$(O)/gen/purgatory_arm64.c: $(O)/purgatory/purgatory.bin
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from purgatory/ by the Makefile */'; echo '#include <stddef.h>'; \
+	  echo 'extern const unsigned char kdc_purgatory_arm64[];'; echo 'extern const size_t kdc_purgatory_arm64_len;'; \
+	  echo '__attribute__((aligned(4096))) const unsigned char kdc_purgatory_arm64[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; echo 'const size_t kdc_purgatory_arm64_len = sizeof(kdc_purgatory_arm64);'; } >$@.tmp && mv $@.tmp $@
+
+$(O)/obj/gen/%.o: $(O)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -180,7 +219,7 @@ demo: $(O)/kdumpcap
 	./qemu/demo.sh
 
 clean:
-	rm -rf $(O)/obj $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc \
+	rm -rf $(O)/obj $(O)/gen $(O)/purgatory $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc \
 		$(O)/benchfloor $(O)/synthbig
 
 # The package installed on a debootstrapped Debian 12 guest booted by systemd:

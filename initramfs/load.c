@@ -12,7 +12,9 @@
  * kdump.conf's kdump_commandline_append says otherwise.
  *
  * The kernel checks the image (and its signature under lockdown/secure boot),
- * places it in the crashkernel= reservation and keeps it until the next panic. */
+ * places it in the crashkernel= reservation and keeps it until the next panic.
+ * Where the kernel has no kexec_file_load (ENOSYS: Debian's arm64 kernel),
+ * load and unload fall back to kexec_load(2) (initramfs/load_legacy.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -27,6 +29,7 @@
 #include "initramfs/conf.h"
 #include "initramfs/estimate.h"
 #include "initramfs/load.h"
+#include "initramfs/load_legacy.h"
 #include "lib/io.h"
 #include "lib/log.h"
 
@@ -34,9 +37,6 @@
 #define KEXEC_FILE_UNLOAD       0x1UL
 #define KEXEC_FILE_ON_CRASH     0x2UL
 #define KEXEC_FILE_NO_INITRAMFS 0x4UL
-#ifndef SYS_kexec_file_load
-#define SYS_kexec_file_load 320 /* x86_64 */
-#endif
 #ifndef EKEYREJECTED
 #define EKEYREJECTED 129
 #endif
@@ -501,8 +501,14 @@ static int do_load(const struct load_opts *o, const char *cmdline, size_t len)
 		flags |= KEXEC_FILE_NO_INITRAMFS;
 	}
 	if (kexec_file_load(kfd, ifd, (unsigned long)len + 1, cmdline, flags) < 0) {
-		explain(errno, o->kernel, o->initrd);
-		goto out;
+		if (errno != ENOSYS || !LOAD_HAVE_LEGACY) {
+			explain(errno, o->kernel, o->initrd);
+			goto out;
+		}
+		log_debug("load: no kexec_file_load in this kernel: kexec_load");
+		if (load_legacy(o->kernel, o->initrd, cmdline) < 0) {
+			goto out;
+		}
 	}
 	if (!crash_loaded()) {
 		log_warn("kexec_file_load succeeded but /sys/kernel/kexec_crash_loaded is not 1");
@@ -629,20 +635,33 @@ int estimate_main(int argc, char **argv)
 	return 0;
 }
 
+/* 0 when the crash kernel is unloaded; -1 after a message. */
+static int do_unload(void)
+{
+	int err;
+
+	if (kexec_file_load(-1, -1, 0, NULL, KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) == 0) {
+		return 0;
+	}
+	err = errno;
+	if (err == ENOSYS && LOAD_HAVE_LEGACY) {
+		return unload_legacy() < 0 ? -1 : 0; /* it says why */
+	}
+	if (err == EPERM) {
+		explain(err, "", NULL);
+	} else {
+		log_err("unloading the capture kernel failed: %s (%s)", strerror(err), io_errname(err));
+	}
+	return -1;
+}
+
 int unload_main(int argc, char **argv)
 {
 	if (argc > 1) {
 		load_usage();
 		return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? 2 : 0;
 	}
-	if (kexec_file_load(-1, -1, 0, NULL, KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
-		int err = errno;
-
-		if (err == EPERM) {
-			explain(err, "", NULL);
-		} else {
-			log_err("unloading the capture kernel failed: %s (%s)", strerror(err), io_errname(err));
-		}
+	if (do_unload() < 0) {
 		return 1;
 	}
 	if (crash_loaded()) {
