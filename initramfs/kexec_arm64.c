@@ -154,10 +154,19 @@ int ka_image_header(const void *buf, size_t len, uint64_t *text_offset, uint64_t
 	return 0;
 }
 
-int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_ranges *ram, uint64_t linear_off,
-		  void **buf, size_t *len)
+static void put_load(Elf64_Phdr *ph, uint64_t paddr, uint64_t vaddr, uint64_t size)
 {
-	size_t n = (size_t)nn + ram->n, size = sizeof(Elf64_Ehdr) + n * sizeof(Elf64_Phdr);
+	ph->p_type = PT_LOAD;
+	ph->p_flags = PF_R | PF_W | PF_X;
+	ph->p_offset = ph->p_paddr = paddr;
+	ph->p_vaddr = vaddr;
+	ph->p_filesz = ph->p_memsz = size;
+}
+
+int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text *text, const struct ka_ranges *ram,
+		  uint64_t linear_off, void **buf, size_t *len)
+{
+	size_t n = (size_t)nn + ram->n + (text->size ? 1 : 0), size = sizeof(Elf64_Ehdr) + n * sizeof(Elf64_Phdr);
 	Elf64_Ehdr *eh;
 	Elf64_Phdr *ph;
 
@@ -186,14 +195,11 @@ int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_rang
 		ph->p_offset = ph->p_paddr = notes[i].paddr;
 		ph->p_filesz = ph->p_memsz = notes[i].size;
 	}
+	if (text->size) {
+		put_load(ph++, text->paddr, text->vaddr, text->size);
+	}
 	for (unsigned i = 0; i < ram->n; i++, ph++) {
-		uint64_t sz = ram->r[i].end - ram->r[i].start + 1;
-
-		ph->p_type = PT_LOAD;
-		ph->p_flags = PF_R | PF_W | PF_X;
-		ph->p_offset = ph->p_paddr = ram->r[i].start;
-		ph->p_vaddr = ram->r[i].start + linear_off;
-		ph->p_filesz = ph->p_memsz = sz;
+		put_load(ph, ram->r[i].start, ram->r[i].start + linear_off, ram->r[i].end - ram->r[i].start + 1);
 	}
 	*buf = eh;
 	*len = size;

@@ -41,12 +41,20 @@ struct ka_note {
 	uint64_t paddr, size;
 };
 
+/* Where the running kernel's image (_text to _end) is mapped: /proc/kcore's
+ * text segment. size 0: unknown. */
+struct ka_text {
+	uint64_t vaddr, paddr, size;
+};
+
 /* The ELF64 core header the capture kernel's /proc/vmcore is built from: one
- * PT_NOTE per note (per-CPU crash notes, then VMCOREINFO), one PT_LOAD per
- * RAM range with p_offset = p_paddr = the physical address and p_vaddr =
- * physical + linear_off (the linear map). *buf malloc'ed. 0, -EINVAL, -ENOMEM. */
-int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_ranges *ram, uint64_t linear_off,
-		  void **buf, size_t *len);
+ * PT_NOTE per note (per-CPU crash notes, then VMCOREINFO), a PT_LOAD for the
+ * kernel image's mapping when TEXT->size (drgn reads swapper_pg_dir through
+ * it, as on kexec-tools' cores), one PT_LOAD per RAM range with p_offset =
+ * p_paddr = the physical address and p_vaddr = physical + linear_off (the
+ * linear map). *buf malloc'ed. 0, -EINVAL, -ENOMEM. */
+int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text *text, const struct ka_ranges *ram,
+		  uint64_t linear_off, void **buf, size_t *len);
 
 /* Where each segment goes in the reservation. */
 enum { KA_SEG_KERNEL, KA_SEG_INITRD, KA_SEG_DTB, KA_SEG_ELFHDR, KA_SEG_PURGATORY, KA_NR_SEGS };

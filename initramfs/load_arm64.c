@@ -134,38 +134,52 @@ static int read_notes(struct ka_note *notes, unsigned *nn)
 	return *nn > 1 ? 0 : -ENOENT;
 }
 
-/* virtual - physical in the linear map: from /proc/kcore's PT_LOAD of a RAM
- * range, else the 48-bit layout with PHYS_OFFSET = the lowest RAM. Only
- * readers that trust the core header's p_vaddr use it (kdumpcap translates
- * through VMCOREINFO and the page tables). */
-static uint64_t linear_offset(const struct ka_ranges *ram)
+/* From /proc/kcore's program headers: virtual - physical in the linear map
+ * (the PT_LOAD of a RAM range) and the kernel image's mapping (the PT_LOAD
+ * with a physical address outside the linear map: kcore's text). Without
+ * kcore: the 48-bit layout with PHYS_OFFSET = the lowest RAM, and no text
+ * segment. kdumpcap itself translates through VMCOREINFO and the page
+ * tables; drgn reads swapper_pg_dir through the text segment. */
+static void read_kcore(const struct ka_ranges *ram, uint64_t *linear_off, struct ka_text *text)
 {
-	uint64_t dflt = (UINT64_MAX << VA_BITS_DFLT) - ram->r[0].start;
 	int fd = io_open("/proc/kcore", O_RDONLY | O_CLOEXEC, 0);
 	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	Elf64_Phdr ph[KA_MAX_RANGES * 2];
+	unsigned n = 0;
+	bool linear = false;
 
-	if (fd < 0) {
-		log_debug("load: /proc/kcore: %s; linear map offset guessed", strerror(-fd));
-		return dflt;
+	*linear_off = (UINT64_MAX << VA_BITS_DFLT) - ram->r[0].start;
+	text->size = 0;
+	if (fd >= 0 && io_pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_phentsize == sizeof(ph[0])) {
+		n = eh.e_phnum < KA_MAX_RANGES * 2 ? eh.e_phnum : KA_MAX_RANGES * 2;
+		if (io_pread(fd, ph, n * sizeof(ph[0]), eh.e_phoff) != (ssize_t)(n * sizeof(ph[0]))) {
+			n = 0;
+		}
 	}
-	if (io_pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-	    eh.e_phentsize == sizeof(ph)) {
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			if (io_pread(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph)) != sizeof(ph)) {
-				break;
-			}
-			for (unsigned j = 0; ph.p_type == PT_LOAD && j < ram->n; j++) {
-				if (ph.p_paddr == ram->r[j].start) {
-					io_close(fd);
-					return ph.p_vaddr - ph.p_paddr;
-				}
+	for (unsigned i = 0; i < n && !linear; i++) {
+		for (unsigned j = 0; ph[i].p_type == PT_LOAD && j < ram->n; j++) {
+			if (ph[i].p_paddr == ram->r[j].start) {
+				*linear_off = ph[i].p_vaddr - ph[i].p_paddr;
+				linear = true;
 			}
 		}
 	}
-	io_close(fd);
-	log_debug("load: no RAM PT_LOAD in /proc/kcore; linear map offset guessed");
-	return dflt;
+	for (unsigned i = 0; i < n && linear; i++) {
+		if (ph[i].p_type == PT_LOAD && ph[i].p_paddr != UINT64_MAX && ph[i].p_vaddr - ph[i].p_paddr != *linear_off) {
+			text->vaddr = ph[i].p_vaddr;
+			text->paddr = ph[i].p_paddr;
+			text->size = ph[i].p_memsz;
+			break;
+		}
+	}
+	if (!linear || !text->size) {
+		log_warn("load: /proc/kcore %s: the core header gets %s", fd < 0 ? "cannot be read" : "has no RAM or text segment",
+			 "a guessed linear map and no kernel text segment (drgn may not read the vmcore)");
+	}
+	if (fd >= 0) {
+		io_close(fd);
+	}
 }
 
 struct image {
@@ -293,11 +307,15 @@ static void print_segments(const struct image *im, int level)
 
 static int build_segments(struct image *im, const char *cmdline)
 {
-	uint64_t seed = 0;
+	uint64_t seed = 0, linear_off;
+	struct ka_text text;
 	size_t dry;
 	int r;
 
-	r = ka_elfcorehdr(im->notes, im->nn, &im->dumped, linear_offset(&im->ram), &im->elfhdr, &im->elflen);
+	read_kcore(&im->ram, &linear_off, &text);
+	log_debug("load: linear map offset 0x%" PRIx64 ", kernel text 0x%" PRIx64 " at 0x%" PRIx64 " (0x%" PRIx64
+		  " bytes)", linear_off, text.vaddr, text.paddr, text.size);
+	r = ka_elfcorehdr(im->notes, im->nn, &text, &im->dumped, linear_off, &im->elfhdr, &im->elflen);
 	if (r < 0) {
 		log_err("load: cannot build the ELF core header: %s", strerror(-r));
 		return r;

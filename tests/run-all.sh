@@ -22,6 +22,7 @@ suites=(
 	"real:tests/integration/real.sh"
 	"filter:tests/integration/filter.sh"
 	"arm64:tests/integration/arm64.sh"
+	"arm64-e2e:qemu/e2e-arm64.sh"
 )
 for f in qemu/e2e-all.sh; do
 	[ -x "$f" ] && suites+=("$(basename "$f" .sh):$f")

@@ -120,20 +120,27 @@ TEST(test_kexec_elfcorehdr)
 	const Elf64_Ehdr *eh;
 	const Elf64_Phdr *ph;
 
-	CHECK(ka_elfcorehdr(notes, 3, &ram, 0xffff000000000000ULL - 0x40000000, &buf, &len) == 0);
-	CHECK(len == sizeof(Elf64_Ehdr) + 5 * sizeof(Elf64_Phdr));
+	struct ka_text text = { 0xffffb94fed600000ULL, 0x40200000, 0x1e50000 }, none = { 0, 0, 0 };
+
+	CHECK(ka_elfcorehdr(notes, 3, &text, &ram, 0xffff000000000000ULL - 0x40000000, &buf, &len) == 0);
+	CHECK(len == sizeof(Elf64_Ehdr) + 6 * sizeof(Elf64_Phdr));
 	eh = buf;
 	ph = (const Elf64_Phdr *)((const char *)buf + eh->e_phoff);
 	CHECK(!memcmp(eh->e_ident, ELFMAG, SELFMAG) && eh->e_ident[EI_CLASS] == ELFCLASS64);
-	CHECK(eh->e_type == ET_CORE && eh->e_machine == EM_AARCH64 && eh->e_phnum == 5);
+	CHECK(eh->e_type == ET_CORE && eh->e_machine == EM_AARCH64 && eh->e_phnum == 6);
 	CHECK(ph[0].p_type == PT_NOTE && ph[0].p_offset == 0xbfd0e000 && ph[0].p_filesz == 0x1a8);
 	CHECK(ph[2].p_type == PT_NOTE && ph[2].p_offset == 0x41f10000 && ph[2].p_memsz == 0x1000);
-	CHECK(ph[3].p_type == PT_LOAD && ph[3].p_offset == 0x40000000 && ph[3].p_paddr == 0x40000000);
-	CHECK(ph[3].p_vaddr == 0xffff000000000000ULL && ph[3].p_filesz == 0x60000000);
-	CHECK(ph[4].p_vaddr == 0xffff000070000000ULL && ph[4].p_memsz == 0x10000000);
+	CHECK(ph[3].p_type == PT_LOAD && ph[3].p_vaddr == text.vaddr && ph[3].p_offset == 0x40200000 &&
+	      ph[3].p_filesz == 0x1e50000);
+	CHECK(ph[4].p_type == PT_LOAD && ph[4].p_offset == 0x40000000 && ph[4].p_paddr == 0x40000000);
+	CHECK(ph[4].p_vaddr == 0xffff000000000000ULL && ph[4].p_filesz == 0x60000000);
+	CHECK(ph[5].p_vaddr == 0xffff000070000000ULL && ph[5].p_memsz == 0x10000000);
+	free(buf);
+	/* no text segment known */
+	CHECK(ka_elfcorehdr(notes, 3, &none, &ram, 0, &buf, &len) == 0 && ((Elf64_Ehdr *)buf)->e_phnum == 5);
 	free(buf);
 	ram.n = 0;
-	CHECK(ka_elfcorehdr(notes, 3, &ram, 0, &buf, &len) == -EINVAL);
+	CHECK(ka_elfcorehdr(notes, 3, &text, &ram, 0, &buf, &len) == -EINVAL);
 }
 
 TEST(test_kexec_place)
