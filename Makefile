@@ -15,7 +15,8 @@
 #   ARCH=arm64      cross-build the same binary for aarch64 (Debian's gcc-aarch64-linux-gnu
 #                   and musl-dev:arm64, see tests/setup-host.sh): objects in build/arm64,
 #                   deps in build/deps-arm64; `make ARCH=arm64 check` runs the unit tests
-#                   under qemu-aarch64-static
+#                   under qemu-aarch64-static. The arm64 binary embeds the kexec_load
+#                   purgatory (purgatory/), built with aarch64-linux-gnu-gcc
 HOSTCC   ?= cc
 ifeq ($(ARCH),arm64)
 O        ?= build/arm64
