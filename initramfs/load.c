@@ -285,7 +285,8 @@ static void load_usage(void)
 			"  command line = /proc/cmdline without crashkernel= etc. + reset_devices nr_cpus=N irqpoll\n"
 			"  + kdump.conf's kdump_commandline_append + ARGS; N = the CPUs the crashkernel=\n"
 			"  reservation affords (see kdumpcap estimate), unless --nr-cpus or an nr_cpus= in\n"
-			"  ARGS or kdump_commandline_append sets it\n"
+			"  ARGS or kdump_commandline_append sets it; where the kernel has no kexec_file_load\n"
+			"  (arm64 without KEXEC_FILE) load and unload use kexec_load; -v prints the segments\n"
 			"       kdumpcap unload\n"
 			"       kdumpcap estimate [--kernel K] [--initrd IMAGE] [--nr-cpus N] [--config FILE]\n"
 			"  the crashkernel= this machine and this image need, part by part\n");

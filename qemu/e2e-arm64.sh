@@ -13,7 +13,8 @@
 # every page equals the vmcore's, drgn answers on it as on the vmcore
 # (tests/tools/drgn-compare.py), vmcore-dmesg.txt equals --dump-dmesg of the
 # vmcore and holds the sysrq line. Prints "ok - ..."/"not ok - ..." lines.
-#   qemu/e2e-arm64.sh [--keep]
+#   qemu/e2e-arm64.sh [--keep] [--kaslr on|off]
+# (--kaslr off: nokaslr and no kaslr-seed in QEMU's device tree; default on)
 # Environment: KDUMPCAP_BIN (host binary, default build/kdumpcap),
 # KDUMPCAP_ARM64_BIN (default build/arm64/kdumpcap), KDUMPCAP_CACHE.
 set -u
@@ -24,14 +25,23 @@ root=$(cd "$here/.." && pwd)
 cache=${KDUMPCAP_CACHE:-$HOME/.cache/kdumpcap}/arm64
 bin=${KDUMPCAP_BIN:-$root/build/kdumpcap}
 arm=${KDUMPCAP_ARM64_BIN:-$root/build/arm64/kdumpcap}
-mem=1024 ck=256M keep=0
-[ "${1:-}" = --keep ] && keep=1
+mem=1024 ck=256M keep=0 kaslr=on
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keep) keep=1; shift ;;
+	--kaslr) kaslr=${2:?}; shift 2 ;;
+	*) echo "usage: $0 [--keep] [--kaslr on|off]" >&2; exit 2 ;;
+	esac
+done
 uuid=3f6c1a52-7e0b-4d8e-9c1f-2a3b4c5d6e7f serial=kdc-e2e
 die() { not_ok "$*"; t_done; exit 1; }
 
 for t in qemu-system-aarch64 aarch64-linux-musl-gcc busybox cpio mkfs.ext4 debugfs timeout; do
 	command -v $t >/dev/null || die "$t installed (tests/setup-host.sh)"
 done
+if [ -z "${KDUMPCAP_ARM64_BIN:-}" ]; then # up to date, as the arm64-build suite builds it
+	env -u DEPS -u O make -C "$root" -s ARCH=arm64 build/arm64/kdumpcap >/dev/null || die "make ARCH=arm64 builds $arm"
+fi
 [ -x "$bin" ] && [ -x "$arm" ] || die "$bin and $arm built (make; make ARCH=arm64)"
 work=$(mktemp -d /var/tmp/kdc-e2e-arm64.XXXXXX)
 trap '[ $keep = 1 ] && echo "e2e-arm64: work dir kept: $work" >&2 || rm -rf "$work"' EXIT
@@ -93,19 +103,38 @@ chmod +x "$r/init"
 mkcpio "$r" "$work/first.img"
 
 console=$work/console.log
+: >"$console"
 tmo=${E2E_ARM64_TIMEOUT:-1800}
+# a capture kernel that does not start (a purgatory that found a bad digest
+# waits forever) ends the run this many seconds after the crash
+boot_tmo=${E2E_ARM64_BOOT_TIMEOUT:-300}
+cmdline="console=ttyAMA0 crashkernel=$ck panic=-1" machine=virt
+[ "$kaslr" = off ] && cmdline="$cmdline nokaslr" machine=virt,dtb-randomness=off
 start=$(date +%s)
-timeout -k 10 "$tmo" qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -accel tcg -smp 2 -m $mem \
+timeout -k 10 "$tmo" qemu-system-aarch64 -M $machine -cpu max,pauth-impdef=on -accel tcg -smp 2 -m $mem \
 	-no-reboot -display none -monitor none -serial "file:$console" \
-	-kernel "$kdir/Image" -initrd "$work/first.img" -append "console=ttyAMA0 crashkernel=$ck panic=-1" \
+	-kernel "$kdir/Image" -initrd "$work/first.img" -append "$cmdline" \
 	-drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,serial=$serial \
 	-drive "file=$work/full.disk,format=raw,if=none,id=d1,cache=unsafe" -device virtio-blk-pci,drive=d1,serial=vmcore \
-	2>"$work/qemu.err"
+	2>"$work/qemu.err" &
+qpid=$! bye= stopped=
+while kill -0 $qpid 2>/dev/null; do
+	[ -z "$bye" ] && grep -aq 'Starting crashdump kernel' "$console" && bye=$(date +%s)
+	if [ -n "$bye" ] && [ $(($(date +%s) - bye)) -gt "$boot_tmo" ] &&
+		[ "$(grep -ac 'Booting Linux on physical CPU' "$console")" -lt 2 ]; then
+		echo "# no capture kernel within ${boot_tmo}s of the crash: QEMU stopped" >&2
+		kill $qpid
+		stopped=1
+	fi
+	sleep 1
+done
+wait $qpid
 rc=$?
 echo "# QEMU ran $(($(date +%s) - start)) s (exit $rc)"
 c=$console
 keep_console() { cp "$c" /tmp/kdc-e2e-arm64.console 2>/dev/null; echo "# console: /tmp/kdc-e2e-arm64.console" >&2; }
-check "QEMU ended by itself within ${tmo}s" test $rc = 0 || keep_console
+check "QEMU ended by itself within ${tmo}s, the capture kernel within ${boot_tmo}s of the crash" \
+	test $rc = 0 -a -z "$stopped" || keep_console
 check "load, unload and load again in the first kernel (kexec_load)" bash -c "! grep -a 'E2E-FAIL' '$c' && grep -aq 'E2E: crashing' '$c'"
 check "load used kexec_load (no kexec_file_load in this kernel)" grep -aq 'no kexec_file_load in this kernel: kexec_load' "$c"
 check "the capture kernel booted with the device tree load built (usable memory, elfcorehdr)" \
