@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "initramfs/estimate.h"
+#include "initramfs/kexec_arm64.h"
 #include "lib/io.h"
 #include "lib/rd.h"
 
@@ -158,7 +159,14 @@ int est_probe_kernel(struct est_inputs *in, const char *path)
 	r = rd_init(h, got);
 	r.off = BZ_HDR_MAGIC_OFF;
 	if (!rd_has(&r, 4) || memcmp(rd_bytes(&r, 4), "HdrS", 4)) {
-		return -ENOEXEC;
+		uint64_t text_offset, image_size;
+
+		/* an arm64 Image: its image_size is what kexec sets aside */
+		if (ka_image_header(h, got, &text_offset, &image_size) < 0) {
+			return -ENOEXEC;
+		}
+		in->kernel_init = image_size;
+		return 0;
 	}
 	in->kernel_init = 0;
 	if (rd_u16(&r) >= BZ_INIT_SIZE_VERSION) {

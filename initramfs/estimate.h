@@ -62,7 +62,8 @@ void est_probe_machine(struct est_inputs *in, const char *sysroot);
 /* The crashkernel= reservation in bytes, from SYSROOT/sys/kernel/kexec_crash_size
  * (the one reader of it): 0 none, -1 unknown (no such file, not a number). */
 int64_t est_crash_size(const char *sysroot);
-/* The kernel's sizes from its bzImage setup header. 0 or -errno (-ENOEXEC: not a bzImage). */
+/* The kernel's sizes from its bzImage setup header (or an arm64 Image's
+ * header: image_size). 0 or -errno (-ENOEXEC: neither). */
 int est_probe_kernel(struct est_inputs *in, const char *path);
 /* The image's sizes: zstd (frame content size), gzip (ISIZE) or plain cpio. 0 or -errno. */
 int est_probe_initrd(struct est_inputs *in, const char *path);

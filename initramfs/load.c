@@ -596,7 +596,7 @@ int estimate_main(int argc, char **argv)
 	r = est_probe_kernel(&c.in, o.kernel);
 	if (r) {
 		log_err("estimate: cannot read the kernel %s: %s; give it with --kernel", o.kernel,
-			r == -ENOEXEC ? "not a bzImage" : strerror(-r));
+			r == -ENOEXEC ? "not a bzImage or arm64 Image" : strerror(-r));
 		return 1;
 	}
 	r = o.initrd ? est_probe_initrd(&c.in, o.initrd) : 0;

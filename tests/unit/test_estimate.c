@@ -80,6 +80,16 @@ TEST(test_estimate_probe_fake_files)
 	CHECK(est_probe_kernel(&in, p) == -ENOEXEC);
 	snprintf(p, sizeof(p), "%s/missing", dir);
 	CHECK(est_probe_kernel(&in, p) == -ENOENT);
+	/* an arm64 Image (Debian's 6.1: image_size 0x2010000 at offset 16, 4K pages) */
+	{
+		uint8_t img[0x400] = { 0x4d, 0x5a };
+
+		img[16 + 2] = 0x01, img[16 + 3] = 0x02, img[24] = 0xa;
+		memcpy(img + 56, "ARM\x64", 4);
+		t_put_bytes(dir, "Image", img, sizeof(img));
+		snprintf(p, sizeof(p), "%s/Image", dir);
+		CHECK(est_probe_kernel(&in, p) == 0 && in.kernel_init == 0x2010000 && in.kernel_file == sizeof(img));
+	}
 
 	put_zstd(dir, "img.zst", 3 << 20);
 	snprintf(p, sizeof(p), "%s/img.zst", dir);
