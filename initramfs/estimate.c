@@ -162,7 +162,7 @@ int est_probe_kernel(struct est_inputs *in, const char *path)
 		uint64_t text_offset, image_size;
 
 		/* an arm64 Image: its image_size is what kexec sets aside */
-		if (ka_image_header(h, got, &text_offset, &image_size) < 0) {
+		if (kexec_arm64_image_header(h, got, &text_offset, &image_size) < 0) {
 			return -ENOEXEC;
 		}
 		in->kernel_init = image_size;

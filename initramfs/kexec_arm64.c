@@ -74,7 +74,7 @@ static bool named(const char *name, const char *want)
 	return !strncmp(name, want, n) && (name[n] == '\n' || name[n] == '\0');
 }
 
-int ka_parse_iomem(const char *text, struct ka_ranges *ram, struct ka_ranges *crash)
+int kexec_arm64_parse_iomem(const char *text, struct ka_ranges *ram, struct ka_ranges *crash)
 {
 	ram->n = crash->n = 0;
 	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
@@ -101,7 +101,7 @@ int ka_parse_iomem(const char *text, struct ka_ranges *ram, struct ka_ranges *cr
 	return 0;
 }
 
-int ka_subtract(const struct ka_ranges *ram, const struct ka_ranges *cut, struct ka_ranges *out)
+int kexec_arm64_subtract(const struct ka_ranges *ram, const struct ka_ranges *cut, struct ka_ranges *out)
 {
 	out->n = 0;
 	for (unsigned i = 0; i < ram->n; i++) {
@@ -130,7 +130,7 @@ int ka_subtract(const struct ka_ranges *ram, const struct ka_ranges *cut, struct
 	return 0;
 }
 
-int ka_image_header(const void *buf, size_t len, uint64_t *text_offset, uint64_t *image_size)
+int kexec_arm64_image_header(const void *buf, size_t len, uint64_t *text_offset, uint64_t *image_size)
 {
 	const uint8_t *h = buf;
 	uint64_t flags;
@@ -163,8 +163,8 @@ static void put_load(Elf64_Phdr *ph, uint64_t paddr, uint64_t vaddr, uint64_t si
 	ph->p_filesz = ph->p_memsz = size;
 }
 
-int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text *text, const struct ka_ranges *ram,
-		  uint64_t linear_off, void **buf, size_t *len)
+int kexec_arm64_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text *text,
+			   const struct ka_ranges *ram, uint64_t linear_off, void **buf, size_t *len)
 {
 	size_t n = (size_t)nn + ram->n + (text->size ? 1 : 0), size = sizeof(Elf64_Ehdr) + n * sizeof(Elf64_Phdr);
 	Elf64_Ehdr *eh;
@@ -206,7 +206,8 @@ int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text
 	return 0;
 }
 
-int ka_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *crash, uint64_t text_offset, uint64_t image_size)
+int kexec_arm64_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *crash, uint64_t text_offset,
+		      uint64_t image_size)
 {
 	uint64_t at = align_up(crash->start, KA_IMAGE_ALIGN) + text_offset, limit = crash->end + 1;
 	uint64_t need = image_size > seg[KA_SEG_KERNEL].bufsz ? image_size : seg[KA_SEG_KERNEL].bufsz;
@@ -266,7 +267,7 @@ static unsigned root_cells(const void *fdt, size_t len, const char *name, unsign
 #define DT_DEFAULT_SIZE_CELLS 1
 #define RANGE_MAX_CELLS       4
 
-int ka_build_dtb(const void *fdt, size_t len, const struct ka_dtb_args *a, void **out, size_t *outlen)
+int kexec_arm64_build_dtb(const void *fdt, size_t len, const struct ka_dtb_args *a, void **out, size_t *outlen)
 {
 	unsigned ac = root_cells(fdt, len, "#address-cells", DT_DEFAULT_ADDR_CELLS);
 	unsigned sc = root_cells(fdt, len, "#size-cells", DT_DEFAULT_SIZE_CELLS);
@@ -298,7 +299,7 @@ int ka_build_dtb(const void *fdt, size_t len, const struct ka_dtb_args *a, void 
 	return fdt_edit_chosen(fdt, len, e, sizeof(e) / sizeof(e[0]), out, outlen);
 }
 
-int ka_purgatory_fill(void *img, size_t len, const struct ka_seg seg[KA_NR_SEGS])
+int kexec_arm64_purgatory_fill(void *img, size_t len, const struct ka_seg seg[KA_NR_SEGS])
 {
 	static const int hashed[] = { KA_SEG_KERNEL, KA_SEG_INITRD, KA_SEG_DTB, KA_SEG_ELFHDR };
 	struct purg_params p = { .magic = PURG_MAGIC };

@@ -2,7 +2,8 @@
  * kernel (unit-tested on any host): /proc/iomem's ranges, the Image header,
  * the ELF core header, the segments' placement in the crashkernel=
  * reservation, the capture kernel's device tree and the purgatory's
- * parameters. initramfs/load_arm64.c puts them together. */
+ * parameters. initramfs/load_arm64.c puts them together. Types and constants
+ * are prefixed ka_/KA_ (kexec arm64) for short lines. */
 #ifndef KDC_KEXEC_ARM64_H
 #define KDC_KEXEC_ARM64_H
 
@@ -28,14 +29,14 @@ struct ka_ranges {
 /* Top-level "System RAM" ranges and the "Crash kernel" ranges (nested under
  * System RAM) of /proc/iomem's text. 0, -EINVAL (a line that does not parse)
  * or -E2BIG (more than KA_MAX_RANGES). */
-int ka_parse_iomem(const char *text, struct ka_ranges *ram, struct ka_ranges *crash);
+int kexec_arm64_parse_iomem(const char *text, struct ka_ranges *ram, struct ka_ranges *crash);
 
 /* RAM minus the ranges of CUT, in order. 0 or -E2BIG. */
-int ka_subtract(const struct ka_ranges *ram, const struct ka_ranges *cut, struct ka_ranges *out);
+int kexec_arm64_subtract(const struct ka_ranges *ram, const struct ka_ranges *cut, struct ka_ranges *out);
 
 /* text_offset and image_size of an arm64 Image (arm64 booting.rst's header).
  * -ENOEXEC when buf is not a little-endian arm64 Image with 4 KiB pages. */
-int ka_image_header(const void *buf, size_t len, uint64_t *text_offset, uint64_t *image_size);
+int kexec_arm64_image_header(const void *buf, size_t len, uint64_t *text_offset, uint64_t *image_size);
 
 struct ka_note {
 	uint64_t paddr, size;
@@ -53,8 +54,8 @@ struct ka_text {
  * it, as on kexec-tools' cores), one PT_LOAD per RAM range with p_offset =
  * p_paddr = the physical address and p_vaddr = physical + linear_off (the
  * linear map). *buf malloc'ed. 0, -EINVAL, -ENOMEM. */
-int ka_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text *text, const struct ka_ranges *ram,
-		  uint64_t linear_off, void **buf, size_t *len);
+int kexec_arm64_elfcorehdr(const struct ka_note *notes, unsigned nn, const struct ka_text *text,
+			   const struct ka_ranges *ram, uint64_t linear_off, void **buf, size_t *len);
 
 /* Where each segment goes in the reservation. */
 enum { KA_SEG_KERNEL, KA_SEG_INITRD, KA_SEG_DTB, KA_SEG_ELFHDR, KA_SEG_PURGATORY, KA_NR_SEGS };
@@ -70,7 +71,8 @@ struct ka_seg {
  * 2 MiB boundary + text_offset, the others after it, page-aligned, the device
  * tree not crossing a 2 MiB boundary. An initrd of size 0 is left out.
  * -ENOSPC when they do not fit. */
-int ka_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *crash, uint64_t text_offset, uint64_t image_size);
+int kexec_arm64_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *crash, uint64_t text_offset,
+		      uint64_t image_size);
 
 /* The capture kernel's device tree: FDT (the running kernel's) with /chosen's
  * bootargs, linux,initrd-start/end (or none), linux,elfcorehdr,
@@ -83,11 +85,11 @@ struct ka_dtb_args {
 	const struct ka_ranges *usable;
 	uint64_t seed;
 };
-int ka_build_dtb(const void *fdt, size_t len, const struct ka_dtb_args *a, void **out, size_t *outlen);
+int kexec_arm64_build_dtb(const void *fdt, size_t len, const struct ka_dtb_args *a, void **out, size_t *outlen);
 
 /* Fill the purgatory image's parameter block (found by PURG_MAGIC): the
  * kernel entry, the device tree, and the digest of the segments other than
  * the purgatory itself. -EINVAL when the image has no parameter block. */
-int ka_purgatory_fill(void *img, size_t len, const struct ka_seg seg[KA_NR_SEGS]);
+int kexec_arm64_purgatory_fill(void *img, size_t len, const struct ka_seg seg[KA_NR_SEGS]);
 
 #endif

@@ -646,7 +646,7 @@ static int do_unload(void)
 	}
 	err = errno;
 	if (err == ENOSYS && LOAD_HAVE_LEGACY) {
-		return unload_legacy() < 0 ? -1 : 0; /* it says why */
+		return load_legacy_unload() < 0 ? -1 : 0; /* it says why */
 	}
 	if (err == EPERM) {
 		explain(err, "", NULL);

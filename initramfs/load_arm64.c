@@ -210,7 +210,7 @@ static int read_inputs(struct image *im, const char *kernel, const char *initrd)
 		log_err("load: cannot read capture kernel %s: %s; give it with --kernel", kernel, strerror(-r));
 		return r;
 	}
-	if (ka_image_header(im->kernel, im->klen, &im->text_offset, &im->image_size) < 0) {
+	if (kexec_arm64_image_header(im->kernel, im->klen, &im->text_offset, &im->image_size) < 0) {
 		log_err("load: %s is not an arm64 Image (little-endian, 4 KiB pages): kexec_load needs the "
 			"uncompressed Image (gunzip a compressed vmlinuz)", kernel);
 		return -ENOEXEC;
@@ -240,7 +240,7 @@ static int read_memory(struct image *im)
 		log_err("load: cannot read /proc/iomem: %s", n < 0 ? strerror((int)-n) : "empty");
 		return n < 0 ? (int)n : -ENODATA;
 	}
-	r = ka_parse_iomem(iomem, &im->ram, &im->crash);
+	r = kexec_arm64_parse_iomem(iomem, &im->ram, &im->crash);
 	if (r < 0) {
 		log_err("load: /proc/iomem does not parse (%s)", strerror(-r));
 		return r;
@@ -254,7 +254,7 @@ static int read_memory(struct image *im)
 		log_err("load: no System RAM in /proc/iomem");
 		return -ENODATA;
 	}
-	r = ka_subtract(&im->ram, &im->crash, &im->dumped);
+	r = kexec_arm64_subtract(&im->ram, &im->crash, &im->dumped);
 	return r < 0 ? r : read_notes(im->notes, &im->nn);
 }
 
@@ -282,7 +282,7 @@ static int make_dtb(struct image *im, const char *cmdline, uint64_t seed)
 	}
 	free(im->dtb);
 	im->dtb = NULL;
-	r = ka_build_dtb(im->fdt, im->fdtlen, &a, &im->dtb, &im->dtblen);
+	r = kexec_arm64_build_dtb(im->fdt, im->fdtlen, &a, &im->dtb, &im->dtblen);
 	if (r < 0) {
 		log_err("load: cannot build the capture kernel's device tree from /sys/firmware/fdt: %s", strerror(-r));
 	}
@@ -315,7 +315,7 @@ static int build_segments(struct image *im, const char *cmdline)
 	read_kcore(&im->ram, &linear_off, &text);
 	log_debug("load: linear map offset 0x%" PRIx64 ", kernel text 0x%" PRIx64 " at 0x%" PRIx64 " (0x%" PRIx64
 		  " bytes)", linear_off, text.vaddr, text.paddr, text.size);
-	r = ka_elfcorehdr(im->notes, im->nn, &text, &im->dumped, linear_off, &im->elfhdr, &im->elflen);
+	r = kexec_arm64_elfcorehdr(im->notes, im->nn, &text, &im->dumped, linear_off, &im->elfhdr, &im->elflen);
 	if (r < 0) {
 		log_err("load: cannot build the ELF core header: %s", strerror(-r));
 		return r;
@@ -343,7 +343,7 @@ static int build_segments(struct image *im, const char *cmdline)
 		[KA_SEG_PURGATORY] = { im->purg, im->purglen, 0, 0 },
 	};
 	memcpy(im->seg, segs, sizeof(segs));
-	r = ka_place(im->seg, &im->crash.r[im->crash.n - 1], im->text_offset, im->image_size);
+	r = kexec_arm64_place(im->seg, &im->crash.r[im->crash.n - 1], im->text_offset, im->image_size);
 	if (r < 0) {
 		log_err("the crashkernel= reservation is too small for the kernel (%zu MiB in memory) and the "
 			"initrd (%zu MiB): boot with a bigger crashkernel= or use a smaller initrd",
@@ -355,7 +355,7 @@ static int build_segments(struct image *im, const char *cmdline)
 		return r < 0 ? r : -EINVAL;
 	}
 	im->seg[KA_SEG_DTB].buf = im->dtb;
-	return ka_purgatory_fill(im->purg, im->purglen, im->seg);
+	return kexec_arm64_purgatory_fill(im->purg, im->purglen, im->seg);
 }
 
 static void explain_legacy(int err, const struct image *im)
@@ -411,7 +411,7 @@ int load_legacy(const char *kernel, const char *initrd, const char *cmdline)
 	return r;
 }
 
-int unload_legacy(void)
+int load_legacy_unload(void)
 {
 	if (syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_FLAGS) < 0) {
 		int err = errno;

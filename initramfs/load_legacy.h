@@ -13,7 +13,7 @@
  * path with kexec_load. 0, or -errno after a clear message. */
 int load_legacy(const char *kernel, const char *initrd, const char *cmdline);
 /* kexec_load with no segments: unload the crash kernel. 0 or -errno. */
-int unload_legacy(void);
+int load_legacy_unload(void);
 #else
 #define LOAD_HAVE_LEGACY 0
 static inline int load_legacy(const char *kernel, const char *initrd, const char *cmdline)
@@ -21,7 +21,7 @@ static inline int load_legacy(const char *kernel, const char *initrd, const char
 	(void)kernel, (void)initrd, (void)cmdline;
 	return -ENOSYS;
 }
-static inline int unload_legacy(void)
+static inline int load_legacy_unload(void)
 {
 	return -ENOSYS;
 }

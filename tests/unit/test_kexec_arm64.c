@@ -62,11 +62,11 @@ TEST(test_kexec_iomem)
 {
 	struct ka_ranges ram, crash, out;
 
-	CHECK(ka_parse_iomem(iomem, &ram, &crash) == 0);
+	CHECK(kexec_arm64_parse_iomem(iomem, &ram, &crash) == 0);
 	CHECK(ram.n == 2 && ram.r[0].start == 0x40000000 && ram.r[0].end == 0x4fffffff);
 	CHECK(ram.r[1].start == 0x50001000 && ram.r[1].end == 0xbfffffff);
 	CHECK(crash.n == 1 && crash.r[0].start == 0xa0000000 && crash.r[0].end == 0xafffffff);
-	CHECK(ka_subtract(&ram, &crash, &out) == 0);
+	CHECK(kexec_arm64_subtract(&ram, &crash, &out) == 0);
 	CHECK(out.n == 3 && out.r[1].start == 0x50001000 && out.r[1].end == 0x9fffffff);
 	CHECK(out.r[2].start == 0xb0000000 && out.r[2].end == 0xbfffffff);
 	/* a reservation at a range's end, and one covering a whole range */
@@ -75,12 +75,12 @@ TEST(test_kexec_iomem)
 	crash.r[1].start = 0x40000000;
 	crash.r[1].end = 0x4fffffff;
 	crash.n = 2;
-	CHECK(ka_subtract(&ram, &crash, &out) == 0);
+	CHECK(kexec_arm64_subtract(&ram, &crash, &out) == 0);
 	CHECK(out.n == 1 && out.r[0].start == 0x50001000 && out.r[0].end == 0xafffffff);
-	CHECK(ka_parse_iomem("40000000-3fffffff : System RAM\n", &ram, &crash) == -EINVAL);
-	CHECK(ka_parse_iomem("garbage\n", &ram, &crash) == -EINVAL);
+	CHECK(kexec_arm64_parse_iomem("40000000-3fffffff : System RAM\n", &ram, &crash) == -EINVAL);
+	CHECK(kexec_arm64_parse_iomem("garbage\n", &ram, &crash) == -EINVAL);
 	/* not root: the addresses read as zeros, no crash range of any size */
-	CHECK(ka_parse_iomem("00000000-00000000 : System RAM\n", &ram, &crash) == 0 && crash.n == 0);
+	CHECK(kexec_arm64_parse_iomem("00000000-00000000 : System RAM\n", &ram, &crash) == 0 && crash.n == 0);
 }
 
 static void image_hdr(uint8_t *h, uint64_t text_offset, uint64_t size, uint64_t flags)
@@ -100,15 +100,15 @@ TEST(test_kexec_image_header)
 	uint64_t to, sz;
 
 	image_hdr(h, 0, 0x2710000, 0xa); /* Debian 6.1: 4K pages, placement anywhere */
-	CHECK(ka_image_header(h, sizeof(h), &to, &sz) == 0 && to == 0 && sz == 0x2710000);
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == 0 && to == 0 && sz == 0x2710000);
 	image_hdr(h, 0, 0x2710000, 0xb); /* big-endian */
-	CHECK(ka_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
 	image_hdr(h, 0, 0x2710000, 0x6); /* 64K pages */
-	CHECK(ka_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
 	image_hdr(h, 0, 0, 0); /* before 3.17 */
-	CHECK(ka_image_header(h, sizeof(h), &to, &sz) == 0 && to == 0x80000 && sz == 4096);
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == 0 && to == 0x80000 && sz == 4096);
 	h[0] = 0x1f, h[1] = 0x8b, h[56] = 0; /* a gzip'ed vmlinuz */
-	CHECK(ka_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
 }
 
 TEST(test_kexec_elfcorehdr)
@@ -122,7 +122,7 @@ TEST(test_kexec_elfcorehdr)
 
 	struct ka_text text = { 0xffffb94fed600000ULL, 0x40200000, 0x1e50000 }, none = { 0, 0, 0 };
 
-	CHECK(ka_elfcorehdr(notes, 3, &text, &ram, 0xffff000000000000ULL - 0x40000000, &buf, &len) == 0);
+	CHECK(kexec_arm64_elfcorehdr(notes, 3, &text, &ram, 0xffff000000000000ULL - 0x40000000, &buf, &len) == 0);
 	CHECK(len == sizeof(Elf64_Ehdr) + 6 * sizeof(Elf64_Phdr));
 	eh = buf;
 	ph = (const Elf64_Phdr *)((const char *)buf + eh->e_phoff);
@@ -137,10 +137,10 @@ TEST(test_kexec_elfcorehdr)
 	CHECK(ph[5].p_vaddr == 0xffff000070000000ULL && ph[5].p_memsz == 0x10000000);
 	free(buf);
 	/* no text segment known */
-	CHECK(ka_elfcorehdr(notes, 3, &none, &ram, 0, &buf, &len) == 0 && ((Elf64_Ehdr *)buf)->e_phnum == 5);
+	CHECK(kexec_arm64_elfcorehdr(notes, 3, &none, &ram, 0, &buf, &len) == 0 && ((Elf64_Ehdr *)buf)->e_phnum == 5);
 	free(buf);
 	ram.n = 0;
-	CHECK(ka_elfcorehdr(notes, 3, &text, &ram, 0, &buf, &len) == -EINVAL);
+	CHECK(kexec_arm64_elfcorehdr(notes, 3, &text, &ram, 0, &buf, &len) == -EINVAL);
 }
 
 TEST(test_kexec_place)
@@ -153,17 +153,17 @@ TEST(test_kexec_place)
 		[KA_SEG_PURGATORY] = { NULL, 0x2730, 0, 0 },
 	};
 
-	CHECK(ka_place(s, &crash, 0, 0x2710000) == 0);
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000) == 0);
 	CHECK(s[KA_SEG_KERNEL].mem == 0xa0200000 && s[KA_SEG_KERNEL].memsz == 0x2710000);
 	CHECK(s[KA_SEG_INITRD].mem == 0xa2910000 && s[KA_SEG_INITRD].memsz == 0x124000);
 	CHECK(s[KA_SEG_DTB].mem == 0xa2a34000 && s[KA_SEG_ELFHDR].mem == 0xa2a36000 && s[KA_SEG_ELFHDR].memsz == 0x1000);
 	CHECK(s[KA_SEG_PURGATORY].mem == 0xa2a37000 && s[KA_SEG_PURGATORY].memsz == 0x3000);
 	/* a device tree that would cross a 2 MiB boundary starts at the next */
 	s[KA_SEG_INITRD].bufsz = 0x2ef000;
-	CHECK(ka_place(s, &crash, 0, 0x2710000) == 0 && s[KA_SEG_DTB].mem == 0xa2c00000);
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000) == 0 && s[KA_SEG_DTB].mem == 0xa2c00000);
 	/* too small a reservation */
 	crash.end = 0xa2000000 - 1;
-	CHECK(ka_place(s, &crash, 0, 0x2710000) == -ENOSPC);
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000) == -ENOSPC);
 }
 
 /* A device tree written by hand, as QEMU's virt machine gives it (cut down). */
@@ -269,7 +269,7 @@ TEST(test_kexec_dtb)
 	const void *v;
 
 	CHECK(fdt_check(in, n) == 0);
-	CHECK(ka_build_dtb(in, n, &a, &out, &olen) == 0);
+	CHECK(kexec_arm64_build_dtb(in, n, &a, &out, &olen) == 0);
 	CHECK(fdt_check(out, olen) == 0);
 	CHECK(fdt_get(out, olen, "/chosen", "bootargs", &v, &vlen) == 0 && !strcmp(v, a.cmdline));
 	CHECK(fdt_get(out, olen, "/chosen", "linux,initrd-start", &v, &vlen) == 0 && vlen == 8 &&
@@ -289,7 +289,7 @@ TEST(test_kexec_dtb)
 	/* no /chosen: one is made; no kaslr-seed before, none after; no initrd */
 	n = qemu_dtb(in, 0);
 	a.initrd_start = a.initrd_end = 0;
-	CHECK(ka_build_dtb(in, n, &a, &out, &olen) == 0 && fdt_check(out, olen) == 0);
+	CHECK(kexec_arm64_build_dtb(in, n, &a, &out, &olen) == 0 && fdt_check(out, olen) == 0);
 	CHECK(fdt_get(out, olen, "/chosen", "bootargs", &v, &vlen) == 0 && !strcmp(v, a.cmdline));
 	CHECK(fdt_get(out, olen, "/chosen", "kaslr-seed", &v, &vlen) == -ENOENT);
 	CHECK(fdt_get(out, olen, "/chosen", "linux,initrd-start", &v, &vlen) == -ENOENT);
@@ -297,7 +297,7 @@ TEST(test_kexec_dtb)
 	free(out);
 	/* broken input */
 	in[0] = 0;
-	CHECK(ka_build_dtb(in, n, &a, &out, &olen) == -EINVAL);
+	CHECK(kexec_arm64_build_dtb(in, n, &a, &out, &olen) == -EINVAL);
 	n = qemu_dtb(in, 1);
 	CHECK(fdt_check(in, n - 40) == -EINVAL);
 }
@@ -338,9 +338,9 @@ TEST(test_kexec_purgatory_fill)
 	memset(k, 1, sizeof(k));
 	memset(d, 2, sizeof(d));
 	memset(e, 3, sizeof(e));
-	CHECK(ka_purgatory_fill(img, sizeof(img), s) == -EINVAL); /* no parameter block */
+	CHECK(kexec_arm64_purgatory_fill(img, sizeof(img), s) == -EINVAL); /* no parameter block */
 	memcpy(img + 48, &m, 8);
-	CHECK(ka_purgatory_fill(img, sizeof(img), s) == 0);
+	CHECK(kexec_arm64_purgatory_fill(img, sizeof(img), s) == 0);
 	p = params_in(img, sizeof(img));
 	CHECK(p == (struct purg_params *)(img + 48));
 	CHECK(p->kernel_entry == 0xa0200000 && p->dtb == 0xa2a34000 && p->nr_regions == 3);
@@ -392,7 +392,7 @@ static int run_purgatory(int corrupt)
 			k[i] = (uint8_t)(i * 7);
 		}
 		memcpy(img, kdc_purgatory_arm64, len);
-		if (ka_purgatory_fill(img, len, s) < 0 || !(p = params_in(img, len))) {
+		if (kexec_arm64_purgatory_fill(img, len, s) < 0 || !(p = params_in(img, len))) {
 			_exit(99);
 		}
 		p->kernel_entry = (uintptr_t)landed;
