@@ -286,7 +286,7 @@ struct walk {
 	struct obuf st, strs;
 	bool present[FDT_MAX_EDITS];
 	int depth, chosen_depth;
-	bool seen_chosen;
+	bool seen_chosen, emitted; /* emitted: /chosen's new properties are out */
 };
 
 static void copy_tok(struct walk *w, const struct tok *t, const struct fdt_edit *e, size_t n)
@@ -295,6 +295,11 @@ static void copy_tok(struct walk *w, const struct tok *t, const struct fdt_edit 
 
 	switch (t->type) {
 	case TOK_BEGIN:
+		/* properties come before subnodes: /chosen's go out at its first child */
+		if (w->chosen_depth && w->depth == w->chosen_depth && !w->emitted) {
+			emit_edits(&w->st, &w->strs, e, n, w->present);
+			w->emitted = true;
+		}
 		w->depth++;
 		emit_node_name(&w->st, t->name);
 		if (w->depth == 2 && node_is(t->name, "chosen") && !w->seen_chosen) {
@@ -304,7 +309,10 @@ static void copy_tok(struct walk *w, const struct tok *t, const struct fdt_edit 
 		break;
 	case TOK_END:
 		if (w->depth == w->chosen_depth) {
-			emit_edits(&w->st, &w->strs, e, n, w->present);
+			if (!w->emitted) {
+				emit_edits(&w->st, &w->strs, e, n, w->present);
+				w->emitted = true;
+			}
 			w->chosen_depth = 0;
 		} else if (w->depth == 1 && !w->seen_chosen) {
 			emit_node_name(&w->st, "chosen");

@@ -240,6 +240,11 @@ static size_t qemu_dtb(uint8_t *out, int with_chosen)
 		tb_prop(&t, "kaslr-seed", seed8, 8);
 		tb_prop(&t, "rng-seed", rng, sizeof(rng));
 		tb_prop(&t, "stdout-path", "/pl011@9000000", 15);
+		if (with_chosen > 1) { /* a subnode, as /chosen/framebuffer on some boards */
+			tb_node(&t, "framebuffer@0");
+			tb_prop(&t, "status", "okay", 5);
+			tb32(t.st, &t.sl, 2);
+		}
 		tb32(t.st, &t.sl, 2);
 	}
 	tb32(t.st, &t.sl, 2);
@@ -256,6 +261,39 @@ static uint64_t be64_at(const void *v, size_t off)
 		r = r << 8 | p[i];
 	}
 	return r;
+}
+
+static uint32_t be32_at(const uint8_t *b, size_t off)
+{
+	return (uint32_t)b[off] << 24 | (uint32_t)b[off + 1] << 16 | (uint32_t)b[off + 2] << 8 | b[off + 3];
+}
+
+/* The structure block never has a property after a subnode of the same node. */
+static int props_before_subnodes(const uint8_t *b)
+{
+	size_t off = be32_at(b, 8), end = off + be32_at(b, 36);
+	int depth = 0, child_seen[64] = { 0 };
+
+	while (off + 4 <= end && depth < 63) {
+		uint32_t tok = be32_at(b, off);
+
+		off += 4;
+		if (tok == 1) { /* begin node: its parent now has a subnode */
+			child_seen[depth] = 1;
+			child_seen[++depth] = 0;
+			off += (strlen((const char *)b + off) + 4) & ~(size_t)3;
+		} else if (tok == 2) {
+			depth--;
+		} else if (tok == 3) {
+			if (child_seen[depth]) {
+				return 0;
+			}
+			off += 8 + ((be32_at(b, off) + 3) & ~3u);
+		} else if (tok == 9) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 TEST(test_kexec_dtb)
@@ -294,6 +332,13 @@ TEST(test_kexec_dtb)
 	CHECK(fdt_get(out, olen, "/chosen", "kaslr-seed", &v, &vlen) == -ENOENT);
 	CHECK(fdt_get(out, olen, "/chosen", "linux,initrd-start", &v, &vlen) == -ENOENT);
 	CHECK(fdt_get(out, olen, "/chosen", "linux,elfcorehdr", &v, &vlen) == 0);
+	free(out);
+	/* /chosen with a subnode: the new properties come before it */
+	n = qemu_dtb(in, 2);
+	CHECK(kexec_arm64_build_dtb(in, n, &a, &out, &olen) == 0 && fdt_check(out, olen) == 0);
+	CHECK(fdt_get(out, olen, "/chosen", "linux,elfcorehdr", &v, &vlen) == 0 && be64_at(v, 0) == 0xa2a36000);
+	CHECK(fdt_get(out, olen, "/chosen", "kaslr-seed", &v, &vlen) == 0 && be64_at(v, 0) == a.seed);
+	CHECK(props_before_subnodes(out));
 	free(out);
 	/* broken input */
 	in[0] = 0;
