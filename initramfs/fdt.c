@@ -128,18 +128,19 @@ int fdt_check(const void *buf, size_t len)
 	struct fdt f;
 	struct tok t;
 	size_t off = 0;
-	int depth = 0, r;
+	int depth = 0, roots = 0, r;
 
 	if (open_fdt(buf, len, &f) < 0) {
 		return -EINVAL;
 	}
 	while ((r = next_tok(&f, &off, &t)) > 0 && r != TOK_DONE) {
+		roots += r == TOK_BEGIN && depth == 0;
 		depth += r == TOK_BEGIN ? 1 : r == TOK_END ? -1 : 0;
-		if (depth < 0 || depth > MAX_DEPTH) {
+		if (depth < 0 || depth > MAX_DEPTH || (r == TOK_PROP && depth == 0)) {
 			return -EINVAL;
 		}
 	}
-	return r == TOK_DONE && depth == 0 ? 0 : -EINVAL;
+	return r == TOK_DONE && depth == 0 && roots == 1 ? 0 : -EINVAL; /* exactly one root node */
 }
 
 int fdt_get(const void *buf, size_t len, const char *path, const char *name, const void **val, size_t *vlen)
@@ -195,7 +196,7 @@ struct obuf {
 
 static void ob_put(struct obuf *o, const void *d, size_t n)
 {
-	if (o->err) {
+	if (o->err || n == 0) {
 		return;
 	}
 	if (o->len + n > FDT_MAX_SIZE) {
