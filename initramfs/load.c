@@ -214,8 +214,8 @@ static void explain(int err, const char *kernel, const char *initrd)
 			"(/sys/kernel/security/lockdown)");
 		break;
 	case ENOEXEC:
-		log_err("%s is not a kernel image this kernel can kexec (needs an x86_64 bzImage "
-			"with a 64-bit entry point)",
+		log_err("%s is not a kernel image this kernel can kexec (x86_64: a bzImage with a 64-bit "
+			"entry point; arm64: an uncompressed Image)",
 			kernel);
 		break;
 	case EKEYREJECTED:
