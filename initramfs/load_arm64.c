@@ -32,6 +32,7 @@
 #define FILE_MAX       (512ULL << 20)
 #define NOTE_SIZE_DFLT 4096 /* kexec-tools' guess when crash_notes_size is missing */
 #define VA_BITS_DFLT   48
+#define MAX_CPU_SCAN   8192 /* CPU numbers looked at per range of cpu/possible */
 
 struct kexec_segment {
 	const void *buf;
@@ -55,7 +56,11 @@ static int slurp(const char *path, void **buf, size_t *len)
 	if (fd < 0) {
 		return fd;
 	}
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > FILE_MAX || st.st_size == 0) {
+	if (fstat(fd, &st) < 0) {
+		io_close(fd);
+		return -errno;
+	}
+	if ((uint64_t)st.st_size > FILE_MAX || st.st_size == 0) {
 		io_close(fd);
 		return st.st_size == 0 ? -ENODATA : -EFBIG;
 	}
@@ -115,6 +120,9 @@ static int read_notes(struct ka_note *notes, unsigned *nn)
 		if (*e == '-') {
 			hi = (unsigned)strtoul(e + 1, &e, 10);
 		}
+		if (hi - lo > MAX_CPU_SCAN) {
+			hi = lo + MAX_CPU_SCAN;
+		}
 		for (unsigned c = lo; c <= hi && *nn < KA_MAX_NOTES - 1; c++) {
 			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes", c);
 			if (read_u64(path, 16, &notes[*nn].paddr) < 0) {
@@ -130,8 +138,12 @@ static int read_notes(struct ka_note *notes, unsigned *nn)
 		log_err("load: cannot read /sys/kernel/vmcoreinfo (CONFIG_CRASH_CORE)");
 		return -ENOENT;
 	}
+	if (*nn == 0) {
+		log_err("load: no CPU has /sys/devices/system/cpu/cpuN/crash_notes (CONFIG_CRASH_DUMP off?)");
+		return -ENOENT;
+	}
 	(*nn)++;
-	return *nn > 1 ? 0 : -ENOENT;
+	return 0;
 }
 
 /* From /proc/kcore's program headers: virtual - physical in the linear map
