@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "capture/compress.h"
 #include "capture/kdump.h"
@@ -32,13 +33,21 @@
  * share of the memory budget for keeping the 2nd bitmap between the
  * passes: KDUMPCAP_BITMAP_BUDGET=0 forces the re-classify-and-verify path. */
 #define BITMAP_BUDGET_ENV "KDUMPCAP_BITMAP_BUDGET"
+/* The most bytes of compressed 2nd bitmaps kept between the passes: flat
+ * in the machine's size (a 1 TiB machine's whole bitmap, 32 MiB, would
+ * triple the collector's peak memory). Windows past it classify again. */
+#define BITMAP_KEEP_MAX ((size_t)512 << 10)
+#define BITMAP_ZSTD_LEVEL 1
 
 enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD };
 
-/* What pass 1 decided for one window, to check pass 2's decision against. */
+/* What pass 1 decided for one window, to check pass 2's decision against,
+ * and the decision itself while the kept windows fit the budget. */
 struct win_print {
 	uint64_t pages; /* bits set in the window's 2nd bitmap */
 	uint64_t hash;  /* FNV-1a of its bytes */
+	uint8_t *z;     /* the bitmap as a zstd frame, or NULL: classify again */
+	size_t zlen;
 };
 
 struct unit_page {
@@ -86,12 +95,15 @@ struct writer {
 	uint64_t ndump;
 	/* buffers */
 	uint8_t *bm_ram, *bm_dump;
-	/* pass 1's 2nd bitmap for the whole pfn space, which pass 2 walks
-	 * (one classification per page); NULL when it does not fit the
-	 * budget: pass 2 then classifies again and checks each window
-	 * against its fingerprint from pass 1 */
-	uint8_t *bm_keep;
+	/* pass 1's decision per window: pass 2 walks the kept bitmaps (one
+	 * classification per page) while they fit keep_budget; past that it
+	 * classifies again and checks each window against its fingerprint */
 	struct win_print *prints;
+	size_t keep_budget, kept;
+	uint64_t nkept;
+	ZSTD_CCtx *bm_cctx;
+	ZSTD_DCtx *bm_dctx;
+	uint8_t *bm_z; /* ZSTD_compressBound of a window's bitmap */
 	uint8_t *desc;
 	unsigned ndesc;
 	uint64_t desc_index; /* index of desc[0] */
@@ -417,9 +429,47 @@ static uint64_t fnv1a(const uint8_t *b, size_t n)
 
 static struct win_print win_print_of(const uint8_t *bm, size_t bytes)
 {
-	struct win_print p = { popcount_bytes(bm, bytes), fnv1a(bm, bytes) };
+	struct win_print p = { popcount_bytes(bm, bytes), fnv1a(bm, bytes), NULL, 0 };
 
 	return p;
+}
+
+/* Keep window P's bitmap BM compressed if it fits what is left of the
+ * budget; without it pass 2 classifies that window again. */
+static void keep_window(struct writer *w, struct win_print *p, const uint8_t *bm, size_t bytes)
+{
+	size_t zlen;
+
+	if (w->kept >= w->keep_budget || !w->bm_cctx) {
+		return;
+	}
+	zlen = ZSTD_compressCCtx(w->bm_cctx, w->bm_z, ZSTD_compressBound(WIN_PFNS / 8), bm, bytes,
+				 BITMAP_ZSTD_LEVEL);
+	if (ZSTD_isError(zlen) || zlen > w->keep_budget - w->kept || !(p->z = malloc(zlen))) {
+		return;
+	}
+	memcpy(p->z, w->bm_z, zlen);
+	p->zlen = zlen;
+	w->kept += zlen;
+	w->nkept++;
+}
+
+/* Window P's kept bitmap into BM (BYTES long), checked against its
+ * fingerprint; false when it was not kept or does not match. */
+static bool unkeep_window(struct writer *w, const struct win_print *p, uint8_t *bm, size_t bytes)
+{
+	size_t n;
+	struct win_print now;
+
+	if (!p->z) {
+		return false;
+	}
+	n = ZSTD_decompressDCtx(w->bm_dctx, bm, WIN_PFNS / 8, p->z, p->zlen);
+	if (ZSTD_isError(n) || n != bytes) {
+		return false;
+	}
+	now = win_print_of(bm, bytes);
+	return now.pages == p->pages && now.hash == p->hash;
 }
 
 static int pass_bitmaps(struct writer *w)
@@ -432,12 +482,9 @@ static int pass_bitmaps(struct writer *w)
 		if (r) {
 			return r;
 		}
-		w->ndump += popcount_bytes(w->bm_dump, bytes);
-		if (w->bm_keep) {
-			memcpy(w->bm_keep + start / 8, w->bm_dump, bytes);
-		} else {
-			w->prints[start / WIN_PFNS] = win_print_of(w->bm_dump, bytes);
-		}
+		w->prints[start / WIN_PFNS] = win_print_of(w->bm_dump, bytes);
+		w->ndump += w->prints[start / WIN_PFNS].pages;
+		keep_window(w, &w->prints[start / WIN_PFNS], w->bm_dump, bytes);
 		r = w->s->pwrite(w->s, w->bm_ram, bytes, w->off_bm1 + start / 8);
 		if (!r) {
 			r = w->s->pwrite(w->s, w->bm_dump, bytes, w->off_bm2 + start / 8);
@@ -461,18 +508,18 @@ static int flush_all(struct writer *w)
 }
 
 /* The 2nd bitmap of the window at START as pass 1 wrote it, in *BM: the
- * kept copy, or the filter's new decision when it matches pass 1's
+ * kept copy, or else the filter's new decision when it matches pass 1's
  * fingerprint. On a mismatch (a read of the mem_map that failed in only
  * one pass) the descriptors would shift to other pfns: the pages before
  * the window are flushed, and the dump stops there, incomplete. */
 static int window_again(struct writer *w, uint64_t start, const uint8_t **bm)
 {
 	size_t bytes = (size_t)((win_len(w, start) + 7) / 8);
-	struct win_print was = w->prints ? w->prints[start / WIN_PFNS] : (struct win_print){ 0 }, now;
+	struct win_print was = w->prints[start / WIN_PFNS], now;
 	int r;
 
-	if (w->bm_keep) {
-		*bm = w->bm_keep + start / 8;
+	*bm = w->bm_dump;
+	if (unkeep_window(w, &was, w->bm_dump, bytes)) {
 		return 0;
 	}
 	r = window(w, start, false);
@@ -490,7 +537,6 @@ static int window_again(struct writer *w, uint64_t start, const uint8_t **bm)
 		w->res->reported = true;
 		return r ? r : -EIO;
 	}
-	*bm = w->bm_dump;
 	return 0;
 }
 
@@ -645,7 +691,10 @@ static int pass_pages(struct writer *w)
 
 /* Bytes the writer may spend on keeping the 2nd bitmap between the passes:
  * half the memory budget (the filter takes a quarter for its struct
- * pages, the page buffers fit in the rest), or BITMAP_BUDGET_ENV. */
+ * pages, the page buffers fit in the rest) but at most BITMAP_KEEP_MAX, or
+ * BITMAP_BUDGET_ENV. The cap keeps peak memory flat in the machine's size:
+ * a larger machine's 2nd pass classifies again, window by window, and is
+ * checked against the 1st pass's fingerprints. */
 static size_t bitmap_budget(const struct collect_opts *o)
 {
 	const char *env = getenv(BITMAP_BUDGET_ENV);
@@ -660,25 +709,40 @@ static size_t bitmap_budget(const struct collect_opts *o)
 		}
 		log_warn("%s=%s is not a byte count; ignored", BITMAP_BUDGET_ENV, env);
 	}
-	return budget / 2;
+	return budget / 2 < BITMAP_KEEP_MAX ? budget / 2 : BITMAP_KEEP_MAX;
 }
 
-/* The kept bitmap when it fits the budget, else one fingerprint per window. */
+/* One fingerprint per window, and what keeping their bitmaps needs (when
+ * that cannot be had, every window classifies again). */
 static int keep_setup(struct writer *w)
 {
-	size_t bytes = (size_t)((w->max_mapnr + 7) / 8);
 	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
 
-	if (bytes <= bitmap_budget(w->o)) {
-		w->bm_keep = malloc(bytes ? bytes : 1);
-	}
-	if (w->bm_keep) {
-		return 0;
-	}
-	log_debug("the 2nd bitmap (%zu bytes) exceeds the memory budget: the 2nd pass classifies pages again and "
-		  "checks them against the 1st", bytes);
 	w->prints = calloc(nwin ? nwin : 1, sizeof(*w->prints));
-	return w->prints ? 0 : -ENOMEM;
+	if (!w->prints) {
+		return -ENOMEM;
+	}
+	w->keep_budget = bitmap_budget(w->o);
+	if (w->keep_budget) {
+		w->bm_cctx = ZSTD_createCCtx();
+		w->bm_dctx = ZSTD_createDCtx();
+		w->bm_z = malloc(ZSTD_compressBound(WIN_PFNS / 8));
+	}
+	if (!w->bm_cctx || !w->bm_dctx || !w->bm_z) {
+		ZSTD_freeCCtx(w->bm_cctx);
+		w->bm_cctx = NULL;
+	}
+	return 0;
+}
+
+/* How much of pass 1's decision pass 2 reuses (--message-level debug). */
+static void keep_report(const struct writer *w)
+{
+	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
+
+	log_debug("2nd bitmap: %llu of %llu windows kept (%zu bytes compressed, budget %zu); the others are "
+		  "classified again and checked against the 1st pass",
+		  (unsigned long long)w->nkept, (unsigned long long)nwin, w->kept, w->keep_budget);
 }
 
 /* Units in flight and their size: two per thread, each up to
@@ -795,8 +859,13 @@ static void writer_teardown(struct writer *w)
 	free(w->units);
 	free(w->bm_ram);
 	free(w->bm_dump);
-	free(w->bm_keep);
+	for (uint64_t i = 0; w->prints && i < (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS; i++) {
+		free(w->prints[i].z);
+	}
 	free(w->prints);
+	ZSTD_freeCCtx(w->bm_cctx);
+	ZSTD_freeDCtx(w->bm_dctx);
+	free(w->bm_z);
 	free(w->desc);
 	free(w->data);
 }
@@ -838,6 +907,9 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	if (r) {
 		goto out;
 	}
+	keep_report(w);
+	ZSTD_freeCCtx(w->bm_cctx); /* pass 2 only decompresses */
+	w->bm_cctx = NULL;
 	res->dumped = w->ndump;
 	w->off_data = w->off_desc + w->ndump * KDUMP_DESC_SIZE;
 	w->data_off = w->off_data;

@@ -32,6 +32,12 @@ check "--show-stats is the same whether the 2nd pass reads the kept bitmap or cl
 	'$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s1' 2>'$W/st1' &&
 	KDUMPCAP_BITMAP_BUDGET=0 '$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s2' 2>'$W/st2' &&
 	grep -q 'Free pages' '$W/st1' && cmp '$W/st1' '$W/st2' && cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/s2')"
+check "same dump when pass 2 reuses only one window's kept bitmap and classifies the other again" bash -c "
+	for b in 10 40; do
+		KDUMPCAP_BITMAP_BUDGET=\$b '$KDUMPCAP' -l -d 31 --message-level 31 '$W/orphan' '$W/m'\$b 2>'$W/m'\$b.log &&
+		grep -q '2nd bitmap: 1 of 2 windows kept' '$W/m'\$b.log &&
+		cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/m'\$b) || exit 1
+	done"
 
 # the 2nd pass reads the kept bitmap; with no budget for it, it classifies
 # again (the same reads as the 1st) and must stop on any difference
