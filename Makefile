@@ -54,7 +54,7 @@ MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PY       ?= /usr/bin/python3
 
-DIRS     := lib capture filter transport initramfs
+DIRS     := lib vmcore filter transport capture initramfs
 SRCS     := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
 OBJS     := $(SRCS:%.c=$(O)/obj/%.o)
 DEPLIBS  := $(DEPS)/lib/libz.a $(DEPS)/lib/libzstd.a $(DEPS)/lib/liblzo2.a

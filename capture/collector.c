@@ -10,15 +10,15 @@
 #include <unistd.h>
 
 #include "capture/cmds.h"
-#include "capture/compress.h"
 #include "capture/collector.h"
-#include "capture/dmesg.h"
+#include "capture/compress.h"
 #include "capture/kdump.h"
-#include "capture/vmcoreinfo.h"
 #include "filter/filter.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/meminfo.h"
+#include "vmcore/dmesg.h"
+#include "vmcore/vmcoreinfo.h"
 
 #define VERSION "0.1"
 

@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 #include "capture/collector.h"
-#include "capture/vmcore.h"
 #include "filter/filter.h"
 #include "transport/sink.h"
+#include "vmcore/vmcore.h"
 
 #define KDUMP_SIGNATURE "KDUMP   "
 #define KDUMP_HDR_VERSION 6

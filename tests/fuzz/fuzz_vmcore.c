@@ -3,7 +3,7 @@
  * through whatever the file holds). */
 #include <unistd.h>
 
-#include "capture/vmcore.h"
+#include "vmcore/vmcore.h"
 #include "tests/fuzz/fuzz.h"
 
 static void probe(struct vmcore *vc)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/vmcore.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/vmcore.h"
 #include "tests/unit/t.h"
 
 #define PG 4096ull

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/arch.h"
-#include "capture/vmcoreinfo.h"
+#include "vmcore/arch.h"
+#include "vmcore/vmcoreinfo.h"
 
 #define VMCORE_PAGE_SIZE 4096u
 #define VMCORE_PAGE_SHIFT 12

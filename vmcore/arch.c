@@ -1,6 +1,6 @@
 #include <stddef.h>
 
-#include "capture/arch.h"
+#include "vmcore/arch.h"
 
 const struct arch_ops *arch_find(unsigned e_machine)
 {

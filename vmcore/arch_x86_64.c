@@ -2,8 +2,8 @@
  * 4- or 5-level page tables from init_top_pgt (2M and 1G pages). */
 #include <errno.h>
 
-#include "capture/arch.h"
-#include "capture/vmcore.h"
+#include "vmcore/arch.h"
+#include "vmcore/vmcore.h"
 
 #define EM_X86_64 62
 #define START_KERNEL_MAP 0xffffffff80000000ull

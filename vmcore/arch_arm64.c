@@ -7,9 +7,9 @@
  * (the struct pages) is unreadable, so the filter keeps every page. */
 #include <errno.h>
 
-#include "capture/arch.h"
-#include "capture/vmcore.h"
 #include "lib/log.h"
+#include "vmcore/arch.h"
+#include "vmcore/vmcore.h"
 
 #define EM_AARCH64 183
 /* the architecture's widest physical address (LPA); MAX_PHYSMEM_BITS

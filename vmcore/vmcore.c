@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture/vmcore.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/vmcore.h"
 
 #define WIN_SIZE (4u << 20)
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
