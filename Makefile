@@ -1,7 +1,7 @@
 # kdumpcap: one static musl binary. Plain GNU make, no configure step.
 #   make            build/kdumpcap (fetches and builds zlib, zstd, lzo2 from Debian
 #                   source packages against musl on first use, cached in build/deps)
-#   make check      unit tests (fast, no QEMU)
+#   make check      unit tests and the folders' layering (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
 #   make test-slow  the package on a Debian 12 guest booted by systemd (qemu/sysguest.sh)
 #   make dbclient   dropbear's SSH client for SSH targets (optional), in $(DEPS)/bin
@@ -115,6 +115,7 @@ fuzz-replay: $(FUZZ_BINS)
 	./tests/integration/fuzz-replay.sh
 
 check: $(O)/kdumpcap $(O)/unit
+	./tests/check-layers.sh
 	$(RUN) $(O)/unit
 
 test: $(O)/kdumpcap $(O)/unit $(O)/synthcore

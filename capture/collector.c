@@ -389,6 +389,25 @@ int collect_dmesg(const char *vmcore, int fd)
 	return r;
 }
 
+static int source_dmesg(void *ctx, int fd)
+{
+	const struct collect_source *cs = ctx;
+
+	return collect_dmesg(cs->vmcore, fd);
+}
+
+static int source_stream(void *ctx, int fd, const char *label)
+{
+	const struct collect_source *cs = ctx;
+
+	return collect_to_stream(cs->o, cs->vmcore, fd, label);
+}
+
+struct sshflat_source collect_source(const struct collect_source *cs)
+{
+	return (struct sshflat_source){ .dmesg = source_dmesg, .stream = source_stream, .ctx = (void *)cs };
+}
+
 /* LOGFILE is created only once the vmcore is accepted, and removed again
  * when no byte of the log could be written to it: a refused vmcore leaves
  * nothing behind (a log cut short by a read error keeps what was read). */

@@ -133,21 +133,21 @@ static void fill_utsname(struct writer *w, uint8_t *uts)
 {
 	struct vmcore *vc = w->vc;
 	uint64_t sym, off = 4;
-	char rel[65];
+	char rel[KDUMP_UTS_LEN];
 
 	if (vmci_symbol(&vc->vi, "init_uts_ns", &sym)) {
 		(void)vmci_offset(&vc->vi, "uts_namespace.name", &off);
-		if (vmcore_read_virt(vc, sym + off, uts, 6 * 65) == 0 && !memcmp(uts, "Linux", 6)) {
+		if (vmcore_read_virt(vc, sym + off, uts, KDUMP_UTS_FIELDS * KDUMP_UTS_LEN) == 0 && !memcmp(uts, "Linux", 6)) {
 			return;
 		}
 		log_warn("%s: cannot read the kernel's utsname; the header carries OSRELEASE only", vc->path);
 	}
-	memset(uts, 0, 6 * 65);
+	memset(uts, 0, KDUMP_UTS_FIELDS * KDUMP_UTS_LEN);
 	memcpy(uts, "Linux", 5);
 	if (vmci_str(&vc->vi, "OSRELEASE", rel, sizeof(rel))) {
-		memcpy(uts + 2 * 65, rel, strlen(rel));
+		memcpy(uts + KDUMP_UTS_RELEASE * KDUMP_UTS_LEN, rel, strlen(rel));
 	}
-	memcpy(uts + 4 * 65, vc->arch->machine, strlen(vc->arch->machine));
+	memcpy(uts + KDUMP_UTS_MACHINE * KDUMP_UTS_LEN, vc->arch->machine, strlen(vc->arch->machine));
 }
 
 static void build_header(struct writer *w)
@@ -157,25 +157,25 @@ static void build_header(struct writer *w)
 	struct timeval tv;
 
 	memset(h, 0, BS);
-	memcpy(h, KDUMP_SIGNATURE, 8);
-	st_le32(h + 8, KDUMP_HDR_VERSION);
-	fill_utsname(w, h + 12);
+	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
+	st_le32(h + KDUMP_OFF_VERSION, KDUMP_HDR_VERSION);
+	fill_utsname(w, h + KDUMP_OFF_UTSNAME);
 	gettimeofday(&tv, NULL);
 	if (vmci_u64(&w->vc->vi, "CRASHTIME", 10, &crashtime) && crashtime) {
 		tv.tv_sec = (time_t)crashtime;
 		tv.tv_usec = 0;
 	}
-	st_le64(h + 408, (uint64_t)tv.tv_sec);
-	st_le64(h + 416, (uint64_t)tv.tv_usec);
+	st_le64(h + KDUMP_OFF_TV_SEC, (uint64_t)tv.tv_sec);
+	st_le64(h + KDUMP_OFF_TV_USEC, (uint64_t)tv.tv_usec);
 	/* a file says INCOMPLETE until its pages are durable; a stream written
 	 * once says what it will be, its end record and trailer prove it (a
 	 * stream cut short has neither: crash refuses it, -R flags the output) */
-	st_le32(h + 424, (uint32_t)w->o->compress | (w->s->once ? 0 : KDUMP_INCOMPLETE));
-	st_le32(h + 428, BS);
-	st_le32(h + 432, w->sub_blocks);
-	st_le32(h + 436, w->bitmap_blocks);
-	st_le32(h + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
-	st_le32(h + 460, w->vc->nr_cpus);
+	st_le32(h + KDUMP_OFF_STATUS, (uint32_t)w->o->compress | (w->s->once ? 0 : KDUMP_DH_INCOMPLETE));
+	st_le32(h + KDUMP_OFF_BLOCK_SIZE, BS);
+	st_le32(h + KDUMP_OFF_SUB_HDR_SIZE, w->sub_blocks);
+	st_le32(h + KDUMP_OFF_BITMAP_BLOCKS, w->bitmap_blocks);
+	st_le32(h + KDUMP_OFF_MAX_MAPNR, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	st_le32(h + KDUMP_OFF_NR_CPUS, w->vc->nr_cpus);
 }
 
 static int write_headers(struct writer *w)
@@ -189,15 +189,15 @@ static int write_headers(struct writer *w)
 	if (!sub) {
 		return -ENOMEM;
 	}
-	st_le64(sub + 0, vc->phys_base);
-	st_le32(sub + 8, w->o->level);
+	st_le64(sub + KDUMP_SUB_OFF_PHYS_BASE, vc->phys_base);
+	st_le32(sub + KDUMP_SUB_OFF_DUMP_LEVEL, w->o->level);
 	if (vc->vi.len) {
-		st_le64(sub + 32, off_note + vc->vmcoreinfo_off);
-		st_le64(sub + 40, vc->vi.len);
+		st_le64(sub + KDUMP_SUB_OFF_VMCOREINFO, off_note + vc->vmcoreinfo_off);
+		st_le64(sub + KDUMP_SUB_OFF_VMCOREINFO_LEN, vc->vi.len);
 	}
-	st_le64(sub + 48, off_note);
-	st_le64(sub + 56, vc->notes_len);
-	st_le64(sub + 96, w->max_mapnr);
+	st_le64(sub + KDUMP_SUB_OFF_NOTE, off_note);
+	st_le64(sub + KDUMP_SUB_OFF_NOTE_LEN, vc->notes_len);
+	st_le64(sub + KDUMP_SUB_OFF_MAX_MAPNR_64, w->max_mapnr);
 	memcpy(sub + KDUMP_SUBHDR_SIZE, vc->notes, vc->notes_len);
 	r = w->s->pwrite(w->s, w->hdr, BS, 0);
 	if (!r) {
@@ -244,10 +244,10 @@ static int add_desc(struct writer *w, uint64_t off, uint32_t size, uint32_t flag
 {
 	uint8_t *d = w->desc + (size_t)w->ndesc * KDUMP_DESC_SIZE;
 
-	st_le64(d, off);
-	st_le32(d + 8, size);
-	st_le32(d + 12, flags);
-	st_le64(d + 16, 0);
+	st_le64(d + KDUMP_DESC_OFF_OFFSET, off);
+	st_le32(d + KDUMP_DESC_OFF_SIZE, size);
+	st_le32(d + KDUMP_DESC_OFF_FLAGS, flags);
+	st_le64(d + KDUMP_DESC_OFF_PAGE_FLAGS, 0);
 	if (++w->ndesc == DESC_BUF) {
 		return flush_desc(w);
 	}
@@ -943,7 +943,7 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		res->reported = true;
 		goto out;
 	}
-	st_le32(w->hdr + 424, (uint32_t)o->compress);
+	st_le32(w->hdr + KDUMP_OFF_STATUS, (uint32_t)o->compress);
 	r = s->once ? 0 : s->pwrite(s, w->hdr, BS, 0);
 	if (!r) {
 		res->complete = true;

@@ -11,15 +11,9 @@
 
 #include "capture/collector.h"
 #include "filter/filter.h"
+#include "lib/kdumpfmt.h"
 #include "transport/sink.h"
 #include "vmcore/vmcore.h"
-
-#define KDUMP_SIGNATURE "KDUMP   "
-#define KDUMP_HDR_VERSION 6
-#define KDUMP_INCOMPLETE 0x8
-#define KDUMP_OFF_STATUS 424 /* u32 LE in the main header */
-#define KDUMP_DESC_SIZE 24
-#define KDUMP_SUBHDR_SIZE 104
 
 struct kdump_result {
 	uint64_t dumped;     /* pages in the 2nd bitmap */
