@@ -2,8 +2,9 @@
 # The folders are layers: each may include headers of its own folder and of
 # the folders below it, never of one above. The order is the Makefile's DIRS,
 # bottom first (lib vmcore filter transport capture initramfs; README
-# "Layout"). Prints every include that breaks it and "not ok - layers", or
-# "ok - layers"; exit status 0 only when nothing breaks it.
+# "Layout"). Also: no x86_64 constant of the dead kernel outside
+# vmcore/arch_x86_64.c. Prints every line that breaks a rule and
+# "not ok - layers", or "ok - layers"; exit status 0 only when none does.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -28,6 +29,19 @@ for d in $order; do
 				;;
 			esac
 		done
+	done
+done
+# x86_64's knowledge of the dead kernel lives in its operations file alone
+# (vmcore/arch.h); initramfs/ (the loader and its estimate) is not the dump's side.
+x86='EM_X86_64|START_KERNEL_MAP|__START_KERNEL_map|init_top_pgt|pgtable_l5_enabled|e820|0xffffffff8[0-9a-f]{7}|0xffff888|0xffffea'
+for d in $order; do
+	[ "$d" = initramfs ] && continue
+	for f in "$d"/*.c "$d"/*.h; do
+		[ -e "$f" ] && [ "$f" != vmcore/arch_x86_64.c ] || continue
+		if grep -nE "$x86" "$f"; then
+			echo "$f: an x86_64 constant outside vmcore/arch_x86_64.c"
+			bad=1
+		fi
 	done
 done
 if [ "$bad" -ne 0 ]; then

@@ -8,10 +8,26 @@
 #define KDC_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vmcore;
 struct vmcore_seg;
+
+/* What each architecture's setup learns for its translation; only its own
+ * operations file (arch_<name>.c) reads its member. */
+union arch_state {
+	struct {
+		bool l5;                  /* 5-level paging */
+	} x86_64;
+	struct {
+		unsigned va_bits;         /* kernel VA_BITS (0: unknown) */
+		uint64_t kimage_voffset;  /* kernel image virtual - physical */
+		bool have_kimage_voffset;
+		uint64_t pgd;             /* swapper_pg_dir, physical */
+		bool walk_ok;             /* the page-table walk supports this kernel */
+	} arm64;
+};
 
 struct arch_ops {
 	const char *machine;  /* utsname machine when the kernel's cannot be read */
@@ -38,5 +54,8 @@ extern const struct arch_ops arch_arm64;
 
 /* The operations for ELF machine e_machine, or NULL when unsupported. */
 const struct arch_ops *arch_find(unsigned e_machine);
+/* "x86_64 (EM 62), aarch64 (EM 183)": the supported machines, for messages. */
+#define ARCH_NAMES_MAX 128
+void arch_names(char *buf, size_t n);
 
 #endif

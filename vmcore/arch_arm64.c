@@ -57,17 +57,17 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 {
 	uint64_t sym;
 
-	if (!vc->va_bits || !vc->have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
+	if (!vc->as.arm64.va_bits || !vc->as.arm64.have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
 		log_warn("%s: VMCOREINFO lacks NUMBER(VA_BITS), NUMBER(kimage_voffset) or SYMBOL(swapper_pg_dir): "
 			 "the arm64 page tables cannot be walked", vc->path);
 		return false;
 	}
-	vc->pgd = sym - vc->kimage_voffset;
-	if ((vc->va_bits != VA_BITS_3LEVEL && vc->va_bits != VA_BITS_4LEVEL) ||
-	    (t1sz && T1SZ_BITS - t1sz != vc->va_bits)) {
+	vc->as.arm64.pgd = sym - vc->as.arm64.kimage_voffset;
+	if ((vc->as.arm64.va_bits != VA_BITS_3LEVEL && vc->as.arm64.va_bits != VA_BITS_4LEVEL) ||
+	    (t1sz && T1SZ_BITS - t1sz != vc->as.arm64.va_bits)) {
 		log_warn("%s: arm64 kernel with VA_BITS=%u (TCR_EL1_T1SZ=%llu): the page-table walk knows 39- and "
 			 "48-bit VA with 4 KiB pages; memory reached only through page tables cannot be read",
-			 vc->path, vc->va_bits, (unsigned long long)t1sz);
+			 vc->path, vc->as.arm64.va_bits, (unsigned long long)t1sz);
 		return false;
 	}
 	return true;
@@ -89,17 +89,17 @@ static int arm64_setup(struct vmcore *vc)
 	}
 	vc->have_phys_base = true;
 	if (number(vc, "NUMBER(kimage_voffset)", &v)) {
-		vc->kimage_voffset = v;
-		vc->have_kimage_voffset = true;
+		vc->as.arm64.kimage_voffset = v;
+		vc->as.arm64.have_kimage_voffset = true;
 	} else if (vc->have_text) {
-		vc->kimage_voffset = vc->text.vaddr - vc->text.paddr;
-		vc->have_kimage_voffset = true;
+		vc->as.arm64.kimage_voffset = vc->text.vaddr - vc->text.paddr;
+		vc->as.arm64.have_kimage_voffset = true;
 	}
 	if (number(vc, "NUMBER(VA_BITS)", &v) && v > PT_INDEX_BITS && v < T1SZ_BITS) {
-		vc->va_bits = (unsigned)v;
+		vc->as.arm64.va_bits = (unsigned)v;
 	}
 	number(vc, "NUMBER(TCR_EL1_T1SZ)", &t1sz);
-	vc->walk_ok = vc->vi.len && walk_supported(vc, t1sz);
+	vc->as.arm64.walk_ok = vc->vi.len && walk_supported(vc, t1sz);
 	return 0;
 }
 
@@ -111,13 +111,13 @@ static unsigned arm64_max_physmem_bits(const struct vmcore *vc)
 /* Walk swapper_pg_dir; *size is the size of the page or block mapping vaddr. */
 static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	unsigned levels = (vc->va_bits - 4) / PT_INDEX_BITS; /* ARM64_HW_PGTABLE_LEVELS */
-	uint64_t table = vc->pgd, d = 0;
+	unsigned levels = (vc->as.arm64.va_bits - 4) / PT_INDEX_BITS; /* ARM64_HW_PGTABLE_LEVELS */
+	uint64_t table = vc->as.arm64.pgd, d = 0;
 
-	if (!vc->walk_ok) {
+	if (!vc->as.arm64.walk_ok) {
 		return -ENOTSUP;
 	}
-	if (vaddr >> vc->va_bits != UINT64_MAX >> vc->va_bits) {
+	if (vaddr >> vc->as.arm64.va_bits != UINT64_MAX >> vc->as.arm64.va_bits) {
 		return -EFAULT; /* not a TTBR1 (kernel) address */
 	}
 	for (unsigned lvl = LAST_LEVEL + 1 - levels; lvl <= LAST_LEVEL; lvl++) {
@@ -148,9 +148,9 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 
 static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	if (vc->have_text && vc->have_kimage_voffset && vaddr >= vc->text.vaddr &&
+	if (vc->have_text && vc->as.arm64.have_kimage_voffset && vaddr >= vc->text.vaddr &&
 	    vaddr - vc->text.vaddr < vc->text.memsz) {
-		*paddr = vaddr - vc->kimage_voffset;
+		*paddr = vaddr - vc->as.arm64.kimage_voffset;
 		*size = VMCORE_PAGE_SIZE;
 		return 0;
 	}
@@ -160,7 +160,7 @@ static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64
 /* Kernel (TTBR1) addresses: the top 64 - VA_BITS bits set. */
 static void arm64_kaddr_range(const struct vmcore *vc, uint64_t *lo, uint64_t *hi)
 {
-	*lo = ~0ull << (vc->va_bits ? vc->va_bits : VA_BITS_DEFAULT);
+	*lo = ~0ull << (vc->as.arm64.va_bits ? vc->as.arm64.va_bits : VA_BITS_DEFAULT);
 	*hi = UINT64_MAX;
 }
 

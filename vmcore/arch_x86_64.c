@@ -49,7 +49,7 @@ static int x86_setup(struct vmcore *vc)
 		vc->phys_base = vc->text.paddr - (vc->text.vaddr - START_KERNEL_MAP);
 		vc->have_phys_base = true;
 	}
-	vc->l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
+	vc->as.x86_64.l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
 	return 0;
 }
 
@@ -57,7 +57,7 @@ static int x86_setup(struct vmcore *vc)
  * VMCOREINFO the paging mode is unknown: 52. */
 static unsigned x86_max_physmem_bits(const struct vmcore *vc)
 {
-	return vc->l5 || !vc->vi.len ? PHYS_BITS_MAX : PHYS_BITS_4LEVEL;
+	return vc->as.x86_64.l5 || !vc->vi.len ? PHYS_BITS_MAX : PHYS_BITS_4LEVEL;
 }
 
 /* Walk the dead kernel's page tables; *size is the size of the mapping
@@ -65,7 +65,7 @@ static unsigned x86_max_physmem_bits(const struct vmcore *vc)
 static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
 	uint64_t top, table, e = 0;
-	int levels = vc->l5 ? 5 : 4;
+	int levels = vc->as.x86_64.l5 ? 5 : 4;
 	int r;
 
 	if (!vmci_symbol(&vc->vi, "init_top_pgt", &top) || !vc->have_phys_base || top < START_KERNEL_MAP) {
@@ -108,7 +108,7 @@ static int x86_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t
 
 static void x86_kaddr_range(const struct vmcore *vc, uint64_t *lo, uint64_t *hi)
 {
-	*lo = vc->l5 ? KADDR_MIN_L5 : KADDR_MIN_L4;
+	*lo = vc->as.x86_64.l5 ? KADDR_MIN_L5 : KADDR_MIN_L4;
 	*hi = FIXMAP_FLOOR;
 }
 

@@ -65,6 +65,7 @@ static int read_headers(struct vmcore *vc)
 {
 	uint8_t eh[64];
 	uint8_t *ph = NULL;
+	char names[ARCH_NAMES_MAX];
 	uint64_t phoff;
 	unsigned phnum, phentsize;
 	ssize_t n;
@@ -79,14 +80,15 @@ static int read_headers(struct vmcore *vc)
 		log_err("%s: not an ELF file (no ELF magic): not a vmcore", vc->path);
 		return -EINVAL;
 	}
+	arch_names(names, sizeof(names));
 	if (eh[4] != 2 || eh[5] != 1) {
-		log_err("%s: not a little-endian ELF64 core; only x86_64 and aarch64 vmcores are supported", vc->path);
+		log_err("%s: not a little-endian ELF64 core; the vmcores read are those of %s", vc->path, names);
 		return -EINVAL;
 	}
 	vc->arch = arch_find(eh[18] | eh[19] << 8);
 	if ((eh[16] | eh[17] << 8) != 4 || !vc->arch) {
-		log_err("%s: ELF type %u machine %u: expected an x86_64 or aarch64 core (ET_CORE, EM_X86_64 or "
-			"EM_AARCH64)", vc->path, eh[16] | eh[17] << 8, eh[18] | eh[19] << 8);
+		log_err("%s: ELF type %u machine %u: expected a core (ET_CORE, 4) of %s", vc->path,
+			eh[16] | eh[17] << 8, eh[18] | eh[19] << 8, names);
 		return -EINVAL;
 	}
 	phoff = ld_le64(eh + 32);

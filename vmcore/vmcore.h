@@ -46,14 +46,9 @@ struct vmcore {
 	struct vmcoreinfo vi;   /* len 0 when absent */
 	uint64_t max_pfn;       /* one past the highest pfn any segment describes */
 	const struct arch_ops *arch; /* from e_machine */
-	uint64_t phys_base;     /* x86_64 phys_base, arm64 PHYS_OFFSET (the kdump sub-header's) */
+	uint64_t phys_base;     /* the kdump sub-header's: where the kernel's physical base is (arch setup) */
 	bool have_phys_base;
-	bool l5;                /* x86_64 5-level paging */
-	unsigned va_bits;       /* arm64 kernel VA_BITS (0: unknown) */
-	uint64_t kimage_voffset; /* arm64 kernel image virtual - physical */
-	bool have_kimage_voffset;
-	uint64_t pgd;           /* arm64 swapper_pg_dir, physical */
-	bool walk_ok;           /* arm64: the page-table walk supports this kernel */
+	union arch_state as;    /* the architecture's own translation state */
 	bool no_mmap;           /* mmap failed once: pread from now on */
 	struct vmcore_win data; /* page data window (vmcore_page) */
 	struct vmcore_win meta; /* small reads (vmcore_read_phys) */
