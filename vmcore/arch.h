@@ -34,6 +34,8 @@ struct arch_ops {
 	unsigned e_machine;   /* ELF EM_* */
 	unsigned phys_bits_limit;    /* the architecture's widest physical address */
 	unsigned section_size_bits;  /* SECTION_SIZE_BITS before VMCOREINFO had it */
+	uint32_t page_sizes;         /* the page sizes its kernels can have (a mask of powers of two) */
+	uint32_t page_size_default;  /* the page size when VMCOREINFO does not give it */
 	/* The PT_LOAD of the kernel image mapping (an alias of RAM another
 	 * PT_LOAD covers); VMCOREINFO is parsed by then. */
 	bool (*is_text)(const struct vmcore *vc, const struct vmcore_seg *s);

@@ -19,7 +19,11 @@
 /* SECTION_SIZE_BITS before Linux 5.12 (VMCOREINFO has it since 5.8) */
 #define SECTION_SIZE_BITS 30
 #define VA_BITS_DEFAULT 48
-/* 4 KiB granule: 3 levels for 39-bit VA, 4 for 48 */
+/* CONFIG_ARM64_4K_PAGES, 16K, 64K */
+#define PAGE_SIZES (0x1000u | 0x4000u | 0x10000u)
+/* the granule the walk knows: 4 KiB, 3 levels for 39-bit VA, 4 for 48 */
+#define GRANULE_SHIFT 12
+#define GRANULE (1u << GRANULE_SHIFT)
 #define VA_BITS_3LEVEL 39
 #define VA_BITS_4LEVEL 48
 #define PT_INDEX_BITS 9
@@ -57,6 +61,11 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 {
 	uint64_t sym;
 
+	if (vc->page_size != GRANULE) {
+		log_warn("%s: arm64 kernel with %u-byte pages: the page-table walk knows 4 KiB pages; memory reached "
+			 "only through page tables cannot be read", vc->path, vc->page_size);
+		return false;
+	}
 	if (!vc->as.arm64.va_bits || !vc->as.arm64.have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
 		log_warn("%s: VMCOREINFO lacks NUMBER(VA_BITS), NUMBER(kimage_voffset) or SYMBOL(swapper_pg_dir): "
 			 "the arm64 page tables cannot be walked", vc->path);
@@ -75,13 +84,8 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 
 static int arm64_setup(struct vmcore *vc)
 {
-	uint64_t v, t1sz = 0, page = VMCORE_PAGE_SIZE;
+	uint64_t v, t1sz = 0;
 
-	if (vmci_u64(&vc->vi, "PAGESIZE", 10, &page) && page != VMCORE_PAGE_SIZE) {
-		log_err("%s: arm64 kernel with %llu-byte pages: kdumpcap reads vmcores of 4 KiB pages only", vc->path,
-			(unsigned long long)page);
-		return -ENOTSUP;
-	}
 	if (number(vc, "NUMBER(PHYS_OFFSET)", &v)) {
 		vc->phys_base = v;
 	} else {
@@ -121,7 +125,7 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 		return -EFAULT; /* not a TTBR1 (kernel) address */
 	}
 	for (unsigned lvl = LAST_LEVEL + 1 - levels; lvl <= LAST_LEVEL; lvl++) {
-		unsigned shift = VMCORE_PAGE_SHIFT + PT_INDEX_BITS * (LAST_LEVEL - lvl);
+		unsigned shift = GRANULE_SHIFT + PT_INDEX_BITS * (LAST_LEVEL - lvl);
 		uint64_t idx = (vaddr >> shift) & (PT_ENTRIES - 1);
 		int r = vmcore_read_phys(vc, table + idx * 8, &d, 8);
 
@@ -151,7 +155,7 @@ static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64
 	if (vc->have_text && vc->as.arm64.have_kimage_voffset && vaddr >= vc->text.vaddr &&
 	    vaddr - vc->text.vaddr < vc->text.memsz) {
 		*paddr = vaddr - vc->as.arm64.kimage_voffset;
-		*size = VMCORE_PAGE_SIZE;
+		*size = vc->page_size;
 		return 0;
 	}
 	return walk(vc, vaddr, paddr, size);
@@ -169,6 +173,8 @@ const struct arch_ops arch_arm64 = {
 	.e_machine = EM_AARCH64,
 	.phys_bits_limit = PHYS_BITS_MAX,
 	.section_size_bits = SECTION_SIZE_BITS,
+	.page_sizes = PAGE_SIZES,
+	.page_size_default = GRANULE,
 	.is_text = arm64_is_text,
 	.setup = arm64_setup,
 	.max_physmem_bits = arm64_max_physmem_bits,

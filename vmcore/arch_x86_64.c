@@ -20,6 +20,8 @@
 #define KADDR_MIN_L5 0xff00000000000000ull
 #define FIXMAP_FLOOR 0xffffffffff000000ull
 
+#define PAGE_SHIFT 12 /* the only page size: 4 KiB */
+#define PAGE_SIZE (1u << PAGE_SHIFT)
 #define PTE_PRESENT 0x1ull
 #define PTE_PSE 0x80ull
 #define PTE_PFN_MASK 0x000ffffffffff000ull
@@ -73,7 +75,7 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 	}
 	table = top - START_KERNEL_MAP + vc->phys_base;
 	for (int lvl = levels; lvl >= 1; lvl--) {
-		unsigned shift = VMCORE_PAGE_SHIFT + PT_INDEX_BITS * (unsigned)(lvl - 1);
+		unsigned shift = PAGE_SHIFT + PT_INDEX_BITS * (unsigned)(lvl - 1);
 		uint64_t idx = (vaddr >> shift) & (PT_ENTRIES - 1);
 
 		r = vmcore_read_phys(vc, table + idx * 8, &e, 8);
@@ -91,8 +93,8 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 		}
 		table = e & PTE_PFN_MASK;
 	}
-	*paddr = table | (vaddr & (VMCORE_PAGE_SIZE - 1));
-	*size = VMCORE_PAGE_SIZE;
+	*paddr = table | (vaddr & (PAGE_SIZE - 1));
+	*size = PAGE_SIZE;
 	return 0;
 }
 
@@ -100,7 +102,7 @@ static int x86_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t
 {
 	if (in_image(vaddr) && vc->have_phys_base) {
 		*paddr = vaddr - START_KERNEL_MAP + vc->phys_base;
-		*size = VMCORE_PAGE_SIZE;
+		*size = PAGE_SIZE;
 		return 0;
 	}
 	return walk(vc, vaddr, paddr, size);
@@ -117,6 +119,8 @@ const struct arch_ops arch_x86_64 = {
 	.e_machine = EM_X86_64,
 	.phys_bits_limit = PHYS_BITS_MAX,
 	.section_size_bits = SECTION_SIZE_BITS,
+	.page_sizes = PAGE_SIZE,
+	.page_size_default = PAGE_SIZE,
 	.is_text = x86_is_text,
 	.setup = x86_setup,
 	.max_physmem_bits = x86_max_physmem_bits,

@@ -11,8 +11,12 @@
 #include "vmcore/arch.h"
 #include "vmcore/vmcoreinfo.h"
 
+/* The page size is the dead kernel's (VMCOREINFO PAGESIZE=, struct vmcore's
+ * page_size); VMCORE_PAGE_SIZES are the sizes kdumpcap handles: the dump
+ * writer (capture/kdump.c) still writes blocks of VMCORE_PAGE_SIZE, so that
+ * one alone. A vmcore of other pages is refused when opened. */
 #define VMCORE_PAGE_SIZE 4096u
-#define VMCORE_PAGE_SHIFT 12
+#define VMCORE_PAGE_SIZES VMCORE_PAGE_SIZE /* a mask of powers of two */
 #define VMCORE_MAX_SEGS 8192
 #define VMCORE_MAX_NOTES (16u << 20)
 
@@ -44,6 +48,8 @@ struct vmcore {
 	unsigned nr_cpus;       /* NT_PRSTATUS notes */
 	size_t vmcoreinfo_off;  /* offset of VMCOREINFO's text within notes */
 	struct vmcoreinfo vi;   /* len 0 when absent */
+	uint32_t page_size;     /* the dead kernel's, one of VMCORE_PAGE_SIZES */
+	unsigned page_shift;    /* log2(page_size) */
 	uint64_t max_pfn;       /* one past the highest pfn any segment describes */
 	const struct arch_ops *arch; /* from e_machine */
 	uint64_t phys_base;     /* the kdump sub-header's: where the kernel's physical base is (arch setup) */
