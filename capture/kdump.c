@@ -9,6 +9,7 @@
 
 #include "capture/compress.h"
 #include "capture/kdump.h"
+#include "lib/io.h"
 #include "lib/log.h"
 #include "lib/meminfo.h"
 #include "lib/progress.h"
@@ -39,7 +40,28 @@
 #define BITMAP_KEEP_MAX ((size_t)512 << 10)
 #define BITMAP_ZSTD_LEVEL 1
 
-enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD };
+/* Pages whose bytes equal a page written before share its data (the zero
+ * page's trick at -d 1 applied to every page): the writer remembers the
+ * last page stored for each of DEDUP_SLOTS hash values, and a page with
+ * the same hash and the same bytes (compared, never trusted to the hash)
+ * gets that page's descriptor. Decided in pfn order by the writing thread,
+ * so the file does not depend on the thread count. */
+#define DEDUP_SLOTS (1u << 14)
+/* Tests set this to 0 to turn sharing off (and compare the dumps), or to
+ * "collide" to give every page the same hash: only the comparison of the
+ * bytes then tells equal pages from different ones. */
+#define DEDUP_ENV "KDUMPCAP_DEDUP"
+
+enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD, PAGE_SHARED };
+
+/* A stored page that later equal pages may point to. */
+struct dedup_slot {
+	uint64_t hash;
+	uint64_t pfn;
+	uint64_t off; /* its descriptor */
+	uint32_t size;
+	uint32_t flags;
+};
 
 /* What pass 1 decided for one window, to check pass 2's decision against,
  * and the decision itself while the kept windows fit the budget. */
@@ -51,6 +73,9 @@ struct win_print {
 };
 
 struct unit_page {
+	uint64_t pfn;
+	uint64_t hash;  /* of the page's bytes (PAGE_DATA) */
+	uint64_t off;   /* PAGE_SHARED: the equal page's data */
 	uint32_t size;  /* bytes in the unit's data */
 	uint8_t kind;   /* enum page_kind */
 	bool packed;    /* compressed (else stored raw) */
@@ -111,6 +136,9 @@ struct writer {
 	size_t data_len;
 	uint64_t data_off;   /* file offset of data[0] */
 	uint64_t zero_off;   /* where the shared zero page lies */
+	struct dedup_slot *dedup; /* DEDUP_SLOTS, or NULL: no sharing */
+	uint64_t hash_mask;       /* ~0, or 0 for DEDUP_ENV=collide */
+	uint8_t *cmp_a, *cmp_b;   /* two pages, to compare equal hashes */
 	size_t bound;
 	/* pass 2's units, a ring of nunits; all below under mu */
 	struct unit *units;
@@ -272,16 +300,24 @@ static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
 
 /* ---- pass 2's units: read, zero check and compress in the threads ---- */
 
-static bool page_is_zero(const uint8_t *p)
+/* A hash of page P's bytes in four independent lanes (so that the read,
+ * not the multiplications, sets its speed); *ZERO tells whether every
+ * byte is 0. Equal hashes are only a hint: the pages are compared. */
+static uint64_t page_scan(const uint8_t *p, bool *zero)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	uint64_t h[4] = { 1, 2, 3, 4 }, any = 0;
 
-	for (size_t i = 0; i < BS / 8; i++) {
-		if (q[i]) {
-			return false;
+	for (size_t i = 0; i < BS / 8; i += 4) {
+		for (unsigned l = 0; l < 4; l++) {
+			any |= q[i + l];
+			h[l] = (h[l] ^ q[i + l]) * k;
+			h[l] ^= h[l] >> 29;
 		}
 	}
-	return true;
+	*zero = !any;
+	return ((h[0] * k ^ h[1]) * k ^ h[2]) * k ^ h[3];
 }
 
 /* One kept page into U: compressed straight from the vmcore's mapping
@@ -295,6 +331,9 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 	int err;
 	const uint8_t *p = vmcore_page_in(w->vc, &wk->win, wk->pagebuf, pfn, &err);
 
+	bool zero;
+
+	pg->pfn = pfn;
 	pg->size = 0;
 	pg->packed = false;
 	if (!p) {
@@ -305,7 +344,8 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 		}
 		return;
 	}
-	if ((w->o->level & DL_ZERO) && page_is_zero(p)) {
+	pg->hash = page_scan(p, &zero);
+	if ((w->o->level & DL_ZERO) && zero) {
 		pg->kind = PAGE_ZERO;
 		return;
 	}
@@ -583,16 +623,69 @@ static void say_unreadable(struct writer *w, const struct unit *u)
 	}
 }
 
-static int emit_unit(struct writer *w, const struct unit *u, uint64_t *seen)
+/* Page PFN's bytes into BUF with pread (the threads' mappings stay where
+ * they are); only a page wholly in the file's data is read. */
+static bool read_page(struct writer *w, uint64_t pfn, uint8_t *buf)
+{
+	uint64_t pa = pfn * BS;
+	const struct vmcore_seg *s = vmcore_seg_of(w->vc, pa);
+
+	return s && pa - s->paddr + BS <= s->filesz && io_pread(w->vc->fd, buf, BS, s->offset + (pa - s->paddr)) == BS;
+}
+
+/* Whether the pages at pfns A and B hold the same bytes. */
+static bool pages_equal(struct writer *w, uint64_t a, uint64_t b)
+{
+	return read_page(w, a, w->cmp_a) && read_page(w, b, w->cmp_b) && !memcmp(w->cmp_a, w->cmp_b, BS);
+}
+
+/* U's data pages equal to pages stored before become PAGE_SHARED, their
+ * data dropped from U; the others are remembered, at the offsets they get
+ * from AT on (the data's place in the file, emit_data). */
+static void share_pages(struct writer *w, struct unit *u, uint64_t at)
+{
+	size_t keep = 0, src = 0;
+
+	for (unsigned i = 0; w->dedup && i < u->npages; i++) {
+		struct unit_page *pg = &u->pages[i];
+		uint64_t hash = pg->hash & w->hash_mask;
+		struct dedup_slot *d = &w->dedup[hash & (DEDUP_SLOTS - 1)];
+		uint32_t size = pg->size;
+
+		if (pg->kind != PAGE_DATA) {
+			continue;
+		}
+		if (d->size && d->hash == hash && pages_equal(w, d->pfn, pg->pfn)) {
+			pg->kind = PAGE_SHARED;
+			pg->off = d->off;
+			pg->size = d->size;
+			pg->packed = d->flags != 0;
+		} else {
+			if (keep != src) {
+				memmove(u->data + keep, u->data + src, size);
+			}
+			*d = (struct dedup_slot){ hash, pg->pfn, at + keep, size,
+						  pg->packed ? (uint32_t)w->o->compress : 0 };
+			keep += size;
+		}
+		src += size;
+	}
+	if (w->dedup) {
+		u->len = keep;
+	}
+}
+
+static int emit_unit(struct writer *w, struct unit *u, uint64_t *seen)
 {
 	unsigned n = u->npages;
-	uint64_t at = w->data_off + w->data_len;
+	uint64_t at = w->data_off + w->data_len; /* where emit_data puts the unit's data */
 	int r;
 
 	if (*seen + n > w->ndump) {
 		return too_many(w, *seen);
 	}
 	say_unreadable(w, u);
+	share_pages(w, u, at);
 	r = emit_data(w, u, &at);
 	for (unsigned i = 0; i < n && !r; i++) {
 		const struct unit_page *pg = &u->pages[i];
@@ -605,6 +698,10 @@ static int emit_unit(struct writer *w, const struct unit *u, uint64_t *seen)
 		case PAGE_BAD:
 			r = add_desc(w, 0, 0, 0);
 			w->res->unreadable++;
+			break;
+		case PAGE_SHARED:
+			r = add_desc(w, pg->off, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
+			w->res->shared++;
 			break;
 		default:
 			r = add_desc(w, at, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
@@ -745,6 +842,21 @@ static void keep_report(const struct writer *w)
 		  (unsigned long long)w->nkept, (unsigned long long)nwin, w->kept, w->keep_budget);
 }
 
+/* The table of stored pages, unless DEDUP_ENV is 0. */
+static int dedup_setup(struct writer *w)
+{
+	const char *env = getenv(DEDUP_ENV);
+
+	if (env && !strcmp(env, "0")) {
+		return 0;
+	}
+	w->hash_mask = env && !strcmp(env, "collide") ? 0 : ~0ull;
+	w->dedup = calloc(DEDUP_SLOTS, sizeof(*w->dedup));
+	w->cmp_a = malloc(2 * BS);
+	w->cmp_b = w->cmp_a + BS;
+	return w->dedup && w->cmp_a ? 0 : -ENOMEM;
+}
+
 /* Units in flight and their size: two per thread, each up to
  * UNIT_PFNS_MAX pages, within a quarter of the memory budget. */
 static int units_setup(struct writer *w, unsigned nt)
@@ -813,7 +925,8 @@ static int writer_setup(struct writer *w)
 	w->bm_dump = malloc(WIN_PFNS / 8);
 	w->desc = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
 	w->data = malloc(DATA_BUF);
-	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || units_setup(w, nt)) {
+	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || dedup_setup(w) ||
+	    units_setup(w, nt)) {
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&w->mu, NULL);
@@ -868,6 +981,8 @@ static void writer_teardown(struct writer *w)
 	free(w->bm_z);
 	free(w->desc);
 	free(w->data);
+	free(w->dedup);
+	free(w->cmp_a);
 }
 
 int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *o, struct sink *s,
@@ -926,6 +1041,8 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	if (r) {
 		goto out;
 	}
+	log_debug("%llu pages share the data of an equal page written before them",
+		  (unsigned long long)res->shared);
 	/* the data area ends the file; the sink's count includes header rewrites */
 	res->bytes = w->data_off;
 	if (res->unreadable) {

@@ -39,6 +39,24 @@ check "same dump when pass 2 reuses only one window's kept bitmap and classifies
 		cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/m'\$b) || exit 1
 	done"
 
+# equal pages share one copy of their data (at -d 0 the vmcore's zero pages
+# are equal pages); the bytes are compared, never only the hashes
+for c in -z -l ""; do
+	check "equal pages share data ($c -d 0): fewer bytes than with sharing off, every page right" bash -c "
+		'$KDUMPCAP' $c -d 0 --message-level 31 '$W/core' '$W/sh$c' 2>'$W/sh.log' &&
+		KDUMPCAP_DEDUP=0 '$KDUMPCAP' $c -d 0 --message-level 0 '$W/core' '$W/nosh$c' &&
+		grep -Eq '^kdumpcap: [1-9][0-9]* pages share the data' '$W/sh.log' &&
+		[ \$(stat -c %s '$W/sh$c') -lt \$(stat -c %s '$W/nosh$c') ] &&
+		'$PY' '$TOP/tests/tools/checkdump.py' '$W/sh$c' '$W/core' --level 0 --filtered &&
+		'$PY' '$TOP/tests/tools/checkdump.py' '$W/nosh$c' '$W/core' --level 0 --filtered"
+done
+check "every hash colliding (KDUMPCAP_DEDUP=collide): only equal pages share, every page right, -F|-R too" bash -c "
+	KDUMPCAP_DEDUP=collide '$KDUMPCAP' -z -d 0 --message-level 31 '$W/core' '$W/col' 2>'$W/col.log' &&
+	grep -Eq '^kdumpcap: [1-9][0-9]* pages share the data' '$W/col.log' &&
+	'$PY' '$TOP/tests/tools/checkdump.py' '$W/col' '$W/core' --level 0 --filtered &&
+	KDUMPCAP_DEDUP=collide '$KDUMPCAP' -z -d 0 -F --message-level 0 '$W/core' | '$KDUMPCAP' -R '$W/colR' &&
+	cmp <(tail -c +4097 '$W/col') <(tail -c +4097 '$W/colR')"
+
 # the 2nd pass reads the kept bitmap; with no budget for it, it classifies
 # again (the same reads as the 1st) and must stop on any difference
 for budget in "" 0; do
