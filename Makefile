@@ -1,7 +1,7 @@
 # kdumpcap: one static musl binary. Plain GNU make, no configure step.
 #   make            build/kdumpcap (fetches and builds zlib, zstd, lzo2 from Debian
 #                   source packages against musl on first use, cached in build/deps)
-#   make check      unit tests (fast, no QEMU)
+#   make check      unit tests and the folders' layering (fast, no QEMU)
 #   make test       everything: unit, integration on real vmcores, QEMU e2e
 #   make test-slow  the package on a Debian 12 guest booted by systemd (qemu/sysguest.sh)
 #   make dbclient   dropbear's SSH client for SSH targets (optional), in $(DEPS)/bin
@@ -55,7 +55,7 @@ MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PY       ?= /usr/bin/python3
 
-DIRS     := lib capture filter transport initramfs
+DIRS     := lib vmcore filter transport capture initramfs
 SRCS     := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
 # the arm64 kexec_load loader and its purgatory exist in the arm64 binary only
 ifeq ($(ARCH),arm64)
@@ -87,7 +87,7 @@ PURG_CFLAGS  := -O2 -I. -Wall -Wextra -ffreestanding -nostdlib -static -fno-pic 
 		-Wl,--no-warn-rwx-segments $(WERROR)
 PURG_SRCS    := purgatory/entry.S purgatory/main.c lib/sha256.c
 
-$(O)/purgatory/purgatory.bin: $(PURG_SRCS) purgatory/params.h lib/sha256.h purgatory/purgatory.ld
+$(O)/purgatory/purgatory.bin: $(PURG_SRCS) initramfs/purgatory_params.h lib/sha256.h purgatory/purgatory.ld
 	@mkdir -p $(dir $@)
 	$(PURG_CC) $(PURG_CFLAGS) -Wl,--defsym=PURG_BASE=0 -o $@.elf $(PURG_SRCS)
 	$(PURG_CC) $(PURG_CFLAGS) -Wl,--defsym=PURG_BASE=0x12345000 -o $@.elf2 $(PURG_SRCS)
@@ -155,6 +155,7 @@ fuzz-replay: $(FUZZ_BINS)
 	./tests/integration/fuzz-replay.sh
 
 check: $(O)/kdumpcap $(O)/unit
+	./tests/check-layers.sh
 	$(RUN) $(O)/unit
 
 test: $(O)/kdumpcap $(O)/unit $(O)/synthcore

@@ -10,15 +10,15 @@
 #include <unistd.h>
 
 #include "capture/cmds.h"
-#include "capture/compress.h"
 #include "capture/collector.h"
-#include "capture/dmesg.h"
+#include "capture/compress.h"
 #include "capture/kdump.h"
-#include "capture/vmcoreinfo.h"
 #include "filter/filter.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/meminfo.h"
+#include "vmcore/dmesg.h"
+#include "vmcore/vmcoreinfo.h"
 
 #define VERSION "0.1"
 
@@ -387,6 +387,25 @@ int collect_dmesg(const char *vmcore, int fd)
 	r = dmesg_write(&vc, fd);
 	vmcore_close(&vc);
 	return r;
+}
+
+static int source_dmesg(void *ctx, int fd)
+{
+	const struct collect_source *cs = ctx;
+
+	return collect_dmesg(cs->vmcore, fd);
+}
+
+static int source_stream(void *ctx, int fd, const char *label)
+{
+	const struct collect_source *cs = ctx;
+
+	return collect_to_stream(cs->o, cs->vmcore, fd, label);
+}
+
+struct sshflat_source collect_source(const struct collect_source *cs)
+{
+	return (struct sshflat_source){ .dmesg = source_dmesg, .stream = source_stream, .ctx = (void *)cs };
 }
 
 /* LOGFILE is created only once the vmcore is accepted, and removed again

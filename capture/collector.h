@@ -7,12 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/kdumpfmt.h"
 #include "transport/sink.h"
+#include "transport/sshflat.h"
 
 #define COMPRESS_NONE 0
-#define COMPRESS_ZLIB 0x1  /* DUMP_DH_COMPRESSED_ZLIB */
-#define COMPRESS_LZO  0x2  /* DUMP_DH_COMPRESSED_LZO */
-#define COMPRESS_ZSTD 0x20 /* DUMP_DH_COMPRESSED_ZSTD */
+#define COMPRESS_ZLIB KDUMP_DH_COMPRESSED_ZLIB
+#define COMPRESS_LZO  KDUMP_DH_COMPRESSED_LZO
+#define COMPRESS_ZSTD KDUMP_DH_COMPRESSED_ZSTD
 
 struct collect_opts {
 	unsigned level;      /* -d */
@@ -58,5 +60,14 @@ int collect_to_stream(const struct collect_opts *o, const char *vmcore, int fd, 
 
 /* Write the dead kernel's log as text to FD. 0 or -errno. */
 int collect_dmesg(const char *vmcore, int fd);
+
+/* The collector as the source of an SSH server's log and flattened stream
+ * (transport/sshflat.h): VMCORE with O, read through CS, which must outlive
+ * the source. */
+struct collect_source {
+	const struct collect_opts *o;
+	const char *vmcore;
+};
+struct sshflat_source collect_source(const struct collect_source *cs);
 
 #endif

@@ -5,9 +5,11 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "capture/compress.h"
 #include "capture/kdump.h"
+#include "lib/io.h"
 #include "lib/log.h"
 #include "lib/meminfo.h"
 #include "lib/progress.h"
@@ -32,16 +34,48 @@
  * share of the memory budget for keeping the 2nd bitmap between the
  * passes: KDUMPCAP_BITMAP_BUDGET=0 forces the re-classify-and-verify path. */
 #define BITMAP_BUDGET_ENV "KDUMPCAP_BITMAP_BUDGET"
+/* The most bytes of compressed 2nd bitmaps kept between the passes: flat
+ * in the machine's size (a 1 TiB machine's whole bitmap, 32 MiB, would
+ * triple the collector's peak memory). Windows past it classify again. */
+#define BITMAP_KEEP_MAX ((size_t)512 << 10)
+#define BITMAP_ZSTD_LEVEL 1
 
-enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD };
+/* Pages whose bytes equal a page written before share its data (the zero
+ * page's trick at -d 1 applied to every page): the writer remembers the
+ * last page stored for each of DEDUP_SLOTS hash values, and a page with
+ * the same hash and the same bytes (compared, never trusted to the hash)
+ * gets that page's descriptor. Decided in pfn order by the writing thread,
+ * so the file does not depend on the thread count. */
+#define DEDUP_SLOTS (1u << 14)
+/* Tests set this to 0 to turn sharing off (and compare the dumps), or to
+ * "collide" to give every page the same hash: only the comparison of the
+ * bytes then tells equal pages from different ones. */
+#define DEDUP_ENV "KDUMPCAP_DEDUP"
 
-/* What pass 1 decided for one window, to check pass 2's decision against. */
+enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD, PAGE_SHARED };
+
+/* A stored page that later equal pages may point to. */
+struct dedup_slot {
+	uint64_t hash;
+	uint64_t pfn;
+	uint64_t off; /* its descriptor */
+	uint32_t size;
+	uint32_t flags;
+};
+
+/* What pass 1 decided for one window, to check pass 2's decision against,
+ * and the decision itself while the kept windows fit the budget. */
 struct win_print {
 	uint64_t pages; /* bits set in the window's 2nd bitmap */
 	uint64_t hash;  /* FNV-1a of its bytes */
+	uint8_t *z;     /* the bitmap as a zstd frame, or NULL: classify again */
+	size_t zlen;
 };
 
 struct unit_page {
+	uint64_t pfn;
+	uint64_t hash;  /* of the page's bytes (PAGE_DATA) */
+	uint64_t off;   /* PAGE_SHARED: the equal page's data */
 	uint32_t size;  /* bytes in the unit's data */
 	uint8_t kind;   /* enum page_kind */
 	bool packed;    /* compressed (else stored raw) */
@@ -86,12 +120,15 @@ struct writer {
 	uint64_t ndump;
 	/* buffers */
 	uint8_t *bm_ram, *bm_dump;
-	/* pass 1's 2nd bitmap for the whole pfn space, which pass 2 walks
-	 * (one classification per page); NULL when it does not fit the
-	 * budget: pass 2 then classifies again and checks each window
-	 * against its fingerprint from pass 1 */
-	uint8_t *bm_keep;
+	/* pass 1's decision per window: pass 2 walks the kept bitmaps (one
+	 * classification per page) while they fit keep_budget; past that it
+	 * classifies again and checks each window against its fingerprint */
 	struct win_print *prints;
+	size_t keep_budget, kept;
+	uint64_t nkept;
+	ZSTD_CCtx *bm_cctx;
+	ZSTD_DCtx *bm_dctx;
+	uint8_t *bm_z; /* ZSTD_compressBound of a window's bitmap */
 	uint8_t *desc;
 	unsigned ndesc;
 	uint64_t desc_index; /* index of desc[0] */
@@ -99,6 +136,9 @@ struct writer {
 	size_t data_len;
 	uint64_t data_off;   /* file offset of data[0] */
 	uint64_t zero_off;   /* where the shared zero page lies */
+	struct dedup_slot *dedup; /* DEDUP_SLOTS, or NULL: no sharing */
+	uint64_t hash_mask;       /* ~0, or 0 for DEDUP_ENV=collide */
+	uint8_t *cmp_a, *cmp_b;   /* two pages, to compare equal hashes */
 	size_t bound;
 	/* pass 2's units, a ring of nunits; all below under mu */
 	struct unit *units;
@@ -121,21 +161,21 @@ static void fill_utsname(struct writer *w, uint8_t *uts)
 {
 	struct vmcore *vc = w->vc;
 	uint64_t sym, off = 4;
-	char rel[65];
+	char rel[KDUMP_UTS_LEN];
 
 	if (vmci_symbol(&vc->vi, "init_uts_ns", &sym)) {
 		(void)vmci_offset(&vc->vi, "uts_namespace.name", &off);
-		if (vmcore_read_virt(vc, sym + off, uts, 6 * 65) == 0 && !memcmp(uts, "Linux", 6)) {
+		if (vmcore_read_virt(vc, sym + off, uts, KDUMP_UTS_FIELDS * KDUMP_UTS_LEN) == 0 && !memcmp(uts, "Linux", 6)) {
 			return;
 		}
 		log_warn("%s: cannot read the kernel's utsname; the header carries OSRELEASE only", vc->path);
 	}
-	memset(uts, 0, 6 * 65);
+	memset(uts, 0, KDUMP_UTS_FIELDS * KDUMP_UTS_LEN);
 	memcpy(uts, "Linux", 5);
 	if (vmci_str(&vc->vi, "OSRELEASE", rel, sizeof(rel))) {
-		memcpy(uts + 2 * 65, rel, strlen(rel));
+		memcpy(uts + KDUMP_UTS_RELEASE * KDUMP_UTS_LEN, rel, strlen(rel));
 	}
-	memcpy(uts + 4 * 65, vc->arch->machine, strlen(vc->arch->machine));
+	memcpy(uts + KDUMP_UTS_MACHINE * KDUMP_UTS_LEN, vc->arch->machine, strlen(vc->arch->machine));
 }
 
 static void build_header(struct writer *w)
@@ -145,25 +185,25 @@ static void build_header(struct writer *w)
 	struct timeval tv;
 
 	memset(h, 0, BS);
-	memcpy(h, KDUMP_SIGNATURE, 8);
-	st_le32(h + 8, KDUMP_HDR_VERSION);
-	fill_utsname(w, h + 12);
+	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
+	st_le32(h + KDUMP_OFF_VERSION, KDUMP_HDR_VERSION);
+	fill_utsname(w, h + KDUMP_OFF_UTSNAME);
 	gettimeofday(&tv, NULL);
 	if (vmci_u64(&w->vc->vi, "CRASHTIME", 10, &crashtime) && crashtime) {
 		tv.tv_sec = (time_t)crashtime;
 		tv.tv_usec = 0;
 	}
-	st_le64(h + 408, (uint64_t)tv.tv_sec);
-	st_le64(h + 416, (uint64_t)tv.tv_usec);
+	st_le64(h + KDUMP_OFF_TV_SEC, (uint64_t)tv.tv_sec);
+	st_le64(h + KDUMP_OFF_TV_USEC, (uint64_t)tv.tv_usec);
 	/* a file says INCOMPLETE until its pages are durable; a stream written
 	 * once says what it will be, its end record and trailer prove it (a
 	 * stream cut short has neither: crash refuses it, -R flags the output) */
-	st_le32(h + 424, (uint32_t)w->o->compress | (w->s->once ? 0 : KDUMP_INCOMPLETE));
-	st_le32(h + 428, BS);
-	st_le32(h + 432, w->sub_blocks);
-	st_le32(h + 436, w->bitmap_blocks);
-	st_le32(h + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
-	st_le32(h + 460, w->vc->nr_cpus);
+	st_le32(h + KDUMP_OFF_STATUS, (uint32_t)w->o->compress | (w->s->once ? 0 : KDUMP_DH_INCOMPLETE));
+	st_le32(h + KDUMP_OFF_BLOCK_SIZE, BS);
+	st_le32(h + KDUMP_OFF_SUB_HDR_SIZE, w->sub_blocks);
+	st_le32(h + KDUMP_OFF_BITMAP_BLOCKS, w->bitmap_blocks);
+	st_le32(h + KDUMP_OFF_MAX_MAPNR, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	st_le32(h + KDUMP_OFF_NR_CPUS, w->vc->nr_cpus);
 }
 
 static int write_headers(struct writer *w)
@@ -177,15 +217,15 @@ static int write_headers(struct writer *w)
 	if (!sub) {
 		return -ENOMEM;
 	}
-	st_le64(sub + 0, vc->phys_base);
-	st_le32(sub + 8, w->o->level);
+	st_le64(sub + KDUMP_SUB_OFF_PHYS_BASE, vc->phys_base);
+	st_le32(sub + KDUMP_SUB_OFF_DUMP_LEVEL, w->o->level);
 	if (vc->vi.len) {
-		st_le64(sub + 32, off_note + vc->vmcoreinfo_off);
-		st_le64(sub + 40, vc->vi.len);
+		st_le64(sub + KDUMP_SUB_OFF_VMCOREINFO, off_note + vc->vmcoreinfo_off);
+		st_le64(sub + KDUMP_SUB_OFF_VMCOREINFO_LEN, vc->vi.len);
 	}
-	st_le64(sub + 48, off_note);
-	st_le64(sub + 56, vc->notes_len);
-	st_le64(sub + 96, w->max_mapnr);
+	st_le64(sub + KDUMP_SUB_OFF_NOTE, off_note);
+	st_le64(sub + KDUMP_SUB_OFF_NOTE_LEN, vc->notes_len);
+	st_le64(sub + KDUMP_SUB_OFF_MAX_MAPNR_64, w->max_mapnr);
 	memcpy(sub + KDUMP_SUBHDR_SIZE, vc->notes, vc->notes_len);
 	r = w->s->pwrite(w->s, w->hdr, BS, 0);
 	if (!r) {
@@ -232,10 +272,10 @@ static int add_desc(struct writer *w, uint64_t off, uint32_t size, uint32_t flag
 {
 	uint8_t *d = w->desc + (size_t)w->ndesc * KDUMP_DESC_SIZE;
 
-	st_le64(d, off);
-	st_le32(d + 8, size);
-	st_le32(d + 12, flags);
-	st_le64(d + 16, 0);
+	st_le64(d + KDUMP_DESC_OFF_OFFSET, off);
+	st_le32(d + KDUMP_DESC_OFF_SIZE, size);
+	st_le32(d + KDUMP_DESC_OFF_FLAGS, flags);
+	st_le64(d + KDUMP_DESC_OFF_PAGE_FLAGS, 0);
 	if (++w->ndesc == DESC_BUF) {
 		return flush_desc(w);
 	}
@@ -260,16 +300,24 @@ static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
 
 /* ---- pass 2's units: read, zero check and compress in the threads ---- */
 
-static bool page_is_zero(const uint8_t *p)
+/* A hash of page P's bytes in four independent lanes (so that the read,
+ * not the multiplications, sets its speed); *ZERO tells whether every
+ * byte is 0. Equal hashes are only a hint: the pages are compared. */
+static uint64_t page_scan(const uint8_t *p, bool *zero)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	uint64_t h[4] = { 1, 2, 3, 4 }, any = 0;
 
-	for (size_t i = 0; i < BS / 8; i++) {
-		if (q[i]) {
-			return false;
+	for (size_t i = 0; i < BS / 8; i += 4) {
+		for (unsigned l = 0; l < 4; l++) {
+			any |= q[i + l];
+			h[l] = (h[l] ^ q[i + l]) * k;
+			h[l] ^= h[l] >> 29;
 		}
 	}
-	return true;
+	*zero = !any;
+	return ((h[0] * k ^ h[1]) * k ^ h[2]) * k ^ h[3];
 }
 
 /* One kept page into U: compressed straight from the vmcore's mapping
@@ -283,6 +331,9 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 	int err;
 	const uint8_t *p = vmcore_page_in(w->vc, &wk->win, wk->pagebuf, pfn, &err);
 
+	bool zero;
+
+	pg->pfn = pfn;
 	pg->size = 0;
 	pg->packed = false;
 	if (!p) {
@@ -293,7 +344,8 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 		}
 		return;
 	}
-	if ((w->o->level & DL_ZERO) && page_is_zero(p)) {
+	pg->hash = page_scan(p, &zero);
+	if ((w->o->level & DL_ZERO) && zero) {
 		pg->kind = PAGE_ZERO;
 		return;
 	}
@@ -417,9 +469,47 @@ static uint64_t fnv1a(const uint8_t *b, size_t n)
 
 static struct win_print win_print_of(const uint8_t *bm, size_t bytes)
 {
-	struct win_print p = { popcount_bytes(bm, bytes), fnv1a(bm, bytes) };
+	struct win_print p = { popcount_bytes(bm, bytes), fnv1a(bm, bytes), NULL, 0 };
 
 	return p;
+}
+
+/* Keep window P's bitmap BM compressed if it fits what is left of the
+ * budget; without it pass 2 classifies that window again. */
+static void keep_window(struct writer *w, struct win_print *p, const uint8_t *bm, size_t bytes)
+{
+	size_t zlen;
+
+	if (w->kept >= w->keep_budget || !w->bm_cctx) {
+		return;
+	}
+	zlen = ZSTD_compressCCtx(w->bm_cctx, w->bm_z, ZSTD_compressBound(WIN_PFNS / 8), bm, bytes,
+				 BITMAP_ZSTD_LEVEL);
+	if (ZSTD_isError(zlen) || zlen > w->keep_budget - w->kept || !(p->z = malloc(zlen))) {
+		return;
+	}
+	memcpy(p->z, w->bm_z, zlen);
+	p->zlen = zlen;
+	w->kept += zlen;
+	w->nkept++;
+}
+
+/* Window P's kept bitmap into BM (BYTES long), checked against its
+ * fingerprint; false when it was not kept or does not match. */
+static bool unkeep_window(struct writer *w, const struct win_print *p, uint8_t *bm, size_t bytes)
+{
+	size_t n;
+	struct win_print now;
+
+	if (!p->z) {
+		return false;
+	}
+	n = ZSTD_decompressDCtx(w->bm_dctx, bm, WIN_PFNS / 8, p->z, p->zlen);
+	if (ZSTD_isError(n) || n != bytes) {
+		return false;
+	}
+	now = win_print_of(bm, bytes);
+	return now.pages == p->pages && now.hash == p->hash;
 }
 
 static int pass_bitmaps(struct writer *w)
@@ -432,12 +522,9 @@ static int pass_bitmaps(struct writer *w)
 		if (r) {
 			return r;
 		}
-		w->ndump += popcount_bytes(w->bm_dump, bytes);
-		if (w->bm_keep) {
-			memcpy(w->bm_keep + start / 8, w->bm_dump, bytes);
-		} else {
-			w->prints[start / WIN_PFNS] = win_print_of(w->bm_dump, bytes);
-		}
+		w->prints[start / WIN_PFNS] = win_print_of(w->bm_dump, bytes);
+		w->ndump += w->prints[start / WIN_PFNS].pages;
+		keep_window(w, &w->prints[start / WIN_PFNS], w->bm_dump, bytes);
 		r = w->s->pwrite(w->s, w->bm_ram, bytes, w->off_bm1 + start / 8);
 		if (!r) {
 			r = w->s->pwrite(w->s, w->bm_dump, bytes, w->off_bm2 + start / 8);
@@ -461,18 +548,18 @@ static int flush_all(struct writer *w)
 }
 
 /* The 2nd bitmap of the window at START as pass 1 wrote it, in *BM: the
- * kept copy, or the filter's new decision when it matches pass 1's
+ * kept copy, or else the filter's new decision when it matches pass 1's
  * fingerprint. On a mismatch (a read of the mem_map that failed in only
  * one pass) the descriptors would shift to other pfns: the pages before
  * the window are flushed, and the dump stops there, incomplete. */
 static int window_again(struct writer *w, uint64_t start, const uint8_t **bm)
 {
 	size_t bytes = (size_t)((win_len(w, start) + 7) / 8);
-	struct win_print was = w->prints ? w->prints[start / WIN_PFNS] : (struct win_print){ 0 }, now;
+	struct win_print was = w->prints[start / WIN_PFNS], now;
 	int r;
 
-	if (w->bm_keep) {
-		*bm = w->bm_keep + start / 8;
+	*bm = w->bm_dump;
+	if (unkeep_window(w, &was, w->bm_dump, bytes)) {
 		return 0;
 	}
 	r = window(w, start, false);
@@ -490,7 +577,6 @@ static int window_again(struct writer *w, uint64_t start, const uint8_t **bm)
 		w->res->reported = true;
 		return r ? r : -EIO;
 	}
-	*bm = w->bm_dump;
 	return 0;
 }
 
@@ -537,16 +623,69 @@ static void say_unreadable(struct writer *w, const struct unit *u)
 	}
 }
 
-static int emit_unit(struct writer *w, const struct unit *u, uint64_t *seen)
+/* Page PFN's bytes into BUF with pread (the threads' mappings stay where
+ * they are); only a page wholly in the file's data is read. */
+static bool read_page(struct writer *w, uint64_t pfn, uint8_t *buf)
+{
+	uint64_t pa = pfn * BS;
+	const struct vmcore_seg *s = vmcore_seg_of(w->vc, pa);
+
+	return s && pa - s->paddr + BS <= s->filesz && io_pread(w->vc->fd, buf, BS, s->offset + (pa - s->paddr)) == BS;
+}
+
+/* Whether the pages at pfns A and B hold the same bytes. */
+static bool pages_equal(struct writer *w, uint64_t a, uint64_t b)
+{
+	return read_page(w, a, w->cmp_a) && read_page(w, b, w->cmp_b) && !memcmp(w->cmp_a, w->cmp_b, BS);
+}
+
+/* U's data pages equal to pages stored before become PAGE_SHARED, their
+ * data dropped from U; the others are remembered, at the offsets they get
+ * from AT on (the data's place in the file, emit_data). */
+static void share_pages(struct writer *w, struct unit *u, uint64_t at)
+{
+	size_t keep = 0, src = 0;
+
+	for (unsigned i = 0; w->dedup && i < u->npages; i++) {
+		struct unit_page *pg = &u->pages[i];
+		uint64_t hash = pg->hash & w->hash_mask;
+		struct dedup_slot *d = &w->dedup[hash & (DEDUP_SLOTS - 1)];
+		uint32_t size = pg->size;
+
+		if (pg->kind != PAGE_DATA) {
+			continue;
+		}
+		if (d->size && d->hash == hash && pages_equal(w, d->pfn, pg->pfn)) {
+			pg->kind = PAGE_SHARED;
+			pg->off = d->off;
+			pg->size = d->size;
+			pg->packed = d->flags != 0;
+		} else {
+			if (keep != src) {
+				memmove(u->data + keep, u->data + src, size);
+			}
+			*d = (struct dedup_slot){ hash, pg->pfn, at + keep, size,
+						  pg->packed ? (uint32_t)w->o->compress : 0 };
+			keep += size;
+		}
+		src += size;
+	}
+	if (w->dedup) {
+		u->len = keep;
+	}
+}
+
+static int emit_unit(struct writer *w, struct unit *u, uint64_t *seen)
 {
 	unsigned n = u->npages;
-	uint64_t at = w->data_off + w->data_len;
+	uint64_t at = w->data_off + w->data_len; /* where emit_data puts the unit's data */
 	int r;
 
 	if (*seen + n > w->ndump) {
 		return too_many(w, *seen);
 	}
 	say_unreadable(w, u);
+	share_pages(w, u, at);
 	r = emit_data(w, u, &at);
 	for (unsigned i = 0; i < n && !r; i++) {
 		const struct unit_page *pg = &u->pages[i];
@@ -559,6 +698,10 @@ static int emit_unit(struct writer *w, const struct unit *u, uint64_t *seen)
 		case PAGE_BAD:
 			r = add_desc(w, 0, 0, 0);
 			w->res->unreadable++;
+			break;
+		case PAGE_SHARED:
+			r = add_desc(w, pg->off, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
+			w->res->shared++;
 			break;
 		default:
 			r = add_desc(w, at, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
@@ -645,7 +788,10 @@ static int pass_pages(struct writer *w)
 
 /* Bytes the writer may spend on keeping the 2nd bitmap between the passes:
  * half the memory budget (the filter takes a quarter for its struct
- * pages, the page buffers fit in the rest), or BITMAP_BUDGET_ENV. */
+ * pages, the page buffers fit in the rest) but at most BITMAP_KEEP_MAX, or
+ * BITMAP_BUDGET_ENV. The cap keeps peak memory flat in the machine's size:
+ * a larger machine's 2nd pass classifies again, window by window, and is
+ * checked against the 1st pass's fingerprints. */
 static size_t bitmap_budget(const struct collect_opts *o)
 {
 	const char *env = getenv(BITMAP_BUDGET_ENV);
@@ -660,25 +806,55 @@ static size_t bitmap_budget(const struct collect_opts *o)
 		}
 		log_warn("%s=%s is not a byte count; ignored", BITMAP_BUDGET_ENV, env);
 	}
-	return budget / 2;
+	return budget / 2 < BITMAP_KEEP_MAX ? budget / 2 : BITMAP_KEEP_MAX;
 }
 
-/* The kept bitmap when it fits the budget, else one fingerprint per window. */
+/* One fingerprint per window, and what keeping their bitmaps needs (when
+ * that cannot be had, every window classifies again). */
 static int keep_setup(struct writer *w)
 {
-	size_t bytes = (size_t)((w->max_mapnr + 7) / 8);
 	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
 
-	if (bytes <= bitmap_budget(w->o)) {
-		w->bm_keep = malloc(bytes ? bytes : 1);
+	w->prints = calloc(nwin ? nwin : 1, sizeof(*w->prints));
+	if (!w->prints) {
+		return -ENOMEM;
 	}
-	if (w->bm_keep) {
+	w->keep_budget = bitmap_budget(w->o);
+	if (w->keep_budget) {
+		w->bm_cctx = ZSTD_createCCtx();
+		w->bm_dctx = ZSTD_createDCtx();
+		w->bm_z = malloc(ZSTD_compressBound(WIN_PFNS / 8));
+	}
+	if (!w->bm_cctx || !w->bm_dctx || !w->bm_z) {
+		ZSTD_freeCCtx(w->bm_cctx);
+		w->bm_cctx = NULL;
+	}
+	return 0;
+}
+
+/* How much of pass 1's decision pass 2 reuses (--message-level debug). */
+static void keep_report(const struct writer *w)
+{
+	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
+
+	log_debug("2nd bitmap: %llu of %llu windows kept (%zu bytes compressed, budget %zu); the others are "
+		  "classified again and checked against the 1st pass",
+		  (unsigned long long)w->nkept, (unsigned long long)nwin, w->kept, w->keep_budget);
+}
+
+/* The table of stored pages, unless DEDUP_ENV is 0. */
+static int dedup_setup(struct writer *w)
+{
+	const char *env = getenv(DEDUP_ENV);
+
+	if (env && !strcmp(env, "0")) {
 		return 0;
 	}
-	log_debug("the 2nd bitmap (%zu bytes) exceeds the memory budget: the 2nd pass classifies pages again and "
-		  "checks them against the 1st", bytes);
-	w->prints = calloc(nwin ? nwin : 1, sizeof(*w->prints));
-	return w->prints ? 0 : -ENOMEM;
+	w->hash_mask = env && !strcmp(env, "collide") ? 0 : ~0ull;
+	w->dedup = calloc(DEDUP_SLOTS, sizeof(*w->dedup));
+	w->cmp_a = malloc(2 * BS);
+	w->cmp_b = w->cmp_a + BS;
+	return w->dedup && w->cmp_a ? 0 : -ENOMEM;
 }
 
 /* Units in flight and their size: two per thread, each up to
@@ -749,7 +925,8 @@ static int writer_setup(struct writer *w)
 	w->bm_dump = malloc(WIN_PFNS / 8);
 	w->desc = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
 	w->data = malloc(DATA_BUF);
-	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || units_setup(w, nt)) {
+	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || dedup_setup(w) ||
+	    units_setup(w, nt)) {
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&w->mu, NULL);
@@ -795,10 +972,17 @@ static void writer_teardown(struct writer *w)
 	free(w->units);
 	free(w->bm_ram);
 	free(w->bm_dump);
-	free(w->bm_keep);
+	for (uint64_t i = 0; w->prints && i < (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS; i++) {
+		free(w->prints[i].z);
+	}
 	free(w->prints);
+	ZSTD_freeCCtx(w->bm_cctx);
+	ZSTD_freeDCtx(w->bm_dctx);
+	free(w->bm_z);
 	free(w->desc);
 	free(w->data);
+	free(w->dedup);
+	free(w->cmp_a);
 }
 
 int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *o, struct sink *s,
@@ -838,6 +1022,9 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	if (r) {
 		goto out;
 	}
+	keep_report(w);
+	ZSTD_freeCCtx(w->bm_cctx); /* pass 2 only decompresses */
+	w->bm_cctx = NULL;
 	res->dumped = w->ndump;
 	w->off_data = w->off_desc + w->ndump * KDUMP_DESC_SIZE;
 	w->data_off = w->off_data;
@@ -854,6 +1041,8 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	if (r) {
 		goto out;
 	}
+	log_debug("%llu pages share the data of an equal page written before them",
+		  (unsigned long long)res->shared);
 	/* the data area ends the file; the sink's count includes header rewrites */
 	res->bytes = w->data_off;
 	if (res->unreadable) {
@@ -871,7 +1060,7 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		res->reported = true;
 		goto out;
 	}
-	st_le32(w->hdr + 424, (uint32_t)o->compress);
+	st_le32(w->hdr + KDUMP_OFF_STATUS, (uint32_t)o->compress);
 	r = s->once ? 0 : s->pwrite(s, w->hdr, BS, 0);
 	if (!r) {
 		res->complete = true;

@@ -10,21 +10,16 @@
 #include <stdint.h>
 
 #include "capture/collector.h"
-#include "capture/vmcore.h"
 #include "filter/filter.h"
+#include "lib/kdumpfmt.h"
 #include "transport/sink.h"
-
-#define KDUMP_SIGNATURE "KDUMP   "
-#define KDUMP_HDR_VERSION 6
-#define KDUMP_INCOMPLETE 0x8
-#define KDUMP_OFF_STATUS 424 /* u32 LE in the main header */
-#define KDUMP_DESC_SIZE 24
-#define KDUMP_SUBHDR_SIZE 104
+#include "vmcore/vmcore.h"
 
 struct kdump_result {
 	uint64_t dumped;     /* pages in the 2nd bitmap */
 	uint64_t data_pages; /* pages whose contents were written */
 	uint64_t zero;       /* pages that share the zero page */
+	uint64_t shared;     /* pages that share an equal page's data */
 	uint64_t unreadable; /* pages the vmcore could not give (descriptor left empty) */
 	uint64_t bytes;      /* size of the dump (its end offset when complete) */
 	bool complete;

@@ -53,6 +53,8 @@ static pid_t spawn_cmd(void *ctx, const char *cmd, int *rfd, int *wfd)
 static int fallback(char **argv, const struct collect_opts *o, const char *vmcore, const char *dir, int timeout_ms)
 {
 	char b[SFTP_PATH_MAX], nm[SFTP_PATH_MAX], out[SFTP_PATH_MAX], tmp[64];
+	struct collect_source cs = { o, vmcore };
+	struct sshflat_source src = collect_source(&cs);
 	struct sshflat f = { .spawn = spawn_cmd, .ctx = argv, .peer = argv[0], .dmesg_tmp = tmp,
 			     .handshake_ms = timeout_ms, .timeout_ms = timeout_ms, .max_suffix = MAX_SUFFIX };
 	int r;
@@ -60,7 +62,7 @@ static int fallback(char **argv, const struct collect_opts *o, const char *vmcor
 	snprintf(tmp, sizeof(tmp), "/tmp/kdc-sftptest-dmesg.%d", (int)getpid());
 	snprintf(b, sizeof(b), "%s", dir);
 	snprintf(nm, sizeof(nm), "%s", dir);
-	r = sshflat_save(&f, dirname(b), basename(nm), vmcore, o, out, sizeof(out));
+	r = sshflat_save(&f, &src, dirname(b), basename(nm), out, sizeof(out));
 	if (!r) {
 		printf("sftp-test-write: %s/%s written (no SFTP)\n", out, SSHFLAT_FLAT);
 	}

@@ -122,7 +122,14 @@ static void for_each_seg(const struct vmcore *vc, void (*fn)(const struct vmcore
 struct win_arg {
 	uint64_t start, n;
 	uint8_t *bm;
+	unsigned shift; /* the vmcore's page shift */
 };
+
+/* The pfn of the page holding byte PA - 1, plus one: PA's pfn rounded up. */
+static uint64_t pfn_up(uint64_t pa, unsigned shift)
+{
+	return (pa + (1ull << shift) - 1) >> shift;
+}
 
 /* 1st bitmap: every pfn a segment holds a byte of, the segment's start
  * rounded down to its end rounded up, as makedumpfile builds it when the
@@ -135,8 +142,7 @@ static void ram_range(const struct vmcore_seg *s, void *arg)
 {
 	struct win_arg *w = arg;
 
-	set_range(w->bm, w->start, w->n, s->paddr >> VMCORE_PAGE_SHIFT,
-		  (s->paddr + s->memsz + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT, true);
+	set_range(w->bm, w->start, w->n, s->paddr >> w->shift, pfn_up(s->paddr + s->memsz, w->shift), true);
 }
 
 /* Pages past a segment's file data hold no data: out of the 2nd bitmap. The
@@ -145,8 +151,8 @@ static void ram_range(const struct vmcore_seg *s, void *arg)
 static void nodata_range(const struct vmcore_seg *s, void *arg)
 {
 	struct win_arg *w = arg;
-	uint64_t a = (s->paddr + s->filesz + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
-	uint64_t b = (s->paddr + s->memsz + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
+	uint64_t a = pfn_up(s->paddr + s->filesz, w->shift);
+	uint64_t b = pfn_up(s->paddr + s->memsz, w->shift);
 
 	set_range(w->bm, w->start, w->n, a, b, false);
 }
@@ -155,15 +161,15 @@ static void nodata_range(const struct vmcore_seg *s, void *arg)
 static void data_range(const struct vmcore_seg *s, void *arg)
 {
 	struct win_arg *w = arg;
-	uint64_t a = (s->paddr + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
-	uint64_t b = (s->paddr + s->filesz + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
+	uint64_t a = pfn_up(s->paddr, w->shift);
+	uint64_t b = pfn_up(s->paddr + s->filesz, w->shift);
 
 	set_range(w->bm, w->start, w->n, a, b, true);
 }
 
 static bool in_segs(const struct vmcore *vc, uint64_t pfn)
 {
-	uint64_t pa = pfn << VMCORE_PAGE_SHIFT;
+	uint64_t pa = pfn << vc->page_shift;
 	const struct vmcore_seg *s = vmcore_seg_of(vc, pa);
 
 	if (s && pa - s->paddr < s->filesz) {
@@ -455,7 +461,7 @@ static void decide_chunk(struct filter *f, uint64_t start, uint64_t a, uint64_t 
 	struct filter_impl *x = f->impl;
 	uint64_t n = b - a, nread = n;
 	int64_t got;
-	struct win_arg w = { .start = a, .n = n, .bm = x->inseg };
+	struct win_arg w = { .start = a, .n = n, .bm = x->inseg, .shift = f->vc->page_shift };
 
 	memset(x->inseg, 0, (size_t)((n + 7) / 8));
 	for_each_seg(f->vc, data_range, &w);
@@ -602,7 +608,7 @@ keep_all:
 int filter_window(struct filter *f, uint64_t start, uint64_t n, uint8_t *ram, uint8_t *dump, bool count)
 {
 	struct filter_impl *x = f->impl;
-	struct win_arg w = { .start = start, .n = n, .bm = ram };
+	struct win_arg w = { .start = start, .n = n, .bm = ram, .shift = f->vc->page_shift };
 	struct skip s = { 0 };
 
 	if ((start | n) & 7) {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/vmcore.h"
+#include "vmcore/vmcore.h"
 
 #define DL_ZERO 1u
 #define DL_CACHE 2u

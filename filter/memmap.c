@@ -110,7 +110,7 @@ static unsigned roots_found(struct memmap *m, uint64_t roots, bool *all)
 	unsigned checked = 0, found = 0;
 
 	for (unsigned i = 0; i < m->vc->nseg && checked < 64; i++) {
-		uint64_t sec = (m->vc->seg[i].paddr >> VMCORE_PAGE_SHIFT) >> m->sec_shift;
+		uint64_t sec = (m->vc->seg[i].paddr >> m->vc->page_shift) >> m->sec_shift;
 
 		if (sec == last) {
 			continue;
@@ -175,14 +175,14 @@ int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
 	}
 	vmci_number(vi, "SECTION_SIZE_BITS", &ssb);
 	vmci_number(vi, "MAX_PHYSMEM_BITS", &mpb);
-	if (ssb <= VMCORE_PAGE_SHIFT || ssb > 40 || mpb < ssb || mpb > 56 || mpb - ssb > 40) {
+	if (ssb <= vc->page_shift || ssb > 40 || mpb < ssb || mpb > 56 || mpb - ssb > 40) {
 		*why = "VMCOREINFO has impossible SECTION_SIZE_BITS / MAX_PHYSMEM_BITS";
 		return -ENOTSUP;
 	}
-	m->sec_shift = (unsigned)(ssb - VMCORE_PAGE_SHIFT);
+	m->sec_shift = (unsigned)(ssb - vc->page_shift);
 	m->nr_sections = 1ull << (mpb - ssb);
 	/* EXTREME when LENGTH(mem_section) counts roots of a page of sections each */
-	m->per_root = VMCORE_PAGE_SIZE / m->ms_size;
+	m->per_root = vc->page_size / m->ms_size;
 	m->extreme = !vmci_length(vi, "mem_section", &len) ||
 		     len == (m->nr_sections + m->per_root - 1) / m->per_root;
 	if (!m->extreme) {
@@ -200,6 +200,7 @@ int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
 int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, uint8_t *ok)
 {
 	uint64_t va, len = n * m->page_size, done = 0, slow_until = 0;
+	uint64_t pg = m->vc->page_size; /* a memory page (m->page_size is a struct page's) */
 	int64_t good = 0;
 	int r = memmap_vaddr(m, pfn, &va);
 
@@ -214,11 +215,11 @@ int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, ui
 
 		r = vmcore_vtop_span(m->vc, va + done, &pa, &span);
 		if (r) {
-			/* not mapped: skip to the next 4K page of the mem_map */
-			span = VMCORE_PAGE_SIZE - ((va + done) & (VMCORE_PAGE_SIZE - 1));
+			/* not mapped: skip to the next page of the mem_map */
+			span = pg - ((va + done) & (pg - 1));
 		}
-		if (done < slow_until && span > VMCORE_PAGE_SIZE) {
-			span = VMCORE_PAGE_SIZE - ((va + done) & (VMCORE_PAGE_SIZE - 1));
+		if (done < slow_until && span > pg) {
+			span = pg - ((va + done) & (pg - 1));
 		}
 		chunk = span < len - done ? span : len - done;
 		if (!r) {
@@ -226,10 +227,10 @@ int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, ui
 			if (r) {
 				memset(buf + done, 0, (size_t)chunk);
 			}
-			if (r && chunk > VMCORE_PAGE_SIZE) {
+			if (r && chunk > pg) {
 				/* a large mapping partly outside the vmcore: retry page by page */
 				slow_until = done + chunk;
-				chunk = VMCORE_PAGE_SIZE - ((va + done) & (VMCORE_PAGE_SIZE - 1));
+				chunk = pg - ((va + done) & (pg - 1));
 				r = vmcore_read_phys(m->vc, pa, buf + done, (size_t)chunk);
 				if (r) {
 					memset(buf + done, 0, (size_t)chunk);

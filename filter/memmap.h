@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "capture/vmcore.h"
+#include "vmcore/vmcore.h"
 
 struct memmap {
 	struct vmcore *vc;
@@ -20,7 +20,7 @@ struct memmap {
 	uint64_t per_root;       /* sections per root */
 	uint64_t ms_size;        /* SIZE(mem_section) */
 	uint64_t ms_map_off;     /* OFFSET(mem_section.section_mem_map) */
-	uint64_t kmin, kmax;     /* kernel addresses: [kmin, kmax) (capture/arch.h) */
+	uint64_t kmin, kmax;     /* kernel addresses: [kmin, kmax) (vmcore/arch.h) */
 	uint64_t cur_sec;        /* one-entry cache of memmap_base() */
 	uint64_t cur_base;
 	int cur_ret;

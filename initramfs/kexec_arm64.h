@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "purgatory/params.h"
+#include "initramfs/purgatory_params.h"
 
 #define KA_MAX_RANGES  64
 #define KA_MAX_NOTES   512

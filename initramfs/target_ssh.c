@@ -255,6 +255,8 @@ static int ssh_flat(const struct target_ctx *t, const struct ssh_target *s, cons
 		    const char *peer)
 {
 	struct ssh_run run = { t, s };
+	struct collect_source cs = { o, t->vmcore };
+	struct sshflat_source src = collect_source(&cs);
 	struct sshflat f = { .spawn = ssh_spawn_cmd, .ctx = &run, .peer = peer, .dmesg_tmp = SSH_DMESG_TMP,
 			     .handshake_ms = ssh_handshake_ms(t), .timeout_ms = ssh_timeout_ms(t),
 			     .max_suffix = TARGET_MAX_SUFFIX };
@@ -264,7 +266,7 @@ static int ssh_flat(const struct target_ctx *t, const struct ssh_target *s, cons
 		 "flattened stream into a remote shell as %s (makedumpfile -R or kdumpcap -R makes it a vmcore)",
 		 peer, SSHFLAT_FLAT);
 	target_dir_name(name, sizeof(name), t->ip, time(NULL));
-	return sshflat_save(&f, t->conf->path[0] ? t->conf->path : SSH_BASE, name, t->vmcore, o, dir, sizeof(dir));
+	return sshflat_save(&f, &src, t->conf->path[0] ? t->conf->path : SSH_BASE, name, dir, sizeof(dir));
 }
 
 /* mkdir -p BASE on the server. */

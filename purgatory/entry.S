@@ -3,7 +3,7 @@
  * check the segments' digest (purgatory_main returns only when it matches),
  * then enter the kernel as arm64's booting.rst asks: x0 = the device tree's
  * physical address, x1..x3 = 0. */
-#include "purgatory/params.h"
+#include "initramfs/purgatory_params.h"
 
 	.section .text.entry, "ax"
 	.globl	_start

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "lib/sha256.h"
-#include "purgatory/params.h"
+#include "initramfs/purgatory_params.h"
 
 void purgatory_main(void);
 void *memcpy(void *d, const void *s, size_t n);

@@ -37,6 +37,7 @@ for s in "${suites[@]}"; do
 	start=$(date +%s)
 	if [ "$name" = unit ]; then
 		# unit tests print their own counts; count them as one line each
+		tests/check-layers.sh 2>&1 | tee -a "$log"
 		if ./build/unit > "$log.unit" 2>&1; then echo "ok - unit tests ($(tail -1 "$log.unit"))"; else
 			cat "$log.unit"; echo "not ok - unit tests"; fi | tee -a "$log"
 	else

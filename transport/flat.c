@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture/kdump.h"
 #include "lib/io.h"
+#include "lib/kdumpfmt.h"
 #include "lib/log.h"
 #include "lib/rd.h"
 #include "transport/flat.h"
@@ -316,10 +316,10 @@ static int flag_incomplete(struct reader *rd)
 			strerror((int)-n));
 		return (int)n;
 	}
-	if (n != sizeof(h) || memcmp(h, KDUMP_SIGNATURE, strlen(KDUMP_SIGNATURE))) {
+	if (n != sizeof(h) || memcmp(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN)) {
 		return 0; /* no dump header came through: nothing claims completeness */
 	}
-	st_le32(h + KDUMP_OFF_STATUS, ld_le32(h + KDUMP_OFF_STATUS) | KDUMP_INCOMPLETE);
+	st_le32(h + KDUMP_OFF_STATUS, ld_le32(h + KDUMP_OFF_STATUS) | KDUMP_DH_INCOMPLETE);
 	r = io_pwrite(rd->out, h + KDUMP_OFF_STATUS, 4, KDUMP_OFF_STATUS);
 	if (r) {
 		log_err("%s: cannot flag the header incomplete: %s", rd->out_name, strerror(-r));

@@ -159,12 +159,12 @@ static const char *why_no_line(int r, int ms, const char *other, char *buf, size
 }
 
 /* The kernel log into the scratch file; its size, or -1 after a message. */
-static off_t dmesg_local(const struct sshflat *f, const char *vmcore, int *fd)
+static off_t dmesg_local(const struct sshflat *f, const struct sshflat_source *src, int *fd)
 {
 	int r;
 
 	*fd = io_open(f->dmesg_tmp, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	r = *fd < 0 ? *fd : collect_dmesg(vmcore, *fd);
+	r = *fd < 0 ? *fd : src->dmesg(src->ctx, *fd);
 	if (r) {
 		log_err("cannot collect the kernel log into %s: %s; the vmcore goes on", f->dmesg_tmp, strerror(-r));
 		return -1;
@@ -189,15 +189,15 @@ static int send_file(int fd, int out)
 
 /* Session 1: the directory (into DIR) and the kernel log in it. Only a
  * missing directory is an error. */
-static int send_dmesg(const struct sshflat *f, const char *base, const char *name, const char *vmcore, char *dir,
-		      size_t n)
+static int send_dmesg(const struct sshflat *f, const struct sshflat_source *src, const char *base, const char *name,
+		      char *dir, size_t n)
 {
 	char cmd[SSHFLAT_CMD_MAX], size[32], max[16], why[48];
 	const char *args[] = { base, name, size, max };
 	struct session s = { .pid = -1 };
 	bool saved = false;
 	int fd, r;
-	off_t len = dmesg_local(f, vmcore, &fd);
+	off_t len = dmesg_local(f, src, &fd);
 
 	snprintf(size, sizeof(size), "%lld", (long long)len);
 	snprintf(max, sizeof(max), "%u", f->max_suffix);
@@ -255,7 +255,7 @@ static int flat_cmd(char *cmd, size_t n, const char *dir)
 }
 
 /* Session 2: the stream, confirmed. */
-static int send_flat(const struct sshflat *f, const char *vmcore, const struct collect_opts *o, const char *dir)
+static int send_flat(const struct sshflat *f, const struct sshflat_source *src, const char *dir)
 {
 	char cmd[SSHFLAT_CMD_MAX], label[SSHFLAT_CMD_MAX], why[48];
 	struct session s;
@@ -272,7 +272,7 @@ static int send_flat(const struct sshflat *f, const char *vmcore, const struct c
 			why_no_line(r, f->handshake_ms, "the command failed: see the messages above", why, sizeof(why)));
 	} else {
 		log_info("saving the vmcore to %s (flattened: the server has no SFTP)", label);
-		r = collect_to_stream(o, vmcore, s.wfd, label);
+		r = src->stream(src->ctx, s.wfd, label);
 		s.wfd = -1;
 	}
 	if (r == 0 && (r = session_line(f->timeout_ms, &s, MARK_SAVED, NULL, 0)) != 0) {
@@ -284,8 +284,8 @@ static int send_flat(const struct sshflat *f, const char *vmcore, const struct c
 	return r;
 }
 
-int sshflat_save(const struct sshflat *f, const char *base, const char *name, const char *vmcore,
-		 const struct collect_opts *o, char *dir, size_t n)
+int sshflat_save(const struct sshflat *f, const struct sshflat_source *src, const char *base, const char *name,
+		 char *dir, size_t n)
 {
 	int r;
 
@@ -295,11 +295,11 @@ int sshflat_save(const struct sshflat *f, const char *base, const char *name, co
 		return -EINVAL;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a dead client is an EPIPE */
-	r = send_dmesg(f, base, name, vmcore, dir, n);
+	r = send_dmesg(f, src, base, name, dir, n);
 	if (r == 0 && !quotable(dir)) {
 		r = -EINVAL;
 	}
-	r = r ? r : send_flat(f, vmcore, o, dir);
+	r = r ? r : send_flat(f, src, dir);
 	if (r) {
 		log_err("the dump in %s on %s is incomplete (%s): kept as %s", dir, f->peer, strerror(-r),
 			SSHFLAT_FLAT_TMP);

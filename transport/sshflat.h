@@ -12,18 +12,28 @@
  *      as vmcore.flat (never replacing one) and removes the temporary name.
  * Each ends by printing "kdumpcap-saved": success is that line, never the
  * client's exit status. Every wait for a line has the caller's deadline;
- * the client is killed by pid on any failure. */
+ * the client is killed by pid on any failure. The log and the stream come
+ * from the caller (struct sshflat_source: the collector, in capture/ above
+ * this folder). */
 #ifndef KDC_SSHFLAT_H
 #define KDC_SSHFLAT_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "capture/collector.h"
-
 #define SSHFLAT_CMD_MAX 4096 /* the remote command line, paths included */
 #define SSHFLAT_FLAT "vmcore.flat"
 #define SSHFLAT_FLAT_TMP "vmcore-incomplete.flat"
+
+/* What goes to the server, produced by the caller. */
+struct sshflat_source {
+	/* The kernel log as text into FD: 0 or -errno. */
+	int (*dmesg)(void *ctx, int fd);
+	/* The flattened stream on FD, which it closes either way; LABEL names
+	 * the destination in messages. 0 when the whole stream was written. */
+	int (*stream)(void *ctx, int fd, const char *label);
+	void *ctx;
+};
 
 struct sshflat {
 	/* Start the SSH client running CMD on the server, its stdout on *RFD
@@ -37,11 +47,11 @@ struct sshflat {
 	unsigned max_suffix;    /* <name>-1 ... -max_suffix */
 };
 
-/* The kernel log and the flattened dump of VMCORE into a new directory
+/* The kernel log and the flattened dump from SRC into a new directory
  * BASE/NAME on the server; DIR receives its path. 0 when vmcore.flat is
  * confirmed; -errno after a message otherwise (a partial stream stays as
  * vmcore-incomplete.flat). BASE and NAME must not hold a single quote. */
-int sshflat_save(const struct sshflat *f, const char *base, const char *name, const char *vmcore,
-		 const struct collect_opts *o, char *dir, size_t n);
+int sshflat_save(const struct sshflat *f, const struct sshflat_source *src, const char *base, const char *name,
+		 char *dir, size_t n);
 
 #endif

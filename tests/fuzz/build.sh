@@ -15,7 +15,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. -Wall -Wno-unused-parameter"
 mkdir -p "$out/obj"
 
-srcs=$(ls lib/*.c capture/*.c filter/*.c transport/*.c initramfs/*.c tests/synth/*.c tests/fuzz/fuzzlib.c | grep -v -e '^capture/main.c$' -e '^initramfs/load_arm64.c$')
+srcs=$(ls lib/*.c vmcore/*.c capture/*.c filter/*.c transport/*.c initramfs/*.c tests/synth/*.c tests/fuzz/fuzzlib.c | grep -v -e '^capture/main.c$' -e '^initramfs/load_arm64.c$')
 objs=()
 for s in $srcs; do
 	objs+=("$out/obj/$(echo "${s%.c}" | tr / _).o")

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/dmesg.h"
-#include "capture/vmcore.h"
 #include "lib/rd.h"
+#include "vmcore/dmesg.h"
+#include "vmcore/vmcore.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/synth/synthlog.h"
 

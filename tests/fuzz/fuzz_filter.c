@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/vmcore.h"
 #include "filter/filter.h"
 #include "lib/rd.h"
+#include "vmcore/vmcore.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/synth/synthmm.h"
 

@@ -3,7 +3,7 @@
  * through whatever the file holds). */
 #include <unistd.h>
 
-#include "capture/vmcore.h"
+#include "vmcore/vmcore.h"
 #include "tests/fuzz/fuzz.h"
 
 static void probe(struct vmcore *vc)
@@ -17,7 +17,7 @@ static void probe(struct vmcore *vc)
 
 	for (unsigned i = 0; i < vc->nseg && i < 16; i++) {
 		const struct vmcore_seg *s = &vc->seg[i];
-		uint64_t first = s->paddr >> VMCORE_PAGE_SHIFT, last = (s->paddr + s->memsz - 1) >> VMCORE_PAGE_SHIFT;
+		uint64_t first = s->paddr >> vc->page_shift, last = (s->paddr + s->memsz - 1) >> vc->page_shift;
 
 		(void)vmcore_page(vc, first, &err);
 		(void)vmcore_page(vc, last, &err);

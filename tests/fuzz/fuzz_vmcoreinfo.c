@@ -2,7 +2,7 @@
  * asks for, and a key taken from the input itself. */
 #include <string.h>
 
-#include "capture/vmcoreinfo.h"
+#include "vmcore/vmcoreinfo.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

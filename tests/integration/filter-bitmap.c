@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/vmcore.h"
 #include "filter/filter.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "vmcore/vmcore.h"
 
 int main(int argc, char **argv)
 {

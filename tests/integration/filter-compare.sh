@@ -21,7 +21,7 @@ if [ "$kdc" = tool ]; then
 	make -C "$top" -s DEPS="$deps" >/dev/null
 	kdc=$top/build/filter-bitmap
 	musl-gcc -std=gnu11 -O2 -I"$top" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -static -o "$kdc" \
-		"$here/filter-bitmap.c" $(ls "$top"/build/obj/lib/*.o "$top"/build/obj/capture/*.o \
+		"$here/filter-bitmap.c" $(ls "$top"/build/obj/lib/*.o "$top"/build/obj/vmcore/*.o \
 		"$top"/build/obj/filter/*.o | grep -v '/main\.o$') -L"$deps/lib" -lzstd -lz
 fi
 tmp=$(mktemp -d /tmp/filter-compare.XXXXXX)

@@ -32,6 +32,30 @@ check "--show-stats is the same whether the 2nd pass reads the kept bitmap or cl
 	'$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s1' 2>'$W/st1' &&
 	KDUMPCAP_BITMAP_BUDGET=0 '$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s2' 2>'$W/st2' &&
 	grep -q 'Free pages' '$W/st1' && cmp '$W/st1' '$W/st2' && cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/s2')"
+check "same dump when pass 2 reuses only one window's kept bitmap and classifies the other again" bash -c "
+	for b in 10 40; do
+		KDUMPCAP_BITMAP_BUDGET=\$b '$KDUMPCAP' -l -d 31 --message-level 31 '$W/orphan' '$W/m'\$b 2>'$W/m'\$b.log &&
+		grep -q '2nd bitmap: 1 of 2 windows kept' '$W/m'\$b.log &&
+		cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/m'\$b) || exit 1
+	done"
+
+# equal pages share one copy of their data (at -d 0 the vmcore's zero pages
+# are equal pages); the bytes are compared, never only the hashes
+for c in -z -l ""; do
+	check "equal pages share data ($c -d 0): fewer bytes than with sharing off, every page right" bash -c "
+		'$KDUMPCAP' $c -d 0 --message-level 31 '$W/core' '$W/sh$c' 2>'$W/sh.log' &&
+		KDUMPCAP_DEDUP=0 '$KDUMPCAP' $c -d 0 --message-level 0 '$W/core' '$W/nosh$c' &&
+		grep -Eq '^kdumpcap: [1-9][0-9]* pages share the data' '$W/sh.log' &&
+		[ \$(stat -c %s '$W/sh$c') -lt \$(stat -c %s '$W/nosh$c') ] &&
+		'$PY' '$TOP/tests/tools/checkdump.py' '$W/sh$c' '$W/core' --level 0 --filtered &&
+		'$PY' '$TOP/tests/tools/checkdump.py' '$W/nosh$c' '$W/core' --level 0 --filtered"
+done
+check "every hash colliding (KDUMPCAP_DEDUP=collide): only equal pages share, every page right, -F|-R too" bash -c "
+	KDUMPCAP_DEDUP=collide '$KDUMPCAP' -z -d 0 --message-level 31 '$W/core' '$W/col' 2>'$W/col.log' &&
+	grep -Eq '^kdumpcap: [1-9][0-9]* pages share the data' '$W/col.log' &&
+	'$PY' '$TOP/tests/tools/checkdump.py' '$W/col' '$W/core' --level 0 --filtered &&
+	KDUMPCAP_DEDUP=collide '$KDUMPCAP' -z -d 0 -F --message-level 0 '$W/core' | '$KDUMPCAP' -R '$W/colR' &&
+	cmp <(tail -c +4097 '$W/col') <(tail -c +4097 '$W/colR')"
 
 # the 2nd pass reads the kept bitmap; with no budget for it, it classifies
 # again (the same reads as the 1st) and must stop on any difference

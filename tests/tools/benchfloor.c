@@ -23,14 +23,13 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "lib/kdumpfmt.h"
 #include "lib/rd.h"
 
 #define PAGE 4096u
 #define ELF_PHOFF 32     /* e_phoff */
 #define ELF_PHENTSIZE 54 /* e_phentsize, then e_phnum */
 #define PT_LOAD 1
-#define KDUMP_BLOCK_SIZE 428 /* disk_dump_header: block_size, sub_hdr_size, bitmap_blocks */
-#define PAGE_DESC_SIZE 24
 
 struct totals {
 	uint64_t pages, in, out;
@@ -184,12 +183,12 @@ static void floor_compress(const char *method, int level, const char *path, stru
 	const uint8_t *f = map_file(path, &len);
 	uint64_t bs, descs, bmap, half, ndesc = 0, last = 0;
 
-	if (len < PAGE || memcmp(f, "KDUMP   ", 8)) {
+	if (len < PAGE || memcmp(f, KDUMP_SIGNATURE, KDUMP_SIG_LEN)) {
 		die_format(path, "not a kdump-compressed file");
 	}
-	bs = ld_le32(f + KDUMP_BLOCK_SIZE);
-	bmap = (1 + (uint64_t)ld_le32(f + KDUMP_BLOCK_SIZE + 4)) * bs;
-	half = (uint64_t)ld_le32(f + KDUMP_BLOCK_SIZE + 8) * bs / 2;
+	bs = ld_le32(f + KDUMP_OFF_BLOCK_SIZE);
+	bmap = (1 + (uint64_t)ld_le32(f + KDUMP_OFF_SUB_HDR_SIZE)) * bs;
+	half = (uint64_t)ld_le32(f + KDUMP_OFF_BITMAP_BLOCKS) * bs / 2;
 	descs = bmap + 2 * half;
 	if (bs != PAGE || descs > len) {
 		die_format(path, "block size is not 4096 or the bitmaps lie beyond the end");
@@ -197,15 +196,15 @@ static void floor_compress(const char *method, int level, const char *path, stru
 	for (uint64_t i = 0; i < half; i++) {
 		ndesc += (uint64_t)__builtin_popcount(f[bmap + half + i]);
 	}
-	if (ndesc > (len - descs) / PAGE_DESC_SIZE) {
+	if (ndesc > (len - descs) / KDUMP_DESC_SIZE) {
 		die_format(path, "page descriptors beyond the end");
 	}
 	packer_init(&p, method, level);
 	for (uint64_t i = 0; i < ndesc; i++) {
-		const uint8_t *d = f + descs + i * PAGE_DESC_SIZE;
-		uint64_t off = ld_le64(d);
+		const uint8_t *d = f + descs + i * KDUMP_DESC_SIZE;
+		uint64_t off = ld_le64(d + KDUMP_DESC_OFF_OFFSET);
 
-		if (ld_le32(d + 12) != 0 || ld_le32(d + 8) != PAGE || off > len - PAGE) {
+		if (ld_le32(d + KDUMP_DESC_OFF_FLAGS) != 0 || ld_le32(d + KDUMP_DESC_OFF_SIZE) != PAGE || off > len - PAGE) {
 			die_format(path, "a page is not stored raw: write DUMP without compression");
 		}
 		if (off <= last) {

@@ -54,7 +54,9 @@ class Dump:
                 yield pfn, None
 
     def zero_pfns(self):
-        """pfns sharing the most used descriptor offset (the zero page)."""
+        """pfns sharing the zero page: the first page of the data area (as
+        both makedumpfile and kdumpcap write it; other equal pages may share
+        data too)."""
         offs = {}
         i = 0
         for byte_no, byte in enumerate(self.raw2):
@@ -65,7 +67,7 @@ class Dump:
                     o, = struct.unpack_from("<Q", self.m, self.desc + 24 * i)
                     offs.setdefault(o, []).append(byte_no * 8 + bit)
                     i += 1
-        best = max(offs.values(), key=len) if offs else []
+        best = offs[min(offs)] if offs else []
         return set(best) if len(best) > 1 else set()
 
 

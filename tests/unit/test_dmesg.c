@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/dmesg.h"
-#include "capture/vmcore.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/dmesg.h"
+#include "vmcore/vmcore.h"
 #include "tests/synth/synthlog.h"
 #include "tests/synth/synthvm.h"
 #include "tests/unit/t.h"

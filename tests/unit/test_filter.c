@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/vmcore.h"
 #include "filter/filter.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/vmcore.h"
 #include "tests/synth/synthmm.h"
 #include "tests/synth/synthvm.h"
 #include "tests/unit/t.h"

@@ -1,9 +1,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "capture/vmcoreinfo.h"
 #include "lib/io.h"
 #include "lib/rd.h"
+#include "vmcore/vmcoreinfo.h"
 #include "tests/unit/t.h"
 
 TEST(test_rd_bounds)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/vmcore.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/vmcore.h"
 #include "tests/unit/t.h"
 
 #define PG 4096ull
@@ -186,5 +186,61 @@ TEST(vmcore_clips_past_max_physmem_bits)
 	CHECK(vc.nseg == 3);
 	CHECK(vc.max_pfn == ((1ull << 41) + PG) / PG);
 	vmcore_close(&vc);
+	unlink(path);
+}
+
+/* Give the core at PATH the ELF machine EM; 0 or -1. */
+static int set_machine(const char *path, uint16_t em)
+{
+	uint8_t b[2] = { (uint8_t)em, (uint8_t)(em >> 8) };
+	FILE *f = fopen(path, "r+b");
+	int r = !f || fseek(f, 18, SEEK_SET) || fwrite(b, 2, 1, f) != 1;
+
+	if (f) {
+		r |= fclose(f) != 0;
+	}
+	return r ? -1 : 0;
+}
+
+/* vmcore_open with VMCOREINFO TEXT on machine EM (62 x86_64, 183 aarch64):
+ * its result, and the page size read into *PS. */
+static int open_paged(const char *path, uint16_t em, const char *text, uint32_t *ps)
+{
+	struct vmcore vc;
+	int lvl = log_get_level(), r;
+
+	if (write_core(path, split, sizeof(split) / sizeof(split[0]), text) || set_machine(path, em)) {
+		return -EIO;
+	}
+	log_set_level(0);
+	r = vmcore_open(&vc, path);
+	log_set_level(lvl);
+	*ps = r ? 0 : vc.page_size;
+	if (!r) {
+		CHECK(vc.page_size == 1u << vc.page_shift);
+		check_split(&vc);
+		vmcore_close(&vc);
+	}
+	return r;
+}
+
+TEST(vmcore_page_size_from_vmcoreinfo)
+{
+	char path[64];
+	uint32_t ps;
+
+	snprintf(path, sizeof(path), "/tmp/kdc-vmcore-%d.core", (int)getpid());
+	CHECK(open_paged(path, 62, vmci, &ps) == 0 && ps == 4096);
+	CHECK(open_paged(path, 62, "OSRELEASE=6.1.0\n", &ps) == 0 && ps == 4096); /* no PAGESIZE */
+	/* x86_64 has 4 KiB pages only: a corrupt PAGESIZE does not move a page */
+	CHECK(open_paged(path, 62, "PAGESIZE=8192\n", &ps) == 0 && ps == 4096);
+	CHECK(open_paged(path, 62, "PAGESIZE=0\n", &ps) == 0 && ps == 4096);
+	CHECK(open_paged(path, 183, vmci, &ps) == 0 && ps == 4096);
+	/* arm64 16 and 64 KiB pages are real, but not read: refused, as is a size arm64 has not */
+	CHECK(open_paged(path, 183, "PAGESIZE=16384\n", &ps) == -ENOTSUP);
+	CHECK(open_paged(path, 183, "PAGESIZE=65536\n", &ps) == -ENOTSUP);
+	CHECK(open_paged(path, 183, "PAGESIZE=8192\n", &ps) == -ENOTSUP);
+	CHECK(open_paged(path, 183, "PAGESIZE=0\n", &ps) == -ENOTSUP);
+	CHECK(open_paged(path, 183, "PAGESIZE=4294971392\n", &ps) == -ENOTSUP); /* 2^32 + 4096 */
 	unlink(path);
 }

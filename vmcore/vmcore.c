@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture/vmcore.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/vmcore.h"
 
 #define WIN_SIZE (4u << 20)
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
@@ -65,6 +65,7 @@ static int read_headers(struct vmcore *vc)
 {
 	uint8_t eh[64];
 	uint8_t *ph = NULL;
+	char names[ARCH_NAMES_MAX];
 	uint64_t phoff;
 	unsigned phnum, phentsize;
 	ssize_t n;
@@ -79,14 +80,15 @@ static int read_headers(struct vmcore *vc)
 		log_err("%s: not an ELF file (no ELF magic): not a vmcore", vc->path);
 		return -EINVAL;
 	}
+	arch_names(names, sizeof(names));
 	if (eh[4] != 2 || eh[5] != 1) {
-		log_err("%s: not a little-endian ELF64 core; only x86_64 and aarch64 vmcores are supported", vc->path);
+		log_err("%s: not a little-endian ELF64 core; the vmcores read are those of %s", vc->path, names);
 		return -EINVAL;
 	}
 	vc->arch = arch_find(eh[18] | eh[19] << 8);
 	if ((eh[16] | eh[17] << 8) != 4 || !vc->arch) {
-		log_err("%s: ELF type %u machine %u: expected an x86_64 or aarch64 core (ET_CORE, EM_X86_64 or "
-			"EM_AARCH64)", vc->path, eh[16] | eh[17] << 8, eh[18] | eh[19] << 8);
+		log_err("%s: ELF type %u machine %u: expected a core (ET_CORE, 4) of %s", vc->path,
+			eh[16] | eh[17] << 8, eh[18] | eh[19] << 8, names);
 		return -EINVAL;
 	}
 	phoff = ld_le64(eh + 32);
@@ -157,6 +159,33 @@ static int read_headers(struct vmcore *vc)
 out:
 	free(ph);
 	return ret;
+}
+
+/* The dead kernel's page size: VMCOREINFO's PAGESIZE, else the
+ * architecture's default. An architecture of one page size (x86_64) takes
+ * its own over a PAGESIZE it cannot have (corrupt VMCOREINFO: the pages are
+ * still read right); a size kdumpcap cannot handle is refused, since reading
+ * such a vmcore in pages of another size would misplace every page. */
+static int pick_page_size(struct vmcore *vc)
+{
+	const struct arch_ops *a = vc->arch;
+	uint64_t ps = a->page_size_default;
+
+	if (vmci_u64(&vc->vi, "PAGESIZE", 10, &ps) && a->page_sizes == a->page_size_default &&
+	    ps != a->page_size_default) {
+		log_warn("%s: VMCOREINFO says PAGESIZE=%llu but %s kernels have %u-byte pages: corrupt VMCOREINFO; "
+			 "reading %u-byte pages", vc->path, (unsigned long long)ps, a->machine, a->page_size_default,
+			 a->page_size_default);
+		ps = a->page_size_default;
+	}
+	if (ps == 0 || (ps & (ps - 1)) || !(ps & a->page_sizes & VMCORE_PAGE_SIZES)) { /* masks of uint32_t */
+		log_err("%s: %s kernel with %llu-byte pages (VMCOREINFO PAGESIZE): kdumpcap reads vmcores of 4 KiB "
+			"pages only", vc->path, a->machine, (unsigned long long)ps);
+		return -ENOTSUP;
+	}
+	vc->page_size = (uint32_t)ps;
+	vc->page_shift = (unsigned)__builtin_ctzll(ps);
+	return 0;
 }
 
 /* Set the kernel image mapping's PT_LOAD apart (it aliases RAM another
@@ -252,7 +281,7 @@ static int settle_segs(struct vmcore *vc)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t end = vc->seg[i].paddr + vc->seg[i].memsz;
-		uint64_t pfn_end = (end + VMCORE_PAGE_SIZE - 1) >> VMCORE_PAGE_SHIFT;
+		uint64_t pfn_end = (end + vc->page_size - 1) >> vc->page_shift;
 
 		if (i + 1 < n && end > vc->seg[i + 1].paddr) {
 			log_err("%s: PT_LOAD segments overlap at physical 0x%llx: corrupt vmcore", vc->path,
@@ -289,17 +318,21 @@ int vmcore_open(struct vmcore *vc, const char *path)
 		ret = -EINVAL;
 		goto fail;
 	}
-	vc->pagebuf = malloc(VMCORE_PAGE_SIZE);
-	if (!vc->pagebuf) {
-		ret = -ENOMEM;
-		goto fail;
-	}
 	ret = read_headers(vc);
 	if (ret < 0) {
 		goto fail;
 	}
 	ret = parse_notes(vc);
 	if (ret < 0) {
+		goto fail;
+	}
+	ret = pick_page_size(vc);
+	if (ret < 0) {
+		goto fail;
+	}
+	vc->pagebuf = malloc(vc->page_size);
+	if (!vc->pagebuf) {
+		ret = -ENOMEM;
 		goto fail;
 	}
 	ret = pick_text(vc);
@@ -371,10 +404,10 @@ const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr)
 
 bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
 {
-	uint64_t paddr = pfn << VMCORE_PAGE_SHIFT;
+	uint64_t paddr = pfn << vc->page_shift;
 	unsigned i = seg_from(vc, paddr);
 
-	return i < vc->nseg && vc->seg[i].paddr < paddr + VMCORE_PAGE_SIZE;
+	return i < vc->nseg && vc->seg[i].paddr < paddr + vc->page_size;
 }
 
 /* Pointer to n bytes at file offset off through window w; NULL when the
@@ -478,22 +511,22 @@ static int copy_phys(struct vmcore *vc, struct vmcore_win *w, uint64_t paddr, ui
 
 const void *vmcore_page_in(struct vmcore *vc, struct vmcore_win *w, uint8_t *buf, uint64_t pfn, int *err)
 {
-	uint64_t paddr = pfn << VMCORE_PAGE_SHIFT;
+	uint64_t paddr = pfn << vc->page_shift;
 	const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
 	const uint8_t *p;
 
-	if (s && paddr - s->paddr + VMCORE_PAGE_SIZE <= s->filesz) {
+	if (s && paddr - s->paddr + vc->page_size <= s->filesz) {
 		uint64_t off = s->offset + (paddr - s->paddr);
 
-		if (off + VMCORE_PAGE_SIZE <= vc->file_size) {
-			p = win_get(vc, w, off, VMCORE_PAGE_SIZE, err);
+		if (off + vc->page_size <= vc->file_size) {
+			p = win_get(vc, w, off, vc->page_size, err);
 			if (p) {
 				return p;
 			}
 		}
 	}
 	/* a page shared by segments, partly in a hole or past file data, or no mmap */
-	*err = copy_phys(vc, w, paddr, buf, VMCORE_PAGE_SIZE, true);
+	*err = copy_phys(vc, w, paddr, buf, vc->page_size, true);
 	return *err ? NULL : buf;
 }
 
@@ -514,7 +547,7 @@ int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
 
 int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)
 {
-	uint64_t size = VMCORE_PAGE_SIZE;
+	uint64_t size = vc->page_size;
 	int r = vc->arch->vtop(vc, vaddr, paddr, &size);
 
 	if (r == 0) {
@@ -526,7 +559,7 @@ int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_
 
 		if (s->vaddr && s->vaddr != UINT64_MAX && vaddr >= s->vaddr && vaddr - s->vaddr < s->memsz) {
 			*paddr = s->paddr + (vaddr - s->vaddr);
-			*span = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
+			*span = vc->page_size - (vaddr & (vc->page_size - 1));
 			return 0;
 		}
 	}
@@ -545,7 +578,7 @@ int vmcore_read_virt(struct vmcore *vc, uint64_t vaddr, void *buf, size_t n)
 	uint8_t *out = buf;
 
 	while (n) {
-		size_t chunk = VMCORE_PAGE_SIZE - (vaddr & (VMCORE_PAGE_SIZE - 1));
+		size_t chunk = vc->page_size - (vaddr & (vc->page_size - 1));
 		uint64_t pa;
 		int r;
 

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capture/vmcoreinfo.h"
+#include "vmcore/vmcoreinfo.h"
 
 bool vmci_raw(const struct vmcoreinfo *vi, const char *key, const char **val, size_t *len)
 {

@@ -8,7 +8,7 @@
 #ifndef KDC_DMESG_H
 #define KDC_DMESG_H
 
-#include "capture/vmcore.h"
+#include "vmcore/vmcore.h"
 
 /* Write the log to fd. 0, or -errno after one log_err line:
  *   -ENOENT  VMCOREINFO describes no printk buffer (or is missing);

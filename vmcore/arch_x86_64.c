@@ -2,8 +2,8 @@
  * 4- or 5-level page tables from init_top_pgt (2M and 1G pages). */
 #include <errno.h>
 
-#include "capture/arch.h"
-#include "capture/vmcore.h"
+#include "vmcore/arch.h"
+#include "vmcore/vmcore.h"
 
 #define EM_X86_64 62
 #define START_KERNEL_MAP 0xffffffff80000000ull
@@ -20,6 +20,8 @@
 #define KADDR_MIN_L5 0xff00000000000000ull
 #define FIXMAP_FLOOR 0xffffffffff000000ull
 
+#define PAGE_SHIFT 12 /* the only page size: 4 KiB */
+#define PAGE_SIZE (1u << PAGE_SHIFT)
 #define PTE_PRESENT 0x1ull
 #define PTE_PSE 0x80ull
 #define PTE_PFN_MASK 0x000ffffffffff000ull
@@ -49,7 +51,7 @@ static int x86_setup(struct vmcore *vc)
 		vc->phys_base = vc->text.paddr - (vc->text.vaddr - START_KERNEL_MAP);
 		vc->have_phys_base = true;
 	}
-	vc->l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
+	vc->as.x86_64.l5 = vmci_number(&vc->vi, "pgtable_l5_enabled", &l5) && l5 == 1;
 	return 0;
 }
 
@@ -57,7 +59,7 @@ static int x86_setup(struct vmcore *vc)
  * VMCOREINFO the paging mode is unknown: 52. */
 static unsigned x86_max_physmem_bits(const struct vmcore *vc)
 {
-	return vc->l5 || !vc->vi.len ? PHYS_BITS_MAX : PHYS_BITS_4LEVEL;
+	return vc->as.x86_64.l5 || !vc->vi.len ? PHYS_BITS_MAX : PHYS_BITS_4LEVEL;
 }
 
 /* Walk the dead kernel's page tables; *size is the size of the mapping
@@ -65,7 +67,7 @@ static unsigned x86_max_physmem_bits(const struct vmcore *vc)
 static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
 	uint64_t top, table, e = 0;
-	int levels = vc->l5 ? 5 : 4;
+	int levels = vc->as.x86_64.l5 ? 5 : 4;
 	int r;
 
 	if (!vmci_symbol(&vc->vi, "init_top_pgt", &top) || !vc->have_phys_base || top < START_KERNEL_MAP) {
@@ -73,7 +75,7 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 	}
 	table = top - START_KERNEL_MAP + vc->phys_base;
 	for (int lvl = levels; lvl >= 1; lvl--) {
-		unsigned shift = VMCORE_PAGE_SHIFT + PT_INDEX_BITS * (unsigned)(lvl - 1);
+		unsigned shift = PAGE_SHIFT + PT_INDEX_BITS * (unsigned)(lvl - 1);
 		uint64_t idx = (vaddr >> shift) & (PT_ENTRIES - 1);
 
 		r = vmcore_read_phys(vc, table + idx * 8, &e, 8);
@@ -91,8 +93,8 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 		}
 		table = e & PTE_PFN_MASK;
 	}
-	*paddr = table | (vaddr & (VMCORE_PAGE_SIZE - 1));
-	*size = VMCORE_PAGE_SIZE;
+	*paddr = table | (vaddr & (PAGE_SIZE - 1));
+	*size = PAGE_SIZE;
 	return 0;
 }
 
@@ -100,7 +102,7 @@ static int x86_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t
 {
 	if (in_image(vaddr) && vc->have_phys_base) {
 		*paddr = vaddr - START_KERNEL_MAP + vc->phys_base;
-		*size = VMCORE_PAGE_SIZE;
+		*size = PAGE_SIZE;
 		return 0;
 	}
 	return walk(vc, vaddr, paddr, size);
@@ -108,7 +110,7 @@ static int x86_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t
 
 static void x86_kaddr_range(const struct vmcore *vc, uint64_t *lo, uint64_t *hi)
 {
-	*lo = vc->l5 ? KADDR_MIN_L5 : KADDR_MIN_L4;
+	*lo = vc->as.x86_64.l5 ? KADDR_MIN_L5 : KADDR_MIN_L4;
 	*hi = FIXMAP_FLOOR;
 }
 
@@ -117,6 +119,8 @@ const struct arch_ops arch_x86_64 = {
 	.e_machine = EM_X86_64,
 	.phys_bits_limit = PHYS_BITS_MAX,
 	.section_size_bits = SECTION_SIZE_BITS,
+	.page_sizes = PAGE_SIZE,
+	.page_size_default = PAGE_SIZE,
 	.is_text = x86_is_text,
 	.setup = x86_setup,
 	.max_physmem_bits = x86_max_physmem_bits,

@@ -8,16 +8,34 @@
 #define KDC_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vmcore;
 struct vmcore_seg;
+
+/* What each architecture's setup learns for its translation; only its own
+ * operations file (arch_<name>.c) reads its member. */
+union arch_state {
+	struct {
+		bool l5;                  /* 5-level paging */
+	} x86_64;
+	struct {
+		unsigned va_bits;         /* kernel VA_BITS (0: unknown) */
+		uint64_t kimage_voffset;  /* kernel image virtual - physical */
+		bool have_kimage_voffset;
+		uint64_t pgd;             /* swapper_pg_dir, physical */
+		bool walk_ok;             /* the page-table walk supports this kernel */
+	} arm64;
+};
 
 struct arch_ops {
 	const char *machine;  /* utsname machine when the kernel's cannot be read */
 	unsigned e_machine;   /* ELF EM_* */
 	unsigned phys_bits_limit;    /* the architecture's widest physical address */
 	unsigned section_size_bits;  /* SECTION_SIZE_BITS before VMCOREINFO had it */
+	uint32_t page_sizes;         /* the page sizes its kernels can have (a mask of powers of two) */
+	uint32_t page_size_default;  /* the page size when VMCOREINFO does not give it */
 	/* The PT_LOAD of the kernel image mapping (an alias of RAM another
 	 * PT_LOAD covers); VMCOREINFO is parsed by then. */
 	bool (*is_text)(const struct vmcore *vc, const struct vmcore_seg *s);
@@ -38,5 +56,8 @@ extern const struct arch_ops arch_arm64;
 
 /* The operations for ELF machine e_machine, or NULL when unsupported. */
 const struct arch_ops *arch_find(unsigned e_machine);
+/* "x86_64 (EM 62), aarch64 (EM 183)": the supported machines, for messages. */
+#define ARCH_NAMES_MAX 128
+void arch_names(char *buf, size_t n);
 
 #endif

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/dmesg.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/rd.h"
+#include "vmcore/dmesg.h"
 
 #define OUT_SIZE (64u << 10)
 #define TEXT_MAX 0xffffu     /* text_len is a u16 in both record formats */

@@ -8,11 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/arch.h"
-#include "capture/vmcoreinfo.h"
+#include "vmcore/arch.h"
+#include "vmcore/vmcoreinfo.h"
 
+/* The page size is the dead kernel's (VMCOREINFO PAGESIZE=, struct vmcore's
+ * page_size); VMCORE_PAGE_SIZES are the sizes kdumpcap handles: the dump
+ * writer (capture/kdump.c) still writes blocks of VMCORE_PAGE_SIZE, so that
+ * one alone. A vmcore of other pages is refused when opened. */
 #define VMCORE_PAGE_SIZE 4096u
-#define VMCORE_PAGE_SHIFT 12
+#define VMCORE_PAGE_SIZES VMCORE_PAGE_SIZE /* a mask of powers of two */
 #define VMCORE_MAX_SEGS 8192
 #define VMCORE_MAX_NOTES (16u << 20)
 
@@ -44,16 +48,13 @@ struct vmcore {
 	unsigned nr_cpus;       /* NT_PRSTATUS notes */
 	size_t vmcoreinfo_off;  /* offset of VMCOREINFO's text within notes */
 	struct vmcoreinfo vi;   /* len 0 when absent */
+	uint32_t page_size;     /* the dead kernel's, one of VMCORE_PAGE_SIZES */
+	unsigned page_shift;    /* log2(page_size) */
 	uint64_t max_pfn;       /* one past the highest pfn any segment describes */
 	const struct arch_ops *arch; /* from e_machine */
-	uint64_t phys_base;     /* x86_64 phys_base, arm64 PHYS_OFFSET (the kdump sub-header's) */
+	uint64_t phys_base;     /* the kdump sub-header's: where the kernel's physical base is (arch setup) */
 	bool have_phys_base;
-	bool l5;                /* x86_64 5-level paging */
-	unsigned va_bits;       /* arm64 kernel VA_BITS (0: unknown) */
-	uint64_t kimage_voffset; /* arm64 kernel image virtual - physical */
-	bool have_kimage_voffset;
-	uint64_t pgd;           /* arm64 swapper_pg_dir, physical */
-	bool walk_ok;           /* arm64: the page-table walk supports this kernel */
+	union arch_state as;    /* the architecture's own translation state */
 	bool no_mmap;           /* mmap failed once: pread from now on */
 	struct vmcore_win data; /* page data window (vmcore_page) */
 	struct vmcore_win meta; /* small reads (vmcore_read_phys) */

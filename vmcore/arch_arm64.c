@@ -7,9 +7,9 @@
  * (the struct pages) is unreadable, so the filter keeps every page. */
 #include <errno.h>
 
-#include "capture/arch.h"
-#include "capture/vmcore.h"
 #include "lib/log.h"
+#include "vmcore/arch.h"
+#include "vmcore/vmcore.h"
 
 #define EM_AARCH64 183
 /* the architecture's widest physical address (LPA); MAX_PHYSMEM_BITS
@@ -19,7 +19,11 @@
 /* SECTION_SIZE_BITS before Linux 5.12 (VMCOREINFO has it since 5.8) */
 #define SECTION_SIZE_BITS 30
 #define VA_BITS_DEFAULT 48
-/* 4 KiB granule: 3 levels for 39-bit VA, 4 for 48 */
+/* CONFIG_ARM64_4K_PAGES, 16K, 64K */
+#define PAGE_SIZES (0x1000u | 0x4000u | 0x10000u)
+/* the granule the walk knows: 4 KiB, 3 levels for 39-bit VA, 4 for 48 */
+#define GRANULE_SHIFT 12
+#define GRANULE (1u << GRANULE_SHIFT)
 #define VA_BITS_3LEVEL 39
 #define VA_BITS_4LEVEL 48
 #define PT_INDEX_BITS 9
@@ -57,17 +61,22 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 {
 	uint64_t sym;
 
-	if (!vc->va_bits || !vc->have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
+	if (vc->page_size != GRANULE) {
+		log_warn("%s: arm64 kernel with %u-byte pages: the page-table walk knows 4 KiB pages; memory reached "
+			 "only through page tables cannot be read", vc->path, vc->page_size);
+		return false;
+	}
+	if (!vc->as.arm64.va_bits || !vc->as.arm64.have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
 		log_warn("%s: VMCOREINFO lacks NUMBER(VA_BITS), NUMBER(kimage_voffset) or SYMBOL(swapper_pg_dir): "
 			 "the arm64 page tables cannot be walked", vc->path);
 		return false;
 	}
-	vc->pgd = sym - vc->kimage_voffset;
-	if ((vc->va_bits != VA_BITS_3LEVEL && vc->va_bits != VA_BITS_4LEVEL) ||
-	    (t1sz && T1SZ_BITS - t1sz != vc->va_bits)) {
+	vc->as.arm64.pgd = sym - vc->as.arm64.kimage_voffset;
+	if ((vc->as.arm64.va_bits != VA_BITS_3LEVEL && vc->as.arm64.va_bits != VA_BITS_4LEVEL) ||
+	    (t1sz && T1SZ_BITS - t1sz != vc->as.arm64.va_bits)) {
 		log_warn("%s: arm64 kernel with VA_BITS=%u (TCR_EL1_T1SZ=%llu): the page-table walk knows 39- and "
 			 "48-bit VA with 4 KiB pages; memory reached only through page tables cannot be read",
-			 vc->path, vc->va_bits, (unsigned long long)t1sz);
+			 vc->path, vc->as.arm64.va_bits, (unsigned long long)t1sz);
 		return false;
 	}
 	return true;
@@ -75,13 +84,8 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 
 static int arm64_setup(struct vmcore *vc)
 {
-	uint64_t v, t1sz = 0, page = VMCORE_PAGE_SIZE;
+	uint64_t v, t1sz = 0;
 
-	if (vmci_u64(&vc->vi, "PAGESIZE", 10, &page) && page != VMCORE_PAGE_SIZE) {
-		log_err("%s: arm64 kernel with %llu-byte pages: kdumpcap reads vmcores of 4 KiB pages only", vc->path,
-			(unsigned long long)page);
-		return -ENOTSUP;
-	}
 	if (number(vc, "NUMBER(PHYS_OFFSET)", &v)) {
 		vc->phys_base = v;
 	} else {
@@ -89,17 +93,17 @@ static int arm64_setup(struct vmcore *vc)
 	}
 	vc->have_phys_base = true;
 	if (number(vc, "NUMBER(kimage_voffset)", &v)) {
-		vc->kimage_voffset = v;
-		vc->have_kimage_voffset = true;
+		vc->as.arm64.kimage_voffset = v;
+		vc->as.arm64.have_kimage_voffset = true;
 	} else if (vc->have_text) {
-		vc->kimage_voffset = vc->text.vaddr - vc->text.paddr;
-		vc->have_kimage_voffset = true;
+		vc->as.arm64.kimage_voffset = vc->text.vaddr - vc->text.paddr;
+		vc->as.arm64.have_kimage_voffset = true;
 	}
 	if (number(vc, "NUMBER(VA_BITS)", &v) && v > PT_INDEX_BITS && v < T1SZ_BITS) {
-		vc->va_bits = (unsigned)v;
+		vc->as.arm64.va_bits = (unsigned)v;
 	}
 	number(vc, "NUMBER(TCR_EL1_T1SZ)", &t1sz);
-	vc->walk_ok = vc->vi.len && walk_supported(vc, t1sz);
+	vc->as.arm64.walk_ok = vc->vi.len && walk_supported(vc, t1sz);
 	return 0;
 }
 
@@ -111,17 +115,17 @@ static unsigned arm64_max_physmem_bits(const struct vmcore *vc)
 /* Walk swapper_pg_dir; *size is the size of the page or block mapping vaddr. */
 static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	unsigned levels = (vc->va_bits - 4) / PT_INDEX_BITS; /* ARM64_HW_PGTABLE_LEVELS */
-	uint64_t table = vc->pgd, d = 0;
+	unsigned levels = (vc->as.arm64.va_bits - 4) / PT_INDEX_BITS; /* ARM64_HW_PGTABLE_LEVELS */
+	uint64_t table = vc->as.arm64.pgd, d = 0;
 
-	if (!vc->walk_ok) {
+	if (!vc->as.arm64.walk_ok) {
 		return -ENOTSUP;
 	}
-	if (vaddr >> vc->va_bits != UINT64_MAX >> vc->va_bits) {
+	if (vaddr >> vc->as.arm64.va_bits != UINT64_MAX >> vc->as.arm64.va_bits) {
 		return -EFAULT; /* not a TTBR1 (kernel) address */
 	}
 	for (unsigned lvl = LAST_LEVEL + 1 - levels; lvl <= LAST_LEVEL; lvl++) {
-		unsigned shift = VMCORE_PAGE_SHIFT + PT_INDEX_BITS * (LAST_LEVEL - lvl);
+		unsigned shift = GRANULE_SHIFT + PT_INDEX_BITS * (LAST_LEVEL - lvl);
 		uint64_t idx = (vaddr >> shift) & (PT_ENTRIES - 1);
 		int r = vmcore_read_phys(vc, table + idx * 8, &d, 8);
 
@@ -148,10 +152,10 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 
 static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	if (vc->have_text && vc->have_kimage_voffset && vaddr >= vc->text.vaddr &&
+	if (vc->have_text && vc->as.arm64.have_kimage_voffset && vaddr >= vc->text.vaddr &&
 	    vaddr - vc->text.vaddr < vc->text.memsz) {
-		*paddr = vaddr - vc->kimage_voffset;
-		*size = VMCORE_PAGE_SIZE;
+		*paddr = vaddr - vc->as.arm64.kimage_voffset;
+		*size = vc->page_size;
 		return 0;
 	}
 	return walk(vc, vaddr, paddr, size);
@@ -160,7 +164,7 @@ static int arm64_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64
 /* Kernel (TTBR1) addresses: the top 64 - VA_BITS bits set. */
 static void arm64_kaddr_range(const struct vmcore *vc, uint64_t *lo, uint64_t *hi)
 {
-	*lo = ~0ull << (vc->va_bits ? vc->va_bits : VA_BITS_DEFAULT);
+	*lo = ~0ull << (vc->as.arm64.va_bits ? vc->as.arm64.va_bits : VA_BITS_DEFAULT);
 	*hi = UINT64_MAX;
 }
 
@@ -169,6 +173,8 @@ const struct arch_ops arch_arm64 = {
 	.e_machine = EM_AARCH64,
 	.phys_bits_limit = PHYS_BITS_MAX,
 	.section_size_bits = SECTION_SIZE_BITS,
+	.page_sizes = PAGE_SIZES,
+	.page_size_default = GRANULE,
 	.is_text = arm64_is_text,
 	.setup = arm64_setup,
 	.max_physmem_bits = arm64_max_physmem_bits,
