@@ -11,15 +11,9 @@
 
 #include "initramfs/estimate.h"
 #include "initramfs/kexec_arm64.h"
+#include "initramfs/kexec_x86_64.h"
 #include "lib/io.h"
 #include "lib/rd.h"
-
-/* Documentation/x86/boot.rst: the setup header. */
-#define BZ_HDR_MAGIC_OFF 0x202
-#define BZ_HDR_VERSION_OFF 0x206
-#define BZ_INIT_SIZE_OFF 0x260
-#define BZ_HDR_END 0x264
-#define BZ_INIT_SIZE_VERSION 0x20a /* boot protocol 2.10 added init_size */
 
 #define GZIP_MAGIC "\x1f\x8b"
 #define GZIP_ISIZE_LEN 4
@@ -146,34 +140,23 @@ static int read_head(const char *path, void *buf, size_t n, size_t *got, uint64_
 	return 0;
 }
 
+/* The memory kexec sets aside for the kernel: a bzImage's init_size, an
+ * arm64 Image's image_size. */
 int est_probe_kernel(struct est_inputs *in, const char *path)
 {
-	uint8_t h[BZ_HDR_END];
+	uint8_t h[KEXEC_X86_64_HDR_LEN];
 	size_t got = 0;
-	struct rd r;
+	uint64_t text_offset;
 	int e = read_head(path, h, sizeof(h), &got, &in->kernel_file);
 
 	if (e) {
 		return e;
 	}
-	r = rd_init(h, got);
-	r.off = BZ_HDR_MAGIC_OFF;
-	if (!rd_has(&r, 4) || memcmp(rd_bytes(&r, 4), "HdrS", 4)) {
-		uint64_t text_offset, image_size;
-
-		/* an arm64 Image: its image_size is what kexec sets aside */
-		if (kexec_arm64_image_header(h, got, &text_offset, &image_size) < 0) {
-			return -ENOEXEC;
-		}
-		in->kernel_init = image_size;
+	if (!kexec_x86_64_bzimage_header(h, got, &in->kernel_init) ||
+	    !kexec_arm64_image_header(h, got, &text_offset, &in->kernel_init)) {
 		return 0;
 	}
-	in->kernel_init = 0;
-	if (rd_u16(&r) >= BZ_INIT_SIZE_VERSION) {
-		r.off = BZ_INIT_SIZE_OFF;
-		in->kernel_init = rd_u32(&r);
-	}
-	return r.err ? -ENOEXEC : 0;
+	return -ENOEXEC;
 }
 
 int est_probe_initrd(struct est_inputs *in, const char *path)

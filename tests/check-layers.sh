@@ -44,6 +44,14 @@ for d in $order; do
 		fi
 	done
 done
+# and the loader's knowledge of each architecture's kernel image in its own file
+for f in initramfs/*.c initramfs/*.h; do
+	case $f in initramfs/kexec_x86_64.*) continue ;; esac
+	if grep -nE '"HdrS"|BZ_[A-Z_]*OFF|0x20a' "$f"; then
+		echo "$f: x86_64 boot-protocol knowledge outside initramfs/kexec_x86_64.c"
+		bad=1
+	fi
+done
 if [ "$bad" -ne 0 ]; then
 	echo "not ok - layers"
 	exit 1
