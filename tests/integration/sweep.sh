@@ -42,9 +42,9 @@ check "same dump when pass 2 reuses only one window's kept bitmap and classifies
 # equal pages share one copy of their data (at -d 0 the vmcore's zero pages
 # are equal pages); the bytes are compared, never only the hashes
 for c in -z -l ""; do
-	check "equal pages share data ($c -d 0): fewer bytes than with sharing off, every page right" bash -c "
-		'$KDUMPCAP' $c -d 0 --message-level 31 '$W/core' '$W/sh$c' 2>'$W/sh.log' &&
-		KDUMPCAP_DEDUP=0 '$KDUMPCAP' $c -d 0 --message-level 0 '$W/core' '$W/nosh$c' &&
+	check "KDUMPCAP_DEDUP=1: equal pages share data ($c -d 0): fewer bytes than by default (off), every page right" bash -c "
+		KDUMPCAP_DEDUP=1 '$KDUMPCAP' $c -d 0 --message-level 31 '$W/core' '$W/sh$c' 2>'$W/sh.log' &&
+		'$KDUMPCAP' $c -d 0 --message-level 0 '$W/core' '$W/nosh$c' &&
 		grep -Eq '^kdumpcap: [1-9][0-9]* pages share the data' '$W/sh.log' &&
 		[ \$(stat -c %s '$W/sh$c') -lt \$(stat -c %s '$W/nosh$c') ] &&
 		'$PY' '$TOP/tests/tools/checkdump.py' '$W/sh$c' '$W/core' --level 0 --filtered &&
