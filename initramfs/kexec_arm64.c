@@ -10,6 +10,7 @@
 
 #include "initramfs/fdt.h"
 #include "initramfs/kexec_arm64.h"
+#include "lib/rd.h"
 #include "lib/sha256.h"
 
 #define IMAGE_HDR_LEN      64
@@ -23,16 +24,6 @@
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--) {
-		v = v << 8 | p[i];
-	}
-	return v;
 }
 
 /* One line "START-END : NAME" with its indentation in *depth. */
@@ -138,9 +129,9 @@ int kexec_arm64_image_header(const void *buf, size_t len, uint64_t *text_offset,
 	if (len < IMAGE_HDR_LEN || memcmp(h + IMAGE_MAGIC_OFF, "ARM\x64", 4)) {
 		return -ENOEXEC;
 	}
-	*text_offset = le64(h + 8);
-	*image_size = le64(h + 16);
-	flags = le64(h + 24);
+	*text_offset = ld_le64(h + 8);
+	*image_size = ld_le64(h + 16);
+	flags = ld_le64(h + 24);
 	if (flags & IMAGE_FLAG_BE || (IMAGE_FLAG_PAGE(flags) && IMAGE_FLAG_PAGE(flags) != IMAGE_PAGE_4K)) {
 		return -ENOEXEC;
 	}
