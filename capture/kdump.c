@@ -60,9 +60,9 @@ enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD, PAGE_SHARED };
 struct dedup_slot {
 	uint64_t hash;
 	uint64_t pfn;
-	uint64_t off; /* its descriptor */
+	uint64_t off; /* its data, and size (0: empty slot) */
 	uint32_t size;
-	uint32_t flags;
+	bool packed;
 };
 
 /* What pass 1 decided for one window, to check pass 2's decision against,
@@ -453,6 +453,12 @@ static uint64_t popcount_bytes(const uint8_t *b, size_t n)
 	return c;
 }
 
+/* Windows of the pfn space. */
+static uint64_t win_count(const struct writer *w)
+{
+	return (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
+}
+
 /* pfns in the window starting at START: WIN_PFNS but for the last one */
 static uint64_t win_len(const struct writer *w, uint64_t start)
 {
@@ -658,33 +664,35 @@ static void share_pages(struct writer *w, struct unit *u, uint64_t at)
 {
 	size_t keep = 0, src = 0;
 
-	for (unsigned i = 0; w->dedup && i < u->npages; i++) {
+	if (!w->dedup) {
+		return;
+	}
+	for (unsigned i = 0; i < u->npages; i++) {
 		struct unit_page *pg = &u->pages[i];
-		uint64_t hash = (pg->hash ^ pg->size * HASH_MUL) & w->hash_mask;
-		struct dedup_slot *d = &w->dedup[hash & (DEDUP_SLOTS - 1)];
 		uint32_t size = pg->size;
+		uint64_t hash;
+		struct dedup_slot *d;
 
 		if (pg->kind != PAGE_DATA) {
 			continue;
 		}
+		hash = (pg->hash ^ size * HASH_MUL) & w->hash_mask;
+		d = &w->dedup[hash & (DEDUP_SLOTS - 1)];
 		if (d->size && d->hash == hash && pages_equal(w, d->pfn, pg->pfn)) {
 			pg->kind = PAGE_SHARED;
 			pg->off = d->off;
 			pg->size = d->size;
-			pg->packed = d->flags != 0;
+			pg->packed = d->packed;
 		} else {
 			if (keep != src) {
 				memmove(u->data + keep, u->data + src, size);
 			}
-			*d = (struct dedup_slot){ hash, pg->pfn, at + keep, size,
-						  pg->packed ? (uint32_t)w->o->compress : 0 };
+			*d = (struct dedup_slot){ hash, pg->pfn, at + keep, size, pg->packed };
 			keep += size;
 		}
 		src += size;
 	}
-	if (w->dedup) {
-		u->len = keep;
-	}
+	u->len = keep;
 }
 
 static int emit_unit(struct writer *w, struct unit *u, uint64_t *seen)
@@ -825,7 +833,7 @@ static size_t bitmap_budget(const struct collect_opts *o)
  * that cannot be had, every window classifies again). */
 static int keep_setup(struct writer *w)
 {
-	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
+	uint64_t nwin = win_count(w);
 
 	w->prints = calloc(nwin ? nwin : 1, sizeof(*w->prints));
 	if (!w->prints) {
@@ -847,14 +855,14 @@ static int keep_setup(struct writer *w)
 /* How much of pass 1's decision pass 2 reuses (--message-level debug). */
 static void keep_report(const struct writer *w)
 {
-	uint64_t nwin = (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS;
+	uint64_t nwin = win_count(w);
 
 	log_debug("2nd bitmap: %llu of %llu windows kept (%zu bytes compressed, budget %zu); the others are "
 		  "classified again and checked against the 1st pass",
 		  (unsigned long long)w->nkept, (unsigned long long)nwin, w->kept, w->keep_budget);
 }
 
-/* The table of stored pages, unless DEDUP_ENV is 0. */
+/* The table of stored pages, when DEDUP_ENV asks for sharing. */
 static int dedup_setup(struct writer *w)
 {
 	const char *env = getenv(DEDUP_ENV);
@@ -984,7 +992,7 @@ static void writer_teardown(struct writer *w)
 	free(w->units);
 	free(w->bm_ram);
 	free(w->bm_dump);
-	for (uint64_t i = 0; w->prints && i < (w->max_mapnr + WIN_PFNS - 1) / WIN_PFNS; i++) {
+	for (uint64_t i = 0; w->prints && i < win_count(w); i++) {
 		free(w->prints[i].z);
 	}
 	free(w->prints);
@@ -1037,6 +1045,8 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	keep_report(w);
 	ZSTD_freeCCtx(w->bm_cctx); /* pass 2 only decompresses */
 	w->bm_cctx = NULL;
+	free(w->bm_z);
+	w->bm_z = NULL;
 	res->dumped = w->ndump;
 	w->off_data = w->off_desc + w->ndump * KDUMP_DESC_SIZE;
 	w->data_off = w->off_data;
