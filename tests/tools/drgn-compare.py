@@ -69,8 +69,10 @@ def kernel_trace(prog, task):
 			if frame.pc < KERNEL_START or i >= MAX_FRAMES:
 				break
 			out.append(frame_text(frame))
-	except drgn.FaultError as e:
-		out.append("FaultError: %s" % e)
+	except (drgn.FaultError, LookupError) as e:
+		# a frame whose program counter drgn cannot tell (a CPU stopped
+		# without its registers saved): an answer like the others
+		out.append("%s: %s" % (type(e).__name__, e))
 	return out
 
 
