@@ -14,6 +14,7 @@
 #include "capture/compress.h"
 #include "capture/kdump.h"
 #include "filter/filter.h"
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/meminfo.h"
@@ -297,9 +298,10 @@ static int dump_vmcore(const struct collect_opts *o, struct vmcore *vc, struct s
 		report(&f, &res, vc->max_pfn);
 	}
 	if (!r && (o->msg_level & ML_COMMON)) {
-		log_info("the dumpfile is saved to %s (%llu of %llu pages, %llu bytes)", s->name,
-			 (unsigned long long)res.dumped, (unsigned long long)f.st.total,
-			 (unsigned long long)res.bytes);
+		log_info("the dumpfile is saved to %s (%llu of %llu pages, %llu bytes; page filter %.2f s, pages %.2f s)",
+			 s->name, (unsigned long long)res.dumped, (unsigned long long)f.st.total,
+			 (unsigned long long)res.bytes, (double)res.filter_ns / NS_PER_SEC,
+			 (double)res.pages_ns / NS_PER_SEC);
 	}
 	filter_close(&f);
 	return r;

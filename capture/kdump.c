@@ -9,6 +9,8 @@
 
 #include "capture/compress.h"
 #include "capture/kdump.h"
+#include "lib/bits.h"
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/meminfo.h"
@@ -391,7 +393,7 @@ static void unit_fill(struct worker *wk, struct unit *u, uint64_t k)
 	u->bad_err = 0;
 	u->comp_errs = 0;
 	for (uint64_t i = a; i < b; i++) {
-		if (!(bm[i >> 3] & (1u << (i & 7)))) {
+		if (!bit_get(bm, i)) {
 			if ((i & 7) == 7 || !bm[i >> 3]) {
 				i |= 7; /* skip the rest of an empty byte */
 			}
@@ -443,16 +445,6 @@ static void *worker_main(void *arg)
 }
 /* ---- passes ---- */
 
-static uint64_t popcount_bytes(const uint8_t *b, size_t n)
-{
-	uint64_t c = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		c += (uint64_t)__builtin_popcount(b[i]);
-	}
-	return c;
-}
-
 /* Windows of the pfn space. */
 static uint64_t win_count(const struct writer *w)
 {
@@ -465,14 +457,19 @@ static uint64_t win_len(const struct writer *w, uint64_t start)
 	return w->max_mapnr - start < WIN_PFNS ? w->max_mapnr - start : WIN_PFNS;
 }
 
+/* Filter F's decision for the window at START into RAM and DUMP. */
+static int decide(const struct writer *w, struct filter *f, uint64_t start, uint8_t *ram, uint8_t *dump, bool count)
+{
+	uint64_t nbits = (win_len(w, start) + 7) & ~7ull;
+
+	memset(ram, 0, WIN_PFNS / 8);
+	memset(dump, 0, WIN_PFNS / 8);
+	return filter_window(f, start, nbits, ram, dump, count);
+}
+
 static int window(struct writer *w, uint64_t start, bool count)
 {
-	uint64_t n = win_len(w, start);
-	uint64_t nbits = (n + 7) & ~7ull;
-
-	memset(w->bm_ram, 0, WIN_PFNS / 8);
-	memset(w->bm_dump, 0, WIN_PFNS / 8);
-	return filter_window(w->f, start, nbits, w->bm_ram, w->bm_dump, count);
+	return decide(w, w->f, start, w->bm_ram, w->bm_dump, count);
 }
 
 static uint64_t fnv1a(const uint8_t *b, size_t n)
@@ -487,7 +484,7 @@ static uint64_t fnv1a(const uint8_t *b, size_t n)
 
 static struct win_print win_print_of(const uint8_t *bm, size_t bytes)
 {
-	struct win_print p = { popcount_bytes(bm, bytes), fnv1a(bm, bytes), NULL, 0 };
+	struct win_print p = { bits_count(bm, (uint64_t)bytes * 8), fnv1a(bm, bytes), NULL, 0 };
 
 	return p;
 }
@@ -530,28 +527,120 @@ static bool unkeep_window(struct writer *w, const struct win_print *p, uint8_t *
 	return now.pages == p->pages && now.hash == p->hash;
 }
 
-static int pass_bitmaps(struct writer *w)
+/* Pass 1's result for the window at START: its fingerprint, its kept
+ * copy and both bitmaps in the file. Windows come here in order. */
+static int record_window(struct writer *w, uint64_t start, const uint8_t *ram, const uint8_t *dump)
 {
-	for (uint64_t start = 0; start < w->max_mapnr; start += WIN_PFNS) {
-		uint64_t n = win_len(w, start);
-		size_t bytes = (size_t)((n + 7) / 8);
-		int r = window(w, start, true);
+	size_t bytes = (size_t)((win_len(w, start) + 7) / 8);
+	struct win_print *p = &w->prints[start / WIN_PFNS];
+	int r;
 
-		if (r) {
-			return r;
+	*p = win_print_of(dump, bytes);
+	w->ndump += p->pages;
+	keep_window(w, p, dump, bytes);
+	r = w->s->pwrite(w->s, ram, bytes, w->off_bm1 + start / 8);
+	return r ? r : w->s->pwrite(w->s, dump, bytes, w->off_bm2 + start / 8);
+}
+
+/* A helper of pass 1: it decides one window at a time on its own reader
+ * and filter copy, while this thread decides another. */
+struct decider {
+	struct writer *w;
+	struct vmcore view;
+	struct filter f;
+	uint8_t *ram, *dump;
+	uint64_t start;
+	int r;
+	pthread_t tid;
+	bool started;
+};
+
+static void *decider_main(void *arg)
+{
+	struct decider *d = arg;
+
+	d->r = decide(d->w, &d->f, d->start, d->ram, d->dump, true);
+	return NULL;
+}
+
+static int decider_setup(struct writer *w, struct decider *d)
+{
+	*d = (struct decider){ .w = w };
+	d->ram = malloc(WIN_PFNS / 8);
+	d->dump = malloc(WIN_PFNS / 8);
+	if (d->ram && d->dump && !vmcore_view(w->vc, &d->view)) {
+		if (!filter_clone(w->f, &d->f, &d->view, w->nthreads)) {
+			return 0;
 		}
-		w->prints[start / WIN_PFNS] = win_print_of(w->bm_dump, bytes);
-		w->ndump += w->prints[start / WIN_PFNS].pages;
-		keep_window(w, &w->prints[start / WIN_PFNS], w->bm_dump, bytes);
-		r = w->s->pwrite(w->s, w->bm_ram, bytes, w->off_bm1 + start / 8);
-		if (!r) {
-			r = w->s->pwrite(w->s, w->bm_dump, bytes, w->off_bm2 + start / 8);
-		}
-		if (r) {
-			return r;
+		vmcore_view_close(&d->view);
+	}
+	free(d->ram);
+	free(d->dump);
+	return -ENOMEM;
+}
+
+/* Helpers for all but this thread (each page thread of pass 2 helps), as
+ * many as can be set up and have a window to decide. */
+static unsigned deciders_setup(struct writer *w, struct decider *d)
+{
+	unsigned n = 0;
+
+	while (n + 1 < w->nthreads && (n + 1) * WIN_PFNS < w->max_mapnr && !decider_setup(w, &d[n])) {
+		n++;
+	}
+	log_debug("pass 1: %u thread(s)", n + 1);
+	return n;
+}
+
+static void deciders_teardown(struct writer *w, struct decider *d, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		filter_merge(w->f, &d[i].f);
+		vmcore_view_close(&d[i].view);
+		free(d[i].ram);
+		free(d[i].dump);
+	}
+}
+
+/* Pass 1 over the windows from START on: this thread decides the first,
+ * the N helpers the next N (inline when a thread cannot be had); then
+ * all are recorded in order. */
+static int decide_batch(struct writer *w, struct decider *d, unsigned n, uint64_t start)
+{
+	int r;
+
+	for (unsigned i = 0; i < n; i++) {
+		d[i].start = start + (i + 1) * WIN_PFNS;
+		d[i].started = d[i].start < w->max_mapnr && !pthread_create(&d[i].tid, NULL, decider_main, &d[i]);
+	}
+	r = window(w, start, true);
+	for (unsigned i = 0; i < n; i++) {
+		if (d[i].started) {
+			pthread_join(d[i].tid, NULL);
+		} else if (d[i].start < w->max_mapnr) {
+			decider_main(&d[i]);
 		}
 	}
-	return 0;
+	if (!r) {
+		r = record_window(w, start, w->bm_ram, w->bm_dump);
+	}
+	for (unsigned i = 0; i < n && !r && d[i].start < w->max_mapnr; i++) {
+		r = d[i].r ? d[i].r : record_window(w, d[i].start, d[i].ram, d[i].dump);
+	}
+	return r;
+}
+
+static int pass_bitmaps(struct writer *w)
+{
+	struct decider d[MAX_THREADS];
+	unsigned n = deciders_setup(w, d);
+	int r = 0;
+
+	for (uint64_t start = 0; start < w->max_mapnr && !r; start += (n + 1) * WIN_PFNS) {
+		r = decide_batch(w, d, n, start);
+	}
+	deciders_teardown(w, d, n);
+	return r;
 }
 
 /* Everything decided before this point reaches the sink. */
@@ -1009,7 +1098,7 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		struct kdump_result *res)
 {
 	struct writer *w = calloc(1, sizeof(*w));
-	uint64_t bm_bytes;
+	uint64_t bm_bytes, t;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -1035,10 +1124,12 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		goto out;
 	}
 	build_header(w);
+	t = mono_ns();
 	r = write_headers(w);
 	if (!r) {
 		r = pass_bitmaps(w);
 	}
+	res->filter_ns = mono_ns() - t;
 	if (r) {
 		goto out;
 	}
@@ -1059,7 +1150,9 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 			goto out;
 		}
 	}
+	t = mono_ns();
 	r = pass_pages(w);
+	res->pages_ns = mono_ns() - t;
 	if (r) {
 		goto out;
 	}

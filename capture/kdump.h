@@ -22,6 +22,8 @@ struct kdump_result {
 	uint64_t shared;     /* pages that share an equal page's data */
 	uint64_t unreadable; /* pages the vmcore could not give (descriptor left empty) */
 	uint64_t bytes;      /* size of the dump (its end offset when complete) */
+	uint64_t filter_ns;  /* pass 1: the page filter and the bitmaps */
+	uint64_t pages_ns;   /* pass 2: the pages, to the last write */
 	bool complete;
 	bool reported;       /* the error that stopped the dump was logged */
 };

@@ -18,6 +18,7 @@
 
 #include "filter/filter.h"
 #include "filter/memmap.h"
+#include "lib/bits.h"
 #include "lib/log.h"
 #include "lib/rd.h"
 
@@ -63,34 +64,6 @@ struct skip {
 	uint64_t head_va;       /* compound: tails point back at head_va | 1 */
 };
 
-static inline bool bit_get(const uint8_t *bm, uint64_t i)
-{
-	return bm[i >> 3] & (1u << (i & 7));
-}
-
-static inline void bit_set(uint8_t *bm, uint64_t i)
-{
-	bm[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
-static inline void bit_clear(uint8_t *bm, uint64_t i)
-{
-	bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
-}
-
-static uint64_t popcount_bits(const uint8_t *bm, uint64_t n)
-{
-	uint64_t c = 0;
-
-	for (uint64_t i = 0; i < n / 8; i++) {
-		c += (uint64_t)__builtin_popcount(bm[i]);
-	}
-	for (uint64_t i = n & ~7ull; i < n; i++) {
-		c += bit_get(bm, i);
-	}
-	return c;
-}
-
 /* Set bits [a, b) of bm (relative to base), clipped to [base, base + n). */
 static void set_range(uint8_t *bm, uint64_t base, uint64_t n, uint64_t a, uint64_t b, bool on)
 {
@@ -100,12 +73,8 @@ static void set_range(uint8_t *bm, uint64_t base, uint64_t n, uint64_t a, uint64
 	if (b > base + n) {
 		b = base + n;
 	}
-	for (uint64_t p = a; p < b; p++) {
-		if (on) {
-			bit_set(bm, p - base);
-		} else {
-			bit_clear(bm, p - base);
-		}
+	if (a < b) {
+		bits_fill(bm, a - base, b - base, on);
 	}
 }
 
@@ -528,6 +497,26 @@ static void decide_chunk(struct filter *f, uint64_t start, uint64_t a, uint64_t 
 	}
 }
 
+/* X's buffers for reads of up to CHUNK struct pages (rounded down to
+ * whole CACHE_RUNs, at least one); 0 or -ENOMEM (none left allocated). */
+static int impl_buffers(struct filter_impl *x, uint64_t chunk)
+{
+	x->chunk = chunk / CACHE_RUN * CACHE_RUN;
+	if (x->chunk < CACHE_RUN) {
+		x->chunk = CACHE_RUN;
+	}
+	x->buf = malloc((size_t)((x->chunk + 1) * x->psize));
+	x->ok = malloc((size_t)x->chunk + 1);
+	x->inseg = malloc((size_t)x->chunk / 8);
+	if (!x->buf || !x->ok || !x->inseg) {
+		free(x->buf);
+		free(x->ok);
+		free(x->inseg);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int filter_init(struct filter *f, struct vmcore *vc, unsigned level, size_t budget)
 {
 	struct filter_impl *x;
@@ -574,17 +563,7 @@ int filter_init(struct filter *f, struct vmcore *vc, unsigned level, size_t budg
 	/* a quarter of the budget: the writer needs the rest for pages and compression */
 	bytes = budget ? budget / 4 : BUF_DEFAULT;
 	bytes = bytes < BUF_MIN ? BUF_MIN : bytes > BUF_MAX ? BUF_MAX : bytes;
-	x->chunk = (bytes / (x->psize + 1) - 1) / CACHE_RUN * CACHE_RUN;
-	if (x->chunk < CACHE_RUN) {
-		x->chunk = CACHE_RUN;
-	}
-	x->buf = malloc((size_t)((x->chunk + 1) * x->psize));
-	x->ok = malloc((size_t)x->chunk + 1);
-	x->inseg = malloc((size_t)x->chunk / 8);
-	if (!x->buf || !x->ok || !x->inseg) {
-		free(x->buf);
-		free(x->ok);
-		free(x->inseg);
+	if (impl_buffers(x, bytes / (x->psize + 1) - 1)) {
 		free(x);
 		return -ENOMEM;
 	}
@@ -619,7 +598,7 @@ int filter_window(struct filter *f, uint64_t start, uint64_t n, uint8_t *ram, ui
 	w.bm = dump;
 	for_each_seg(f->vc, nodata_range, &w);
 	if (count) {
-		f->st.total += popcount_bits(ram, n);
+		f->st.total += bits_count(ram, n);
 	}
 	if (x) {
 		if (start) {
@@ -640,9 +619,56 @@ int filter_window(struct filter *f, uint64_t start, uint64_t n, uint8_t *ram, ui
 		}
 	}
 	if (count) {
-		f->st.kept += popcount_bits(dump, n);
+		f->st.kept += bits_count(dump, n);
 	}
 	return 0;
+}
+
+int filter_clone(const struct filter *f, struct filter *c, struct vmcore *view, unsigned share)
+{
+	struct filter_impl *x;
+
+	*c = *f;
+	c->vc = view;
+	memset(&c->st, 0, sizeof(c->st));
+	if (!f->impl) {
+		return 0;
+	}
+	x = malloc(sizeof(*x));
+	if (!x) {
+		return -ENOMEM;
+	}
+	*x = *f->impl;
+	x->mm.vc = view;
+	x->mm.cur_valid = false;
+	if (impl_buffers(x, f->impl->chunk / (share ? share : 1))) {
+		free(x);
+		return -ENOMEM;
+	}
+	c->impl = x;
+	return 0;
+}
+
+void filter_merge(struct filter *f, struct filter *c)
+{
+	struct filter_stats *a = &f->st;
+	const struct filter_stats *b = &c->st;
+
+	a->total += b->total;
+	a->zero += b->zero;
+	a->cache += b->cache;
+	a->cache_private += b->cache_private;
+	a->user += b->user;
+	a->free += b->free;
+	a->hwpoison += b->hwpoison;
+	a->offline += b->offline;
+	a->kept += b->kept;
+	if (f->impl && c->impl) {
+		f->impl->said_unreadable |= c->impl->said_unreadable;
+		f->impl->said_suspect |= c->impl->said_suspect;
+		f->impl->said_order |= c->impl->said_order;
+	}
+	filter_close(c);
 }
 
 void filter_close(struct filter *f)

@@ -50,6 +50,12 @@ int filter_init(struct filter *f, struct vmcore *vc, unsigned level, size_t budg
  * pages are added to f->st (call with COUNT once per pfn). */
 int filter_window(struct filter *f, uint64_t start, uint64_t n, uint8_t *ram, uint8_t *dump, bool count);
 void filter_close(struct filter *f);
+/* A filter for another thread, deciding as F does through VIEW (a
+ * vmcore_view of F's vmcore), with its own buffers (1/SHARE of F's) and
+ * counts. filter_merge adds C's counts to F and closes C. Each copy warns
+ * once of what it meets, so a warning may repeat once per copy. */
+int filter_clone(const struct filter *f, struct filter *c, struct vmcore *view, unsigned share);
+void filter_merge(struct filter *f, struct filter *c);
 /* makedumpfile's --show-stats report of f->st for a dump of MAX_MAPNR pfns,
  * into buf (NUL-terminated, truncated to size); returns its length. */
 size_t filter_report(const struct filter *f, uint64_t max_mapnr, char *buf, size_t size);

@@ -376,6 +376,23 @@ void vmcore_close(struct vmcore *vc)
 	vc->fd = -1;
 }
 
+int vmcore_view(const struct vmcore *vc, struct vmcore *view)
+{
+	*view = *vc;
+	view->data = (struct vmcore_win){ 0 };
+	view->meta = (struct vmcore_win){ 0 };
+	view->pagebuf = malloc(vc->page_size);
+	return view->pagebuf ? 0 : -ENOMEM;
+}
+
+void vmcore_view_close(struct vmcore *view)
+{
+	win_drop(&view->data);
+	win_drop(&view->meta);
+	free(view->pagebuf);
+	view->pagebuf = NULL;
+}
+
 /* Index of the first segment ending above paddr (segments are sorted and
  * disjoint, so their ends are sorted too); nseg when none does. */
 static unsigned seg_from(const struct vmcore *vc, uint64_t paddr)

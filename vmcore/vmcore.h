@@ -64,6 +64,12 @@ struct vmcore {
 /* Open and parse; on error returns -errno after logging one clear line. */
 int vmcore_open(struct vmcore *vc, const char *path);
 void vmcore_close(struct vmcore *vc);
+/* A second reader of VC for another thread: it shares VC's file and all
+ * that vmcore_open parsed (read-only from then on), with its own windows
+ * and page buffer, so both may read at once. VC must outlive it; close it
+ * with vmcore_view_close. 0 or -ENOMEM. */
+int vmcore_view(const struct vmcore *vc, struct vmcore *view);
+void vmcore_view_close(struct vmcore *view);
 
 /* Segment holding paddr (memsz range), or NULL. */
 const struct vmcore_seg *vmcore_seg_of(const struct vmcore *vc, uint64_t paddr);

@@ -43,6 +43,22 @@ for vmcore in "$@"; do
 			$PY "$TOP/tests/tools/checkdump.py" "$out" "$vmcore" --level 31 --compress $c --filtered
 		dumps+=("$out")
 	done
+	# pass 1 decides windows (1 GiB of pfns each) on as many threads as
+	# pass 2 compresses with: any count must give the same bytes and counts
+	threads_same() {
+		local t
+		for t in 1 3; do
+			rm -f "$W/thr$t"
+			"$KDUMPCAP" -l -d 31 --num-threads $t --show-stats --message-level 0 "$vmcore" "$W/thr$t" \
+				>"$W/thr$t.stats" 2>&1 || return 1
+			cmp "$W/$tag-d31-lzo" "$W/thr$t" || return 1
+		done
+		grep -q 'Total pages' "$W/thr1.stats" && diff "$W/thr1.stats" "$W/thr3.stats"
+		local rc=$?
+		rm -f "$W"/thr[13] "$W"/thr[13].stats
+		return $rc
+	}
+	check "$tag: -d 31 with 1 and 3 threads: the same bytes and --show-stats counts" threads_same
 	check "$tag: crash answers sys, bt -a, log, ps, kmem -i, files as on the vmcore" \
 		"$TOP/tests/integration/crash-compare.sh" "$vmlinux" "$vmcore" "${dumps[@]}"
 	check "$tag: drgn answers tasks, stacks, CPU registers, log, utsname, memory counters as on the vmcore" \

@@ -6,8 +6,9 @@
  *     compresses, one page at a time in a tight loop, each page stored in
  *     DUMP, a kdump-compressed file written without compression (kdumpcap
  *     -d N): exactly the pages that level keeps, with one set-up context
- *     (zlib deflateReset, lzo1x_1, zstd with LEVEL and no content size in
- *     the frame). Pages are read from the mapped file, not copied first.
+ *     (zlib deflateReset, lzo1x_1_12 as kdumpcap uses, zstd with LEVEL and
+ *     no content size in the frame). Pages are read from the mapped file,
+ *     not copied first.
  * Prints one line "pages N in_bytes N out_bytes N cpu_s S wall_s S", where
  * out_bytes counts a page that does not shrink as stored raw. */
 #include <errno.h>
@@ -130,7 +131,7 @@ static void packer_init(struct packer *p, const char *method, int level)
 		}
 	} else if (!strcmp(method, "lzo")) {
 		p->method = M_LZO;
-		p->lzo_mem = malloc(LZO1X_1_MEM_COMPRESS);
+		p->lzo_mem = malloc(LZO1X_1_12_MEM_COMPRESS);
 		if (lzo_init() != LZO_E_OK || !p->lzo_mem) {
 			die_format(method, "lzo_init failed");
 		}
@@ -163,7 +164,7 @@ static size_t pack(struct packer *p, const uint8_t *in)
 	} else if (p->method == M_LZO) {
 		lzo_uint len = sizeof(p->out);
 
-		if (lzo1x_1_compress(in, PAGE, p->out, &len, p->lzo_mem) == LZO_E_OK) {
+		if (lzo1x_1_12_compress(in, PAGE, p->out, &len, p->lzo_mem) == LZO_E_OK) {
 			n = len;
 		}
 	} else {

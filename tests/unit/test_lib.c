@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/bits.h"
 #include "lib/io.h"
 #include "lib/rd.h"
 #include "vmcore/vmcoreinfo.h"
@@ -16,6 +17,36 @@ TEST(test_rd_bounds)
 	CHECK(!r.err);
 	CHECK(rd_u32(&r) == 0);
 	CHECK(r.err);
+}
+
+/* bits_fill and bits_count against one bit at a time, over every range
+ * of a 200-bit map (whole bytes, parts of one byte, both ends ragged) */
+TEST(test_bits)
+{
+	uint8_t fast[25], slow[25];
+
+	for (uint64_t a = 0; a <= 200; a += 3) {
+		for (uint64_t b = a; b <= 200; b += 5) {
+			for (int on = 0; on < 2; on++) {
+				memset(fast, on ? 0x5a : 0xa5, sizeof(fast));
+				memcpy(slow, fast, sizeof(slow));
+				bits_fill(fast, a, b, on);
+				for (uint64_t i = a; i < b; i++) {
+					if (on) {
+						bit_set(slow, i);
+					} else {
+						bit_clear(slow, i);
+					}
+				}
+				CHECK(!memcmp(fast, slow, sizeof(fast)));
+			}
+			uint64_t n = 0;
+			for (uint64_t i = 0; i < b; i++) {
+				n += bit_get(fast, i);
+			}
+			CHECK(bits_count(fast, b) == n);
+		}
+	}
 }
 
 TEST(test_vmcoreinfo)
