@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,36 +46,17 @@ extern const size_t kdc_purgatory_arm64_len;
 
 static const char *const seg_names[KA_NR_SEGS] = { "kernel", "initrd", "dtb", "elfcorehdr", "purgatory" };
 
+/* PATH whole; an empty file is -ENODATA (no segment can be empty). */
 static int slurp(const char *path, void **buf, size_t *len)
 {
-	struct stat st;
-	int fd = io_open(path, O_RDONLY | O_CLOEXEC, 0);
-	ssize_t n;
+	int r = io_read_file(path, FILE_MAX, buf, len, NULL);
 
-	if (fd < 0) {
-		return fd;
-	}
-	if (fstat(fd, &st) < 0) {
-		io_close(fd);
-		return -errno;
-	}
-	if ((uint64_t)st.st_size > FILE_MAX || st.st_size == 0) {
-		io_close(fd);
-		return st.st_size == 0 ? -ENODATA : -EFBIG;
-	}
-	*buf = malloc((size_t)st.st_size);
-	if (!*buf) {
-		io_close(fd);
-		return -ENOMEM;
-	}
-	n = io_read(fd, *buf, (size_t)st.st_size);
-	io_close(fd);
-	if (n != st.st_size) {
+	if (!r && !*len) {
 		free(*buf);
-		return n < 0 ? (int)n : -EIO;
+		*buf = NULL;
+		r = -ENODATA;
 	}
-	*len = (size_t)n;
-	return 0;
+	return r;
 }
 
 static int read_hex_pair(const char *path, uint64_t *a, uint64_t *b)

@@ -78,33 +78,15 @@ static void add_dirs(struct image *im, const char *path)
 
 static void *slurp(const char *path, size_t *len, mode_t *mode)
 {
-	struct stat st;
 	void *buf;
-	ssize_t n;
-	int fd = io_open(path, O_RDONLY, 0);
+	int r = io_read_file(path, FILE_MAX, &buf, len, mode);
 
-	if (fd < 0) {
-		log_err("cannot read %s: %s", path, strerror(-fd));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
+	if (r == -EINVAL || r == -EFBIG) {
 		log_err("%s is not a regular file of at most 256 MiB", path);
-		io_close(fd);
-		return NULL;
+	} else if (r) {
+		log_err("cannot read %s: %s", path, strerror(-r));
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf ? io_read(fd, buf, (size_t)st.st_size) : -ENOMEM;
-	io_close(fd);
-	if (n != st.st_size) {
-		log_err("cannot read %s: %s", path, n < 0 ? strerror((int)-n) : "short read");
-		free(buf);
-		return NULL;
-	}
-	*len = (size_t)n;
-	if (mode) {
-		*mode = st.st_mode & 0777;
-	}
-	return buf;
+	return r ? NULL : buf;
 }
 
 static int add_file(struct image *im, const char *src, const char *name, mode_t mode)

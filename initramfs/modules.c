@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "initramfs/modfile.h"
@@ -188,29 +187,12 @@ static void parse_softdep(struct mod *m, const char *s)
 static char *slurp(const char *dir, const char *file, size_t *len)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	int fd;
+	void *buf;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = io_open(path, O_RDONLY, 0);
-	if (fd < 0) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path) ||
+	    io_read_file(path, INDEX_MAX, &buf, len, NULL)) {
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || st.st_size > INDEX_MAX) {
-		io_close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf ? io_read(fd, buf, (size_t)st.st_size) : -ENOMEM;
-	io_close(fd);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = (size_t)n;
 	return buf;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -231,6 +232,43 @@ ssize_t io_read_text(const char *path, char *buf, size_t size)
 	io_close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	return n;
+}
+
+int io_read_file(const char *path, size_t max, void **buf, size_t *len, mode_t *mode)
+{
+	struct stat st;
+	char *b = NULL;
+	ssize_t n;
+	int fd = io_open(path, O_RDONLY | O_CLOEXEC, 0);
+
+	*buf = NULL;
+	if (fd < 0) {
+		return fd;
+	}
+	if (fstat(fd, &st) < 0) {
+		n = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		n = -EINVAL;
+	} else if ((uint64_t)st.st_size > max) {
+		n = -EFBIG;
+	} else if (!(b = malloc((size_t)st.st_size + 1))) {
+		n = -ENOMEM;
+	} else {
+		n = io_read(fd, b, (size_t)st.st_size);
+		n = n == st.st_size || n < 0 ? n : -EIO; /* the file changed size */
+	}
+	io_close(fd);
+	if (n < 0) {
+		free(b);
+		return (int)n;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = (size_t)n;
+	if (mode) {
+		*mode = st.st_mode & 0777;
+	}
+	return 0;
 }
 
 /* One loop for write and pwrite: off < 0 means "at the current position". */

@@ -50,6 +50,12 @@ void *io_mmap_ro(int fd, size_t len, uint64_t off, int *err);
  * truncated to size - 1 bytes; returns the length or -errno. */
 ssize_t io_read_text(const char *path, char *buf, size_t size);
 
+/* Read the regular file PATH whole into a new buffer *BUF (the caller
+ * frees it) of *LEN bytes plus a NUL, and its permission bits into *MODE
+ * (may be NULL). 0, or -EINVAL when it is not a regular file, -EFBIG when
+ * it is larger than MAX, -EIO when its size changed while read, -errno. */
+int io_read_file(const char *path, size_t max, void **buf, size_t *len, mode_t *mode);
+
 /* errno name for messages ("ENOSPC"); strerror() for the text. */
 const char *io_errname(int err);
 

@@ -1,5 +1,9 @@
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/bits.h"
 #include "lib/io.h"
@@ -47,6 +51,30 @@ TEST(test_bits)
 			CHECK(bits_count(fast, b) == n);
 		}
 	}
+}
+
+/* io_read_file: the whole file, NUL-terminated, its mode; refusals */
+TEST(test_read_file)
+{
+	char dir[] = "/tmp/kdc-rf.XXXXXX", path[64];
+	void *buf = (void *)1;
+	size_t len = 0;
+	mode_t mode = 0;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	f = fopen(path, "w");
+	CHECK(f && fputs("hello", f) >= 0 && fclose(f) == 0);
+	CHECK(chmod(path, 0640) == 0);
+	CHECK(io_read_file(path, 5, &buf, &len, &mode) == 0);
+	CHECK(len == 5 && !memcmp(buf, "hello", 6) && mode == 0640);
+	free(buf);
+	CHECK(io_read_file(path, 4, &buf, &len, NULL) == -EFBIG && buf == NULL);
+	CHECK(io_read_file(dir, 1 << 20, &buf, &len, NULL) == -EINVAL && buf == NULL);
+	unlink(path);
+	CHECK(io_read_file(path, 1 << 20, &buf, &len, NULL) == -ENOENT && buf == NULL);
+	rmdir(dir);
 }
 
 TEST(test_vmcoreinfo)
