@@ -161,7 +161,8 @@ int io_fault_check(enum io_op op)
 	if (!nfaults && !counting) {
 		return 0;
 	}
-	n = ++op_count[op];
+	/* atomic: page threads and pass 1's helpers read at once */
+	n = __atomic_add_fetch(&op_count[op], 1, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < nfaults; i++) {
 		if (faults[i].op == op && (n == faults[i].nth || (!faults[i].once && n > faults[i].nth))) {
 			return -faults[i].err;
