@@ -34,16 +34,21 @@ size_t compress_bound(int method, size_t page_size)
 	}
 }
 
-/* Frames of one 4 KiB page each, decoded with ZSTD_decompress into a page
+/* Frames of one page each, decoded with ZSTD_decompress into a page
  * buffer by crash, libkdumpfile and compress_unpack: none of them needs
  * the content size, a checksum or a dictionary id, and a window of one
- * page (the smallest zstd allows is 1 KiB) keeps the tables small and
- * their reset per page cheap. */
-#define ZSTD_PAGE_WINDOW_LOG 12
+ * page keeps the tables small and their reset per page cheap. */
+#define ZSTD_PAGE_WINDOW_LOG_MIN 10 /* zstd's smallest window, 1 KiB */
+#define ZSTD_PAGE_WINDOW_LOG_MAX 16 /* the largest page, 64 KiB */
 
-static int zstd_setup(struct compressor *c, int level)
+static int zstd_setup(struct compressor *c, int level, size_t page_size)
 {
 	ZSTD_CCtx *z = ZSTD_createCCtx();
+	int window_log = ZSTD_PAGE_WINDOW_LOG_MIN;
+
+	while (window_log < ZSTD_PAGE_WINDOW_LOG_MAX && (1ul << window_log) < page_size) {
+		window_log++;
+	}
 
 	if (!z) {
 		return -ENOMEM;
@@ -53,13 +58,13 @@ static int zstd_setup(struct compressor *c, int level)
 	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_contentSizeFlag, 0)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 0)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_dictIDFlag, 0)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_windowLog, ZSTD_PAGE_WINDOW_LOG))) {
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_windowLog, window_log))) {
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int compress_init(struct compressor *c, int method, int level)
+int compress_init(struct compressor *c, int method, int level, size_t page_size)
 {
 	c->method = method;
 	c->zstd = NULL;
@@ -85,7 +90,7 @@ int compress_init(struct compressor *c, int method, int level)
 		c->zs = zs;
 	}
 	if (method == COMPRESS_ZSTD) {
-		return zstd_setup(c, level);
+		return zstd_setup(c, level, page_size);
 	}
 	return 0;
 }

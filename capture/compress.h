@@ -26,7 +26,7 @@ size_t compress_bound(int method, size_t page_size);
 /* LEVEL is zstd's (ignored by the others). zstd's frames are made for
  * single pages read back whole: no content size, checksum or dictionary id
  * in their header, a window no larger than a page. */
-int compress_init(struct compressor *c, int method, int level);
+int compress_init(struct compressor *c, int method, int level, size_t page_size);
 void compress_fini(struct compressor *c);
 /* Compress one page into out (cap bytes, >= compress_bound). Returns the
  * compressed size, or 0 when compression does not shrink the page (store it

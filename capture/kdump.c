@@ -17,7 +17,6 @@
 #include "lib/progress.h"
 #include "lib/rd.h"
 
-#define BS VMCORE_PAGE_SIZE
 /* A window covers 2^18 pfns (1 GiB): its bitmaps are whole blocks, and it is
  * a multiple of every buddy block and of a 1 GiB hugetlb page. */
 #define WIN_PFNS (1u << 18)
@@ -156,7 +155,8 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_unit;
 	bool quit;
-	uint8_t hdr[BS];
+	uint32_t bs;  /* the block and page size: the dead kernel's page size */
+	uint8_t *hdr; /* the header's block */
 };
 
 /* ---- header ---- */
@@ -188,7 +188,7 @@ static void build_header(struct writer *w)
 	uint64_t crashtime;
 	struct timeval tv;
 
-	memset(h, 0, BS);
+	memset(h, 0, w->bs);
 	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
 	st_le32(h + KDUMP_OFF_VERSION, KDUMP_HDR_VERSION);
 	fill_utsname(w, h + KDUMP_OFF_UTSNAME);
@@ -203,7 +203,7 @@ static void build_header(struct writer *w)
 	 * once says what it will be, its end record and trailer prove it (a
 	 * stream cut short has neither: crash refuses it, -R flags the output) */
 	st_le32(h + KDUMP_OFF_STATUS, (uint32_t)w->o->compress | (w->s->once ? 0 : KDUMP_DH_INCOMPLETE));
-	st_le32(h + KDUMP_OFF_BLOCK_SIZE, BS);
+	st_le32(h + KDUMP_OFF_BLOCK_SIZE, w->bs);
 	st_le32(h + KDUMP_OFF_SUB_HDR_SIZE, w->sub_blocks);
 	st_le32(h + KDUMP_OFF_BITMAP_BLOCKS, w->bitmap_blocks);
 	st_le32(h + KDUMP_OFF_MAX_MAPNR, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
@@ -213,9 +213,9 @@ static void build_header(struct writer *w)
 static int write_headers(struct writer *w)
 {
 	struct vmcore *vc = w->vc;
-	size_t sub_len = (size_t)w->sub_blocks * BS;
+	size_t sub_len = (size_t)w->sub_blocks * w->bs;
 	uint8_t *sub = calloc(1, sub_len);
-	uint64_t off_note = BS + KDUMP_SUBHDR_SIZE;
+	uint64_t off_note = w->bs + KDUMP_SUBHDR_SIZE;
 	int r;
 
 	if (!sub) {
@@ -231,9 +231,9 @@ static int write_headers(struct writer *w)
 	st_le64(sub + KDUMP_SUB_OFF_NOTE_LEN, vc->notes_len);
 	st_le64(sub + KDUMP_SUB_OFF_MAX_MAPNR_64, w->max_mapnr);
 	memcpy(sub + KDUMP_SUBHDR_SIZE, vc->notes, vc->notes_len);
-	r = w->s->pwrite(w->s, w->hdr, BS, 0);
+	r = w->s->pwrite(w->s, w->hdr, w->bs, 0);
 	if (!r) {
-		r = w->s->pwrite(w->s, sub, sub_len, BS);
+		r = w->s->pwrite(w->s, sub, sub_len, w->bs);
 	}
 	free(sub);
 	return r;
@@ -304,11 +304,11 @@ static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
 
 /* ---- pass 2's units: read, zero check and compress in the threads ---- */
 
-static bool page_is_zero(const uint8_t *p)
+static bool page_is_zero(const uint8_t *p, size_t n)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
 
-	for (size_t i = 0; i < BS / 8; i++) {
+	for (size_t i = 0; i < n / 8; i++) {
 		if (q[i]) {
 			return false;
 		}
@@ -323,10 +323,10 @@ static bool page_is_zero(const uint8_t *p)
  * a hint anyway: the pages are compared. */
 #define HASH_SAMPLES 16u
 
-static uint64_t page_hash(const uint8_t *p)
+static uint64_t page_hash(const uint8_t *p, size_t n)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
-	const size_t stride = BS / 8 / HASH_SAMPLES;
+	const size_t stride = n / 8 / HASH_SAMPLES;
 	uint64_t h = 1;
 
 	for (size_t i = 0; i < HASH_SAMPLES; i++) {
@@ -358,14 +358,14 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 		}
 		return;
 	}
-	if ((w->o->level & DL_ZERO) && page_is_zero(p)) {
+	if ((w->o->level & DL_ZERO) && page_is_zero(p, w->bs)) {
 		pg->kind = PAGE_ZERO;
 		return;
 	}
 	pg->kind = PAGE_DATA;
-	pg->hash = w->dedup ? page_hash(p) : 0;
+	pg->hash = w->dedup ? page_hash(p, w->bs) : 0;
 	if (w->o->compress != COMPRESS_NONE) {
-		cs = compress_page(&wk->comp, p, BS, out, w->bound);
+		cs = compress_page(&wk->comp, p, w->bs, out, w->bound);
 	}
 	if (cs < 0) {
 		u->comp_errs++;
@@ -374,8 +374,8 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 		pg->size = (uint32_t)cs;
 		pg->packed = true;
 	} else {
-		memcpy(out, p, BS);
-		pg->size = BS;
+		memcpy(out, p, w->bs);
+		pg->size = w->bs;
 	}
 	u->len += pg->size;
 }
@@ -734,16 +734,16 @@ static void say_unreadable(struct writer *w, const struct unit *u)
  * they are); only a page wholly in the file's data is read. */
 static bool read_page(struct writer *w, uint64_t pfn, uint8_t *buf)
 {
-	uint64_t pa = pfn * BS;
+	uint64_t pa = pfn * w->bs;
 	const struct vmcore_seg *s = vmcore_seg_of(w->vc, pa);
 
-	return s && pa - s->paddr + BS <= s->filesz && io_pread(w->vc->fd, buf, BS, s->offset + (pa - s->paddr)) == BS;
+	return s && pa - s->paddr + w->bs <= s->filesz && io_pread(w->vc->fd, buf, w->bs, s->offset + (pa - s->paddr)) == (ssize_t)w->bs;
 }
 
 /* Whether the pages at pfns A and B hold the same bytes. */
 static bool pages_equal(struct writer *w, uint64_t a, uint64_t b)
 {
-	return read_page(w, a, w->cmp_a) && read_page(w, b, w->cmp_b) && !memcmp(w->cmp_a, w->cmp_b, BS);
+	return read_page(w, a, w->cmp_a) && read_page(w, b, w->cmp_b) && !memcmp(w->cmp_a, w->cmp_b, w->bs);
 }
 
 /* U's data pages equal to pages stored before become PAGE_SHARED, their
@@ -801,7 +801,7 @@ static int emit_unit(struct writer *w, struct unit *u, uint64_t *seen)
 
 		switch (pg->kind) {
 		case PAGE_ZERO:
-			r = add_desc(w, w->zero_off, BS, 0);
+			r = add_desc(w, w->zero_off, w->bs, 0);
 			w->res->zero++;
 			break;
 		case PAGE_BAD:
@@ -961,8 +961,8 @@ static int dedup_setup(struct writer *w)
 	}
 	w->hash_mask = !strcmp(env, "collide") ? 0 : ~0ull;
 	w->dedup = calloc(DEDUP_SLOTS, sizeof(*w->dedup));
-	w->cmp_a = malloc(2 * BS);
-	w->cmp_b = w->cmp_a + BS;
+	w->cmp_a = malloc(2 * w->bs);
+	w->cmp_b = w->cmp_a + w->bs;
 	return w->dedup && w->cmp_a ? 0 : -ENOMEM;
 }
 
@@ -998,11 +998,11 @@ static int worker_setup(struct writer *w, unsigned i)
 	int r;
 
 	wk->w = w;
-	wk->pagebuf = malloc(BS);
+	wk->pagebuf = malloc(w->bs);
 	if (!wk->pagebuf) {
 		return -ENOMEM;
 	}
-	r = compress_init(&wk->comp, w->o->compress, w->o->zstd_level);
+	r = compress_init(&wk->comp, w->o->compress, w->o->zstd_level, w->bs);
 	if (r || i == 0) {
 		return r;
 	}
@@ -1029,12 +1029,13 @@ static int writer_setup(struct writer *w)
 	if (nt > MAX_THREADS) {
 		nt = MAX_THREADS;
 	}
-	w->bound = compress_bound(w->o->compress, BS);
+	w->bound = compress_bound(w->o->compress, w->bs);
 	w->bm_ram = malloc(WIN_PFNS / 8);
 	w->bm_dump = malloc(WIN_PFNS / 8);
 	w->desc = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
 	w->data = malloc(DATA_BUF);
-	if (!w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || dedup_setup(w) ||
+	w->hdr = calloc(1, w->bs);
+	if (!w->hdr || !w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || dedup_setup(w) ||
 	    units_setup(w, nt)) {
 		return -ENOMEM;
 	}
@@ -1092,6 +1093,7 @@ static void writer_teardown(struct writer *w)
 	free(w->data);
 	free(w->dedup);
 	free(w->cmp_a);
+	free(w->hdr);
 }
 
 int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *o, struct sink *s,
@@ -1111,10 +1113,11 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	w->s = s;
 	w->res = res;
 	w->max_mapnr = vc->max_pfn;
-	w->sub_blocks = (uint32_t)((KDUMP_SUBHDR_SIZE + vc->notes_len + BS - 1) / BS);
-	bm_bytes = ((w->max_mapnr + 7) / 8 + BS - 1) / BS * BS;
-	w->bitmap_blocks = (uint32_t)(2 * bm_bytes / BS);
-	w->off_bm1 = (uint64_t)(1 + w->sub_blocks) * BS;
+	w->bs = vc->page_size;
+	w->sub_blocks = (uint32_t)((KDUMP_SUBHDR_SIZE + vc->notes_len + w->bs - 1) / w->bs);
+	bm_bytes = ((w->max_mapnr + 7) / 8 + w->bs - 1) / w->bs * w->bs;
+	w->bitmap_blocks = (uint32_t)(2 * bm_bytes / w->bs);
+	w->off_bm1 = (uint64_t)(1 + w->sub_blocks) * w->bs;
 	w->off_bm2 = w->off_bm1 + bm_bytes;
 	w->off_desc = w->off_bm1 + 2 * bm_bytes;
 
@@ -1142,10 +1145,11 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	w->off_data = w->off_desc + w->ndump * KDUMP_DESC_SIZE;
 	w->data_off = w->off_data;
 	if (o->level & DL_ZERO) {
-		static const uint8_t zero[BS];
+		uint8_t *zero = calloc(1, w->bs);
 
 		w->zero_off = w->off_data;
-		r = add_data(w, zero, BS, &w->zero_off);
+		r = zero ? add_data(w, zero, w->bs, &w->zero_off) : -ENOMEM;
+		free(zero);
 		if (r) {
 			goto out;
 		}
@@ -1176,7 +1180,7 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 		goto out;
 	}
 	st_le32(w->hdr + KDUMP_OFF_STATUS, (uint32_t)o->compress);
-	r = s->once ? 0 : s->pwrite(s, w->hdr, BS, 0);
+	r = s->once ? 0 : s->pwrite(s, w->hdr, w->bs, 0);
 	if (!r) {
 		res->complete = true;
 	}

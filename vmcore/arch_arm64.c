@@ -1,10 +1,12 @@
 /* arm64: the kernel image mapped at kimage_voffset above its physical
  * address, the linear map and the vmemmap in swapper_pg_dir (TTBR1), all
  * given by VMCOREINFO (NUMBER(VA_BITS), NUMBER(TCR_EL1_T1SZ),
- * NUMBER(kimage_voffset), NUMBER(PHYS_OFFSET)). The walk knows the 4 KiB
- * granule with 39- or 48-bit VA (3 or 4 levels, 1G/2M blocks); other
- * layouts are named once and everything reached only through page tables
- * (the struct pages) is unreadable, so the filter keeps every page. */
+ * NUMBER(kimage_voffset), NUMBER(PHYS_OFFSET)). The walk knows the 4, 16
+ * and 64 KiB granules (the page size) with 48 bits of physical address and
+ * VA_BITS up to 48: 2 to 4 levels of tables of one page each. Other
+ * layouts (52-bit VA or PA) are named once and everything reached only
+ * through page tables (the struct pages) is unreadable, so the filter
+ * keeps every page. */
 #include <errno.h>
 
 #include "lib/log.h"
@@ -21,19 +23,18 @@
 #define VA_BITS_DEFAULT 48
 /* CONFIG_ARM64_4K_PAGES, 16K, 64K */
 #define PAGE_SIZES (0x1000u | 0x4000u | 0x10000u)
-/* the granule the walk knows: 4 KiB, 3 levels for 39-bit VA, 4 for 48 */
-#define GRANULE_SHIFT 12
-#define GRANULE (1u << GRANULE_SHIFT)
-#define VA_BITS_3LEVEL 39
-#define VA_BITS_4LEVEL 48
-#define PT_INDEX_BITS 9
-#define PT_ENTRIES 512
+#define PAGE_SIZE_DEFAULT 0x1000u
+/* a table is one page of 8-byte descriptors: page_shift - 3 bits of VA per
+ * level, the last level (3) mapping pages */
+#define DESC_SHIFT 3
 #define LAST_LEVEL 3
+#define VA_BITS_MIN 36      /* 16 KiB pages, 2 levels */
+#define VA_BITS_WALK_MAX 48 /* 52-bit VA (LVA, LPA2) is not walked */
 #define DESC_VALID 0x1ull
 #define DESC_TYPE_MASK 0x3ull
 #define DESC_BLOCK 0x1ull   /* levels 1 and 2 */
 #define DESC_TABLE 0x3ull   /* levels 0 to 2; a page at level 3 */
-#define DESC_OA_MASK 0x0000fffffffff000ull /* output address bits [47:12] */
+#define DESC_PA_MASK 0x0000ffffffffffffull /* output address bits [47:page_shift] */
 #define T1SZ_BITS 64
 
 /* NUMBER(KEY) in hex when written 0x..., decimal otherwise (arm64's
@@ -61,22 +62,17 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 {
 	uint64_t sym;
 
-	if (vc->page_size != GRANULE) {
-		log_warn("%s: arm64 kernel with %u-byte pages: the page-table walk knows 4 KiB pages; memory reached "
-			 "only through page tables cannot be read", vc->path, vc->page_size);
-		return false;
-	}
 	if (!vc->as.arm64.va_bits || !vc->as.arm64.have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
 		log_warn("%s: VMCOREINFO lacks NUMBER(VA_BITS), NUMBER(kimage_voffset) or SYMBOL(swapper_pg_dir): "
 			 "the arm64 page tables cannot be walked", vc->path);
 		return false;
 	}
 	vc->as.arm64.pgd = sym - vc->as.arm64.kimage_voffset;
-	if ((vc->as.arm64.va_bits != VA_BITS_3LEVEL && vc->as.arm64.va_bits != VA_BITS_4LEVEL) ||
+	if (vc->as.arm64.va_bits < VA_BITS_MIN || vc->as.arm64.va_bits > VA_BITS_WALK_MAX ||
 	    (t1sz && T1SZ_BITS - t1sz != vc->as.arm64.va_bits)) {
-		log_warn("%s: arm64 kernel with VA_BITS=%u (TCR_EL1_T1SZ=%llu): the page-table walk knows 39- and "
-			 "48-bit VA with 4 KiB pages; memory reached only through page tables cannot be read",
-			 vc->path, vc->as.arm64.va_bits, (unsigned long long)t1sz);
+		log_warn("%s: arm64 kernel with VA_BITS=%u (TCR_EL1_T1SZ=%llu): the page-table walk knows %u- to "
+			 "%u-bit VA; memory reached only through page tables cannot be read", vc->path,
+			 vc->as.arm64.va_bits, (unsigned long long)t1sz, VA_BITS_MIN, VA_BITS_WALK_MAX);
 		return false;
 	}
 	return true;
@@ -99,7 +95,7 @@ static int arm64_setup(struct vmcore *vc)
 		vc->as.arm64.kimage_voffset = vc->text.vaddr - vc->text.paddr;
 		vc->as.arm64.have_kimage_voffset = true;
 	}
-	if (number(vc, "NUMBER(VA_BITS)", &v) && v > PT_INDEX_BITS && v < T1SZ_BITS) {
+	if (number(vc, "NUMBER(VA_BITS)", &v) && v < T1SZ_BITS) {
 		vc->as.arm64.va_bits = (unsigned)v;
 	}
 	number(vc, "NUMBER(TCR_EL1_T1SZ)", &t1sz);
@@ -115,19 +111,23 @@ static unsigned arm64_max_physmem_bits(const struct vmcore *vc)
 /* Walk swapper_pg_dir; *size is the size of the page or block mapping vaddr. */
 static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	unsigned levels = (vc->as.arm64.va_bits - 4) / PT_INDEX_BITS; /* ARM64_HW_PGTABLE_LEVELS */
+	unsigned va_bits = vc->as.arm64.va_bits, index_bits = vc->page_shift - DESC_SHIFT;
+	/* ARM64_HW_PGTABLE_LEVELS: each level resolves index_bits, the top one the rest */
+	unsigned levels = (va_bits - DESC_SHIFT - 1) / index_bits;
 	uint64_t table = vc->as.arm64.pgd, d = 0;
+	uint64_t oa_mask = DESC_PA_MASK & ~(uint64_t)(vc->page_size - 1);
 
 	if (!vc->as.arm64.walk_ok) {
 		return -ENOTSUP;
 	}
-	if (vaddr >> vc->as.arm64.va_bits != UINT64_MAX >> vc->as.arm64.va_bits) {
+	if (vaddr >> va_bits != UINT64_MAX >> va_bits) {
 		return -EFAULT; /* not a TTBR1 (kernel) address */
 	}
 	for (unsigned lvl = LAST_LEVEL + 1 - levels; lvl <= LAST_LEVEL; lvl++) {
-		unsigned shift = GRANULE_SHIFT + PT_INDEX_BITS * (LAST_LEVEL - lvl);
-		uint64_t idx = (vaddr >> shift) & (PT_ENTRIES - 1);
-		int r = vmcore_read_phys(vc, table + idx * 8, &d, 8);
+		unsigned shift = vc->page_shift + index_bits * (LAST_LEVEL - lvl);
+		unsigned bits = va_bits - shift < index_bits ? va_bits - shift : index_bits;
+		uint64_t idx = (vaddr >> shift) & ((1ull << bits) - 1);
+		int r = vmcore_read_pte(vc, table + idx * 8, &d);
 
 		if (r) {
 			return r;
@@ -141,11 +141,11 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 			if ((lvl == LAST_LEVEL) != ((d & DESC_TYPE_MASK) == DESC_TABLE) || lvl == 0) {
 				return -EFAULT; /* reserved encoding */
 			}
-			*paddr = ((d & DESC_OA_MASK) & ~mask) | (vaddr & mask);
+			*paddr = ((d & oa_mask) & ~mask) | (vaddr & mask);
 			*size = mask + 1;
 			return 0;
 		}
-		table = d & DESC_OA_MASK;
+		table = d & oa_mask;
 	}
 	return -EFAULT;
 }
@@ -174,7 +174,7 @@ const struct arch_ops arch_arm64 = {
 	.phys_bits_limit = PHYS_BITS_MAX,
 	.section_size_bits = SECTION_SIZE_BITS,
 	.page_sizes = PAGE_SIZES,
-	.page_size_default = GRANULE,
+	.page_size_default = PAGE_SIZE_DEFAULT,
 	.is_text = arm64_is_text,
 	.setup = arm64_setup,
 	.max_physmem_bits = arm64_max_physmem_bits,

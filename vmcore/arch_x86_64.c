@@ -78,7 +78,7 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 		unsigned shift = PAGE_SHIFT + PT_INDEX_BITS * (unsigned)(lvl - 1);
 		uint64_t idx = (vaddr >> shift) & (PT_ENTRIES - 1);
 
-		r = vmcore_read_phys(vc, table + idx * 8, &e, 8);
+		r = vmcore_read_pte(vc, table + idx * 8, &e);
 		if (r) {
 			return r;
 		}

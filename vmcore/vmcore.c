@@ -179,8 +179,8 @@ static int pick_page_size(struct vmcore *vc)
 		ps = a->page_size_default;
 	}
 	if (ps == 0 || (ps & (ps - 1)) || !(ps & a->page_sizes & VMCORE_PAGE_SIZES)) { /* masks of uint32_t */
-		log_err("%s: %s kernel with %llu-byte pages (VMCOREINFO PAGESIZE): kdumpcap reads vmcores of 4 KiB "
-			"pages only", vc->path, a->machine, (unsigned long long)ps);
+		log_err("%s: %s kernel with %llu-byte pages (VMCOREINFO PAGESIZE): kdumpcap reads vmcores of 4, 16 "
+			"or 64 KiB pages", vc->path, a->machine, (unsigned long long)ps);
 		return -ENOTSUP;
 	}
 	vc->page_size = (uint32_t)ps;
@@ -366,6 +366,7 @@ void vmcore_close(struct vmcore *vc)
 {
 	win_drop(&vc->data);
 	win_drop(&vc->meta);
+	free(vc->ptc);
 	if (vc->fd >= 0) {
 		close(vc->fd);
 	}
@@ -381,6 +382,7 @@ int vmcore_view(const struct vmcore *vc, struct vmcore *view)
 	*view = *vc;
 	view->data = (struct vmcore_win){ 0 };
 	view->meta = (struct vmcore_win){ 0 };
+	view->ptc = NULL;
 	view->pagebuf = malloc(vc->page_size);
 	return view->pagebuf ? 0 : -ENOMEM;
 }
@@ -389,6 +391,8 @@ void vmcore_view_close(struct vmcore *view)
 {
 	win_drop(&view->data);
 	win_drop(&view->meta);
+	free(view->ptc);
+	view->ptc = NULL;
 	free(view->pagebuf);
 	view->pagebuf = NULL;
 }
@@ -469,7 +473,7 @@ static int seg_copy(struct vmcore *vc, struct vmcore_win *w, const struct vmcore
 		if (off > vc->file_size || in_file > vc->file_size - off) {
 			return -EIO; /* truncated file */
 		}
-		p = win_get(vc, w, off, in_file, &err);
+		p = w ? win_get(vc, w, off, in_file, &err) : NULL;
 		if (p) {
 			memcpy(buf, p, in_file);
 		} else {
@@ -560,6 +564,60 @@ void vmcore_win_drop(struct vmcore_win *w)
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n)
 {
 	return copy_phys(vc, &vc->meta, paddr, buf, n, false);
+}
+
+/* A walk reads one entry per level, each level's table in another part of
+ * memory: through one mmap window that would map a new 4 MiB at every step.
+ * The tables' blocks are read with pread into a few slots instead, where
+ * the next walk finds the upper levels again. */
+#define PT_BLOCK 4096u
+#define PT_SLOTS 8u
+
+struct vmcore_ptcache {
+	uint64_t base[PT_SLOTS];
+	bool valid[PT_SLOTS];
+	unsigned next; /* the slot to refill next (round robin) */
+	uint8_t blk[PT_SLOTS][PT_BLOCK];
+};
+
+static int pt_slot(struct vmcore *vc, struct vmcore_ptcache *c, uint64_t base, unsigned *slot)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < PT_SLOTS; i++) {
+		if (c->valid[i] && c->base[i] == base) {
+			*slot = i;
+			return 0;
+		}
+	}
+	i = c->next;
+	c->next = (i + 1) % PT_SLOTS;
+	c->valid[i] = false;
+	r = copy_phys(vc, NULL, base, c->blk[i], PT_BLOCK, false);
+	if (r) {
+		return r;
+	}
+	c->base[i] = base;
+	c->valid[i] = true;
+	*slot = i;
+	return 0;
+}
+
+int vmcore_read_pte(struct vmcore *vc, uint64_t paddr, uint64_t *entry)
+{
+	uint64_t base = paddr & ~(uint64_t)(PT_BLOCK - 1);
+	unsigned slot;
+
+	if (!vc->ptc) {
+		vc->ptc = calloc(1, sizeof(*vc->ptc));
+	}
+	if (!vc->ptc || paddr - base > PT_BLOCK - sizeof(*entry) || pt_slot(vc, vc->ptc, base, &slot)) {
+		/* no memory for the cache, or a block partly in a hole: read the entry alone */
+		return copy_phys(vc, &vc->meta, paddr, (uint8_t *)entry, sizeof(*entry), false);
+	}
+	memcpy(entry, vc->ptc->blk[slot] + (paddr - base), sizeof(*entry));
+	return 0;
 }
 
 int vmcore_vtop_span(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *span)

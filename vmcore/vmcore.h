@@ -12,11 +12,10 @@
 #include "vmcore/vmcoreinfo.h"
 
 /* The page size is the dead kernel's (VMCOREINFO PAGESIZE=, struct vmcore's
- * page_size); VMCORE_PAGE_SIZES are the sizes kdumpcap handles: the dump
- * writer (capture/kdump.c) still writes blocks of VMCORE_PAGE_SIZE, so that
- * one alone. A vmcore of other pages is refused when opened. */
-#define VMCORE_PAGE_SIZE 4096u
-#define VMCORE_PAGE_SIZES VMCORE_PAGE_SIZE /* a mask of powers of two */
+ * page_size), and the dump's block size; VMCORE_PAGE_SIZES are the sizes
+ * kdumpcap handles (4, 16 and 64 KiB, as arm64 kernels have). A vmcore of
+ * other pages is refused when opened. */
+#define VMCORE_PAGE_SIZES (0x1000u | 0x4000u | 0x10000u) /* a mask of powers of two */
 #define VMCORE_MAX_SEGS 8192
 #define VMCORE_MAX_NOTES (16u << 20)
 
@@ -27,6 +26,8 @@ struct vmcore_seg {
 	uint64_t memsz;  /* bytes of memory described (>= filesz; the rest reads as zero) */
 	uint64_t offset; /* file offset */
 };
+
+struct vmcore_ptcache;
 
 /* One mmap window over the file (or a pread buffer when mmap is refused). */
 struct vmcore_win {
@@ -58,6 +59,7 @@ struct vmcore {
 	bool no_mmap;           /* mmap failed once: pread from now on */
 	struct vmcore_win data; /* page data window (vmcore_page) */
 	struct vmcore_win meta; /* small reads (vmcore_read_phys) */
+	struct vmcore_ptcache *ptc; /* page-table blocks (vmcore_read_pte), or NULL */
 	uint8_t *pagebuf;       /* pread fallback and zero-filled tails */
 };
 
@@ -92,6 +94,9 @@ void vmcore_win_drop(struct vmcore_win *w);
 /* Copy physical memory, across segments; 0 or -errno (-ENOENT: some byte is
  * in no segment: kdumpcap's own reads never take a hole for zeros). */
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n);
+/* The same for one 8-byte page-table entry (the architectures' walks),
+ * through a small cache of the blocks that hold the tables. */
+int vmcore_read_pte(struct vmcore *vc, uint64_t paddr, uint64_t *entry);
 /* Kernel virtual address to physical: the architecture's translation (the
  * kernel image mapping, else the page tables), else a PT_LOAD's vaddr. */
 int vmcore_vtop(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr);

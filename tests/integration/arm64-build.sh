@@ -2,8 +2,8 @@
 # The arm64 build: `make ARCH=arm64` cross-builds the same static binary for
 # aarch64 (Debian's gcc-aarch64-linux-gnu and musl-dev:arm64; zlib, zstd, lzo2
 # built once into build/deps-arm64), and it runs under qemu-aarch64-static:
-# --help, the unit tests, and dumps of a synthetic x86_64 vmcore that an
-# independent reader checks page by page.
+# --help, the unit tests, and dumps of synthetic x86_64 and arm64 (64 KiB
+# pages) vmcores that an independent reader checks page by page.
 set -u
 . "$(dirname "$0")/../lib.sh"
 W=$(mktemp -d /tmp/kdc-arm64.XXXXXX)
@@ -32,5 +32,10 @@ for args in "-z -d 1:zstd:1:" "-l -d 31:lzo:31:--filtered"; do
 	check "x86_64 vmcore, $flags: every page equals the vmcore's" \
 		$PY "$TOP/tests/tools/checkdump.py" "$W/d$c" "$W/core" --level "$lvl" --compress "$c" $filtered
 done
+# and an arm64 vmcore of 64 KiB pages (tests/tools/fakearm64.py), the walk included
+$PY "$TOP/tests/tools/fakearm64.py" "$W/a64k" --page-size 65536
+check "arm64 vmcore of 64 KiB pages, -z -d 31: every page equals the vmcore's, utsname read through the page tables" \
+	bash -c "'$W/kdumpcap' -z -d 31 --message-level 0 '$W/a64k' '$W/a64k.dump' 2>/dev/null &&
+	$PY '$TOP/tests/tools/checkdump.py' '$W/a64k.dump' '$W/a64k' --compress zstd --uts-node fake-arm64-64k"
 check_fails "not a vmcore: clear error" "no ELF magic" "$W/kdumpcap" /etc/passwd "$W/p.dump"
 t_done

@@ -78,7 +78,7 @@ else
 	not_ok "copy of $vmcore with VA_BITS=52 made"
 fi
 if patched "$vmcore" "PAGESIZE=4096" "PAGESIZE=8192"; then
-	check_fails "8 KiB pages: refused clearly" "4 KiB pages only" "$KDUMPCAP" -d 31 "$W/patched" "$W/p8k"
+	check_fails "8 KiB pages: refused clearly" "4, 16 or 64 KiB pages" "$KDUMPCAP" -d 31 "$W/patched" "$W/p8k"
 	check "8 KiB pages: no dump file left" test ! -e "$W/p8k"
 else
 	not_ok "copy of $vmcore with PAGESIZE=8192 made"

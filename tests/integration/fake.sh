@@ -41,6 +41,29 @@ check_fails "-R refuses a stream without its end marker" "incomplete" bash -c "'
 	head -c 100000 | '$KDUMPCAP' -R '$W/cut'"
 check_fails "-R refuses a non-stream" "not a flattened" bash -c "'$KDUMPCAP' -R '$W/x' < '$W/core'"
 
+# arm64 vmcores of 4, 16 and 64 KiB pages (tests/tools/fakearm64.py): the
+# dump's blocks are the kernel's pages, every compression; the header's
+# utsname is found only by walking swapper_pg_dir for that page size
+for ps in 4096 16384 65536; do
+	k=$((ps / 1024))k
+	$PY "$TOP/tests/tools/fakearm64.py" "$W/a$k" --page-size $ps
+	for c in none zlib lzo zstd; do
+		flag=$(case $c in zlib) echo -c ;; lzo) echo -l ;; zstd) echo -z ;; esac)
+		check "arm64 $k pages, -d 1 $c: written, every page equals the vmcore's, utsname read through the page tables" \
+			bash -c "'$KDUMPCAP' $flag -d 1 --message-level 0 '$W/a$k' '$W/a$k$c' 2>/dev/null &&
+			$CHECK '$W/a$k$c' '$W/a$k' --level 1 --compress $c --uts-node fake-arm64-$k"
+	done
+	[ $ps = 4096 ] && continue
+	check "arm64 $k pages: -F | -R and makedumpfile -R give the direct write's bytes" bash -c "
+		'$KDUMPCAP' -c -d 1 -F --message-level 0 '$W/a$k' 2>/dev/null | '$KDUMPCAP' -R '$W/a${k}r' &&
+		'$KDUMPCAP' -c -d 1 -F --message-level 0 '$W/a$k' 2>/dev/null | makedumpfile -R '$W/a${k}m' >/dev/null &&
+		cmp '$W/a${k}r' '$W/a${k}zlib' && cmp '$W/a${k}m' '$W/a${k}zlib'"
+	check "arm64 $k pages: 1 and 3 threads give the same bytes (zstd, -d 31)" bash -c "
+		'$KDUMPCAP' -z -d 31 --num-threads 3 --message-level 0 '$W/a$k' '$W/a${k}t3' 2>/dev/null &&
+		'$KDUMPCAP' -z -d 31 --num-threads 1 --message-level 0 '$W/a$k' '$W/a${k}t1' 2>/dev/null &&
+		cmp '$W/a${k}t1' '$W/a${k}t3'"
+done
+
 # bad inputs: one clear line, non-zero exit, no crash
 $FAKE "$W/trunc" --truncate 20000000
 check_fails "truncated vmcore: error and non-zero exit" "truncated" "$KDUMPCAP" -c "$W/trunc" "$W/trunc.dump"

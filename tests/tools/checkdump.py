@@ -41,6 +41,8 @@ class Elf:
             elif t == 1:
                 phdrs.append((vaddr, paddr, memsz, filesz, off))
         self.vi = dict(l.split("=", 1) for l in self.notes.decode("latin-1").split("\n") if "=" in l)
+        # the page size: VMCOREINFO's on arm64 (4, 16 or 64 KiB), x86_64's 4 KiB
+        self.ps = int(self.vi.get("PAGESIZE", PAGE)) if self.arm64 else PAGE
         text = None  # the kernel image mapping aliases RAM another PT_LOAD holds
         for vaddr, paddr, memsz, filesz, off in phdrs:
             if text is None and self.is_text(vaddr, paddr):
@@ -49,13 +51,13 @@ class Elf:
                 loads.append((paddr, memsz, filesz, off))
         limit = 1 << self.phys_bits()
         self.segs = sorted(s for s in (self.clip(s, limit) for s in loads) if s[1])
-        self.max_pfn = max((p + ms + PAGE - 1) // PAGE for p, ms, _, _ in self.segs)
+        self.max_pfn = max((p + ms + self.ps - 1) // self.ps for p, ms, _, _ in self.segs)
         # 1st bitmap: every pfn some segment holds a byte of
-        self.ram_pfns = {pfn for p, ms, _, _ in self.segs for pfn in range(p // PAGE, (p + ms + PAGE - 1) // PAGE)}
+        self.ram_pfns = {pfn for p, ms, _, _ in self.segs for pfn in range(p // self.ps, (p + ms + self.ps - 1) // self.ps)}
         # pages from a segment's file data end (rounded up) to its memory end
         # (rounded up) have no data: makedumpfile leaves them out
-        nodata = {pfn for p, ms, fs, _ in self.segs for pfn in range((p + fs + PAGE - 1) // PAGE,
-                                                                      (p + ms + PAGE - 1) // PAGE)}
+        nodata = {pfn for p, ms, fs, _ in self.segs for pfn in range((p + fs + self.ps - 1) // self.ps,
+                                                                      (p + ms + self.ps - 1) // self.ps)}
         self.data_pfns = self.ram_pfns - nodata
 
     def is_text(self, vaddr, paddr):
@@ -96,8 +98,8 @@ class Elf:
         """The page as read from every segment that holds part of it (RAM is
         split at unaligned addresses on EFI machines); bytes in no segment or
         past a segment's file data are zero. None when no segment holds any."""
-        a, b = pfn * PAGE, (pfn + 1) * PAGE
-        out, hit = bytearray(PAGE), False
+        a, b = pfn * self.ps, (pfn + 1) * self.ps
+        out, hit = bytearray(self.ps), False
         for p, ms, fs, off in self.segs:
             lo, hi = max(a, p), min(b, p + fs)
             hit |= max(a, p) < min(b, p + ms)
@@ -120,12 +122,15 @@ def main():
     ap.add_argument("--compress", choices=["none", "zlib", "lzo", "zstd"], default=None)
     ap.add_argument("--expect-incomplete", action="store_true")
     ap.add_argument("--pages-out", help="write the dumped pfns (and zero-shared ones) to this file")
+    ap.add_argument("--uts-node", help="the nodename the header's utsname must carry")
     ap.add_argument("--filtered", action="store_true", help="2nd bitmap may be a subset of RAM")
     ap.add_argument("--pad", type=int, default=64 << 20,
                     help="with --expect-incomplete: zero bytes read past the end of a cut dump")
     a = ap.parse_args()
 
+    global PAGE
     vm = Elf(a.vmcore)
+    PAGE = vm.ps  # the dump's block size, and every page's
     df = open(a.dump, "rb")
     d = mmap.mmap(df.fileno(), 0, access=mmap.ACCESS_READ)
     if a.expect_incomplete:
@@ -141,6 +146,9 @@ def main():
     if ver != 6 or bs != PAGE:
         fail("header version %d block size %d" % (ver, bs))
     kh = bs
+    node = d[12 + 65:12 + 2 * 65].rstrip(b"\0").decode("latin-1")
+    if a.uts_node is not None and node != a.uts_node:
+        fail("header utsname nodename %r, expected %r" % (node, a.uts_node))
     phys_base, level = struct.unpack_from("<Qi", d, kh)
     off_vi, size_vi, off_note, size_note = struct.unpack_from("<QQQQ", d, kh + 32)
     max_mapnr, = struct.unpack_from("<Q", d, kh + 96)

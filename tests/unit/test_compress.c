@@ -52,7 +52,7 @@ TEST(test_compress_round_trip)
 		uint8_t *out = malloc(bound);
 
 		CHECK(bound > PG);
-		CHECK(out && compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT) == 0);
+		CHECK(out && compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT, 4096) == 0);
 		for (int kind = 0; out && kind < 4; kind++) {
 			ssize_t n;
 			size_t got = 0;
@@ -97,7 +97,7 @@ TEST(test_compress_zstd_frame_and_levels)
 		struct compressor c;
 		size_t got = 0;
 
-		CHECK(compress_init(&c, COMPRESS_ZSTD, levels[l]) == 0);
+		CHECK(compress_init(&c, COMPRESS_ZSTD, levels[l], 4096) == 0);
 		sizes[l] = compress_page(&c, in, PG, out, bound);
 		CHECK(sizes[l] > 0);
 		/* frame header descriptor: no content size, single segment, checksum, dict id */
@@ -123,7 +123,7 @@ TEST(test_compress_partial_noise_still_packed)
 	fill(in, 3);
 	memset(in + PG / 2, 0, PG / 2);
 	for (size_t m = 0; out && m < sizeof(methods) / sizeof(methods[0]); m++) {
-		CHECK(compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT) == 0);
+		CHECK(compress_init(&c, methods[m], ZSTD_LEVEL_DEFAULT, 4096) == 0);
 		CHECK(compress_page(&c, in, PG, out, compress_bound(methods[m], PG)) > 0);
 		compress_fini(&c);
 	}
