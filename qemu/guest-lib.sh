@@ -1,25 +1,33 @@
 # Helpers for the busybox guests of the QEMU harness (sourced; test-only).
 # The caller defines die().
 
-# mods_index MODDIR: index the kernel's .ko files by name (dashes as underscores).
-declare -A modpath=() loaded=()
+# mods_index MODDIR: index the kernel's .ko files (or .ko.xz, as 6.12's are)
+# by name (dashes as underscores).
+# Modules built into the kernel (modules.builtin) need nothing.
+declare -A modpath=() loaded=() builtin=()
 modorder=()
 mods_index() {
 	local f n
-	modpath=()
+	modpath=() builtin=()
+	while IFS= read -r f; do
+		n=$(basename "${f%.xz}" .ko)
+		modpath[${n//-/_}]=$f
+	done < <(find "$1/kernel" -name '*.ko' -o -name '*.ko.xz')
+	[ -f "$1/modules.builtin" ] || return 0
 	while IFS= read -r f; do
 		n=$(basename "$f" .ko)
-		modpath[${n//-/_}]=$f
-	done < <(find "$1/kernel" -name '*.ko')
+		builtin[${n//-/_}]=1
+	done <"$1/modules.builtin"
 }
+mod_cat() { case $1 in *.xz) xz -dc "$1" ;; *) cat "$1" ;; esac; }
 # Modules and their hard dependencies (from each .ko's .modinfo), deps first.
 # Soft dependencies are not in .modinfo's depends=: ext4/jbd2 need crc32c.
 add_mod() {
 	local n=${1//-/_} d
-	[ -n "${loaded[$n]:-}" ] && return 0
+	[ -n "${loaded[$n]:-}" ] || [ -n "${builtin[$n]:-}" ] && return 0
 	[ -n "${modpath[$n]:-}" ] || die "module $n not found (mods_index first)"
 	loaded[$n]=1
-	for d in $(tr '\0' '\n' <"${modpath[$n]}" | sed -n 's/^depends=//p' | tr ',' ' '); do
+	for d in $(mod_cat "${modpath[$n]}" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
 		add_mod "$d"
 	done
 	modorder+=("$n")
@@ -33,7 +41,7 @@ mods_for() {
 	for m in "$@"; do add_mod "$m"; done
 	mkdir -p "$dir/lib/modules"
 	for m in "${modorder[@]}"; do
-		cp "${modpath[$m]}" "$dir/lib/modules/$m.ko"
+		mod_cat "${modpath[$m]}" >"$dir/lib/modules/$m.ko"
 	done
 	printf '%s\n' "${modorder[@]}" >"$dir/lib/modules/order"
 }

@@ -72,6 +72,8 @@ text=$(echo "$syms" | sed -n 's/^_text=//p') stext=$(echo "$syms" | sed -n 's/^_
 [ -n "$text" ] && [ -n "$stext" ] || die "no _text/_stext in $kdir/vmlinux"
 text_delta=$((0x$stext - 0x$text))
 anon_mb=$((mem / 4)) tmpfs_mb=$((mem * 8 / 100)) huge_pages=$((mem * 4 / 100 / 2))
+# memload's hugetlb pages are 2 MiB: a 16 or 64 KiB-page kernel's are 32 or 512 MiB
+grep -q '^CONFIG_ARM64_4K_PAGES=y' "$kdir/config" || huge_pages=0
 aarch64-linux-musl-gcc -static -O2 -o "$work/memload" "$here/guest/memload.c" || die "building qemu/guest/memload failed"
 
 cap=$work/capture-root

@@ -22,6 +22,7 @@ union arch_state {
 	} x86_64;
 	struct {
 		unsigned va_bits;         /* kernel VA_BITS (0: unknown) */
+		unsigned walk_bits;       /* the VA bits TTBR1 translates: 64 - TCR_EL1_T1SZ (vabits_actual) */
 		uint64_t kimage_voffset;  /* kernel image virtual - physical */
 		bool have_kimage_voffset;
 		uint64_t pgd;             /* swapper_pg_dir, physical */

@@ -2,11 +2,12 @@
  * address, the linear map and the vmemmap in swapper_pg_dir (TTBR1), all
  * given by VMCOREINFO (NUMBER(VA_BITS), NUMBER(TCR_EL1_T1SZ),
  * NUMBER(kimage_voffset), NUMBER(PHYS_OFFSET)). The walk knows the 4, 16
- * and 64 KiB granules (the page size) with 48 bits of physical address and
- * VA_BITS up to 48: 2 to 4 levels of tables of one page each. Other
- * layouts (52-bit VA or PA) are named once and everything reached only
- * through page tables (the struct pages) is unreadable, so the filter
- * keeps every page. */
+ * and 64 KiB granules (the page size), up to 4 levels of tables of one page
+ * each for the VA bits TTBR1 translates (64 - TCR_EL1_T1SZ: a 52-bit kernel
+ * on a CPU without LPA2 runs with 47 or 48), 52-bit output addresses in
+ * either encoding (64 KiB LPA, LPA2). Other layouts (4 KiB pages with 52-bit
+ * VA: 5 levels) are named once and everything reached only through page
+ * tables (the struct pages) is unreadable, so the filter keeps every page. */
 #include <errno.h>
 
 #include "lib/log.h"
@@ -29,12 +30,18 @@
 #define DESC_SHIFT 3
 #define LAST_LEVEL 3
 #define VA_BITS_MIN 36      /* 16 KiB pages, 2 levels */
-#define VA_BITS_WALK_MAX 48 /* 52-bit VA (LVA, LPA2) is not walked */
+#define VA_BITS_MAX 52      /* LVA (64 KiB pages) or LPA2 */
+#define PAGE_SIZE_64K 0x10000u
 #define DESC_VALID 0x1ull
 #define DESC_TYPE_MASK 0x3ull
 #define DESC_BLOCK 0x1ull   /* levels 1 and 2 */
 #define DESC_TABLE 0x3ull   /* levels 0 to 2; a page at level 3 */
 #define DESC_PA_MASK 0x0000ffffffffffffull /* output address bits [47:page_shift] */
+#define DESC_PA_MASK_LPA2 0x0003ffffffffffffull /* LPA2: bits [49:page_shift], ... */
+#define DESC_LPA2_HI_SHIFT 8  /* ... and PA[51:50] in bits [9:8] */
+#define DESC_LPA_HI_SHIFT 12  /* 64 KiB LPA: PA[51:48] in bits [15:12] */
+#define PA_HI_LPA2 50
+#define PA_HI_LPA 48
 #define T1SZ_BITS 64
 
 /* NUMBER(KEY) in hex when written 0x..., decimal otherwise (arm64's
@@ -60,6 +67,7 @@ static bool arm64_is_text(const struct vmcore *vc, const struct vmcore_seg *s)
 /* Which layout the walk supports; a warning naming the one it does not. */
 static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 {
+	unsigned bits = t1sz ? (unsigned)(T1SZ_BITS - t1sz) : vc->as.arm64.va_bits;
 	uint64_t sym;
 
 	if (!vc->as.arm64.va_bits || !vc->as.arm64.have_kimage_voffset || !vmci_symbol(&vc->vi, "swapper_pg_dir", &sym)) {
@@ -68,11 +76,13 @@ static bool walk_supported(struct vmcore *vc, uint64_t t1sz)
 		return false;
 	}
 	vc->as.arm64.pgd = sym - vc->as.arm64.kimage_voffset;
-	if (vc->as.arm64.va_bits < VA_BITS_MIN || vc->as.arm64.va_bits > VA_BITS_WALK_MAX ||
-	    (t1sz && T1SZ_BITS - t1sz != vc->as.arm64.va_bits)) {
-		log_warn("%s: arm64 kernel with VA_BITS=%u (TCR_EL1_T1SZ=%llu): the page-table walk knows %u- to "
-			 "%u-bit VA; memory reached only through page tables cannot be read", vc->path,
-			 vc->as.arm64.va_bits, (unsigned long long)t1sz, VA_BITS_MIN, VA_BITS_WALK_MAX);
+	vc->as.arm64.walk_bits = bits;
+	if (bits < VA_BITS_MIN || bits > VA_BITS_MAX || bits > vc->as.arm64.va_bits ||
+	    (bits - DESC_SHIFT - 1) / (vc->page_shift - DESC_SHIFT) > LAST_LEVEL + 1) {
+		log_warn("%s: arm64 kernel with VA_BITS=%u, TCR_EL1_T1SZ=%llu and %u-byte pages: the page-table walk "
+			 "knows %u- to %u-bit VA in at most 4 levels; memory reached only through page tables cannot be "
+			 "read", vc->path, vc->as.arm64.va_bits, (unsigned long long)t1sz, vc->page_size, VA_BITS_MIN,
+			 VA_BITS_MAX);
 		return false;
 	}
 	return true;
@@ -98,7 +108,9 @@ static int arm64_setup(struct vmcore *vc)
 	if (number(vc, "NUMBER(VA_BITS)", &v) && v < T1SZ_BITS) {
 		vc->as.arm64.va_bits = (unsigned)v;
 	}
-	number(vc, "NUMBER(TCR_EL1_T1SZ)", &t1sz);
+	if (number(vc, "NUMBER(TCR_EL1_T1SZ)", &t1sz) && (t1sz == 0 || t1sz >= T1SZ_BITS)) {
+		t1sz = 0; /* nonsense: VA_BITS alone */
+	}
 	vc->as.arm64.walk_ok = vc->vi.len && walk_supported(vc, t1sz);
 	return 0;
 }
@@ -108,14 +120,29 @@ static unsigned arm64_max_physmem_bits(const struct vmcore *vc)
 	return vc->vi.len ? PHYS_BITS_48 : PHYS_BITS_MAX;
 }
 
+/* The output address of descriptor D: bits [47:page_shift], and above
+ * them PA[51:48] in 64 KiB LPA's place or, with LPA2 (4 and 16 KiB pages at
+ * 52-bit VA), bits [49:48] and PA[51:50] in bits [9:8]. */
+static uint64_t desc_oa(const struct vmcore *vc, uint64_t d)
+{
+	uint64_t low = ~(uint64_t)(vc->page_size - 1);
+
+	if (vc->page_size == PAGE_SIZE_64K) {
+		return (d & DESC_PA_MASK & low) | ((d >> DESC_LPA_HI_SHIFT) & 0xf) << PA_HI_LPA;
+	}
+	if (vc->as.arm64.walk_bits == VA_BITS_MAX) {
+		return (d & DESC_PA_MASK_LPA2 & low) | ((d >> DESC_LPA2_HI_SHIFT) & 0x3) << PA_HI_LPA2;
+	}
+	return d & DESC_PA_MASK & low;
+}
+
 /* Walk swapper_pg_dir; *size is the size of the page or block mapping vaddr. */
 static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *size)
 {
-	unsigned va_bits = vc->as.arm64.va_bits, index_bits = vc->page_shift - DESC_SHIFT;
+	unsigned va_bits = vc->as.arm64.walk_bits, index_bits = vc->page_shift - DESC_SHIFT;
 	/* ARM64_HW_PGTABLE_LEVELS: each level resolves index_bits, the top one the rest */
 	unsigned levels = (va_bits - DESC_SHIFT - 1) / index_bits;
 	uint64_t table = vc->as.arm64.pgd, d = 0;
-	uint64_t oa_mask = DESC_PA_MASK & ~(uint64_t)(vc->page_size - 1);
 
 	if (!vc->as.arm64.walk_ok) {
 		return -ENOTSUP;
@@ -141,11 +168,11 @@ static int walk(struct vmcore *vc, uint64_t vaddr, uint64_t *paddr, uint64_t *si
 			if ((lvl == LAST_LEVEL) != ((d & DESC_TYPE_MASK) == DESC_TABLE) || lvl == 0) {
 				return -EFAULT; /* reserved encoding */
 			}
-			*paddr = ((d & oa_mask) & ~mask) | (vaddr & mask);
+			*paddr = (desc_oa(vc, d) & ~mask) | (vaddr & mask);
 			*size = mask + 1;
 			return 0;
 		}
-		table = d & oa_mask;
+		table = desc_oa(vc, d);
 	}
 	return -EFAULT;
 }

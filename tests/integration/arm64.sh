@@ -53,9 +53,9 @@ for vmcore in "$@"; do
 		env MAKEDUMPFILE="$MDF" "$TOP/tests/integration/dmesg.sh" "$vmcore" "$KDUMPCAP"
 	rm -f "${dumps[@]}"
 done
-# Layouts the arm64 code does not know, on a copy of a vmcore whose
-# VMCOREINFO is edited: 52-bit VA keeps every page (the struct pages cannot
-# be found: nothing may be dropped); 8 KiB pages are refused clearly.
+# Layouts, on a copy of a vmcore whose VMCOREINFO is edited: one the walk
+# does not know keeps every page (the struct pages cannot be found: nothing
+# may be dropped); 8 KiB pages are refused clearly.
 patched() { # FROM TO: the vmcore with VMCOREINFO's FROM (same length) replaced
 	cp "$1" "$W/patched" && $PY - "$W/patched" "$2" "$3" <<'PY'
 import sys
@@ -68,14 +68,27 @@ with open(sys.argv[1], "r+b") as f:
 PY
 }
 vmcore=$1
+# a kernel built for 52-bit VA on a CPU without LPA2 translates 48 bits
+# (TCR_EL1_T1SZ=16): the walk follows T1SZ, the dump is the same
 if patched "$vmcore" "NUMBER(VA_BITS)=48" "NUMBER(VA_BITS)=52"; then
-	check "VA_BITS=52: -d 31 dump written with a warning naming the layout" bash -c \
-		"'$KDUMPCAP' -d 31 '$W/patched' '$W/va52' 2>&1 | grep -q 'VA_BITS=52.*page-table walk'"
-	check "VA_BITS=52: every RAM page kept" bash -c \
+	check "VA_BITS=52 running at 48 bits (TCR_EL1_T1SZ=16): the -d 31 page set is the unpatched vmcore's" bash -c "
+		'$KDUMPCAP' -d 31 --message-level 0 '$W/patched' '$W/va52' && '$KDUMPCAP' -d 31 --message-level 0 '$vmcore' '$W/va48' &&
+		$PY '$TOP/tests/integration/dumpbitmap.py' count '$W/va52' >'$W/c52' &&
+		$PY '$TOP/tests/integration/dumpbitmap.py' count '$W/va48' >'$W/c48' && cmp '$W/c48' '$W/c52' &&
+		! grep -q 'ram=\([0-9]*\) dumped=\1 ' '$W/c52'"
+	rm -f "$W/va52" "$W/va48"
+else
+	not_ok "copy of $vmcore with VA_BITS=52 made"
+fi
+# 4 KiB pages at 52-bit VA need 5 levels: not walked, so nothing may be dropped
+if patched "$vmcore" "NUMBER(TCR_EL1_T1SZ)=0x10" "NUMBER(TCR_EL1_T1SZ)=0x0c"; then
+	check "TCR_EL1_T1SZ=12 with 4 KiB pages: -d 31 dump written with a warning naming the layout" bash -c \
+		"'$KDUMPCAP' -d 31 '$W/patched' '$W/va52' >'$W/va52.log' 2>&1 && grep -q 'VA_BITS=48, TCR_EL1_T1SZ=12.*page-table walk' '$W/va52.log'"
+	check "TCR_EL1_T1SZ=12 with 4 KiB pages: every RAM page kept" bash -c \
 		"$PY '$TOP/tests/integration/dumpbitmap.py' count '$W/va52' | grep -q 'ram=\([0-9]*\) dumped=\1 '"
 	rm -f "$W/va52"
 else
-	not_ok "copy of $vmcore with VA_BITS=52 made"
+	not_ok "copy of $vmcore with TCR_EL1_T1SZ=12 made"
 fi
 if patched "$vmcore" "PAGESIZE=4096" "PAGESIZE=8192"; then
 	check_fails "8 KiB pages: refused clearly" "4, 16 or 64 KiB pages" "$KDUMPCAP" -d 31 "$W/patched" "$W/p8k"

@@ -64,6 +64,21 @@ for ps in 4096 16384 65536; do
 		cmp '$W/a${k}t1' '$W/a${k}t3'"
 done
 
+# the other translation layouts, one dump each: VA_BITS (and TCR_EL1_T1SZ,
+# where a 52-bit kernel runs on a CPU without LPA2) per page size
+for spec in "4096 39" "16384 47" "16384 36" "16384 52" "16384 52 17" "65536 42" "65536 52"; do
+	read -r ps vb t1sz <<<"$spec"
+	k=$((ps / 1024))k
+	$PY "$TOP/tests/tools/fakearm64.py" "$W/lay" --page-size $ps --va-bits $vb ${t1sz:+--t1sz $t1sz}
+	check "arm64 $k pages, VA_BITS=$vb${t1sz:+ TCR_EL1_T1SZ=$t1sz}: utsname read through the page tables, pages right" \
+		bash -c "rm -f '$W/lay.d' && '$KDUMPCAP' -z -d 1 --message-level 0 '$W/lay' '$W/lay.d' 2>/dev/null &&
+		$CHECK '$W/lay.d' '$W/lay' --level 1 --compress zstd --uts-node fake-arm64-$k"
+done
+$PY "$TOP/tests/tools/fakearm64.py" "$W/lay" --page-size 4096 --va-bits 52
+check "arm64 4k pages at 52-bit VA (5 levels): a warning names the layout, the dump is written" \
+	bash -c "rm -f '$W/lay.d' && '$KDUMPCAP' -z -d 31 '$W/lay' '$W/lay.d' >'$W/lay.log' 2>&1 &&
+	grep -q 'VA_BITS=52.*page-table walk' '$W/lay.log' && $CHECK '$W/lay.d' '$W/lay' --compress zstd"
+
 # bad inputs: one clear line, non-zero exit, no crash
 $FAKE "$W/trunc" --truncate 20000000
 check_fails "truncated vmcore: error and non-zero exit" "truncated" "$KDUMPCAP" -c "$W/trunc" "$W/trunc.dump"

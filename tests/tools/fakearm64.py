@@ -8,7 +8,9 @@ kimage_voffset. init_uts_ns lies at a vmalloc address that no PT_LOAD maps:
 only a walk of swapper_pg_dir (tables of one page each, as many levels as
 VA_BITS and the page size give) finds it, so a dump whose header carries
 its nodename proves the walk.
-  fakearm64.py OUT --page-size 4096|16384|65536 [--va-bits N] [--seed N]
+--t1sz: TCR_EL1_T1SZ when not 64 - VA_BITS (a 52-bit kernel on a CPU
+without LPA2 translates 47 or 48 bits); the tables follow 64 - T1SZ.
+  fakearm64.py OUT --page-size 4096|16384|65536 [--va-bits N] [--t1sz N] [--seed N]
 """
 import argparse
 import random
@@ -21,9 +23,10 @@ PHYS_OFFSET = 0x40000000
 KIMAGE_VADDR = 0xffff800008000000
 TEXT_PADDR = PHYS_OFFSET + (4 << 20)  # the Image, in the first PT_LOAD
 TEXT_SIZE = 2 << 20
-UTS_VADDR = 0xffff800080123000  # vmalloc: in no PT_LOAD
+UTS_OFFSET = 0x80123000  # init_uts_ns: this far into TTBR1's upper half (vmalloc), in no PT_LOAD
 DESC_TABLE = 0x3  # a table (levels 0-2) or a page (level 3)
 DESC_AF = 1 << 10  # access flag, set in every real page descriptor
+DESC_SH = 3 << 8  # inner shareable; with LPA2 these bits are PA[51:50] instead
 
 
 def ehdr(phnum):
@@ -56,18 +59,25 @@ def utsname(ps):
                     ("Linux", "fake-arm64-%dk" % (ps // 1024), "6.12.0-fake", "#1 SMP", "aarch64", "(none)"))
 
 
+def uts_vaddr(va_bits):
+    return (1 << 64) - (1 << (va_bits - 1)) + UTS_OFFSET
+
+
 def tables(ps, va_bits, pgd_pa, uts_pa):
-    """{paddr: page} for the walk from swapper_pg_dir at PGD_PA to UTS_PA."""
+    """{paddr: page} for the walk from swapper_pg_dir at PGD_PA to UTS_PA over
+    VA_BITS (the bits TTBR1 translates)."""
+    lpa2 = va_bits == 52 and ps != 65536
     shift = ps.bit_length() - 1
     index_bits = shift - 3
     levels = (va_bits - 4) // index_bits
-    out, table = {}, pgd_pa
+    out, table, va = {}, pgd_pa, uts_vaddr(va_bits)
     for i, lvl in enumerate(range(4 - levels, 4)):
         lshift = shift + index_bits * (3 - lvl)
-        idx = (UTS_VADDR >> lshift) & ((1 << min(index_bits, va_bits - lshift)) - 1)
+        idx = (va >> lshift) & ((1 << min(index_bits, va_bits - lshift)) - 1)
         nxt = uts_pa if lvl == 3 else pgd_pa + (i + 1) * ps
         page = bytearray(ps)
-        struct.pack_into("<Q", page, 8 * idx, nxt | DESC_TABLE | (DESC_AF if lvl == 3 else 0))
+        attrs = DESC_TABLE | (DESC_AF if lvl == 3 else 0) | (0 if lpa2 else DESC_SH)
+        struct.pack_into("<Q", page, 8 * idx, nxt | attrs)
         out[table] = bytes(page)
         table = nxt
     return out
@@ -78,8 +88,10 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--page-size", type=int, choices=[4096, 16384, 65536], required=True)
     ap.add_argument("--va-bits", type=int, default=48)
+    ap.add_argument("--t1sz", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    t1sz = 64 - a.va_bits if a.t1sz is None else a.t1sz
     ps, rng = a.page_size, random.Random(a.seed)
     segs = segments(ps)
     voff = KIMAGE_VADDR - TEXT_PADDR
@@ -90,20 +102,20 @@ def main():
     for paddr, _, filesz in segs:
         for pfn in range(paddr // ps, (paddr + filesz + ps - 1) // ps):
             pages[pfn] = page_data(rng, pfn, ps)
-    for pa, page in tables(ps, a.va_bits, pgd_pa, uts_pa).items():
+    for pa, page in tables(ps, 64 - t1sz, pgd_pa, uts_pa).items():
         pages[pa // ps] = page
-    at = UTS_VADDR % ps
+    at = uts_vaddr(64 - t1sz) % ps
     pages[uts_pa // ps] = bytes(at) + utsname(ps) + bytes(ps - at - 6 * 65)
 
     vi = ("OSRELEASE=6.12.0-fake\nPAGESIZE=%d\nCRASHTIME=1700000000\nNUMBER(VA_BITS)=%d\n"
           "NUMBER(kimage_voffset)=0x%x\nNUMBER(PHYS_OFFSET)=0x%x\nNUMBER(TCR_EL1_T1SZ)=%d\n"
           "SYMBOL(swapper_pg_dir)=%x\nSYMBOL(init_uts_ns)=%x\nOFFSET(uts_namespace.name)=0\n" %
-          (ps, a.va_bits, voff, PHYS_OFFSET, 64 - a.va_bits, pgd_pa + voff, UTS_VADDR)).encode()
+          (ps, a.va_bits, voff, PHYS_OFFSET, t1sz, pgd_pa + voff, uts_vaddr(64 - t1sz))).encode()
     notes = note("CORE", 1, bytes(392)) * 2 + note("VMCOREINFO", 0, vi)
     phnum = 2 + len(segs)
     off = (64 + 56 * phnum + len(notes) + ps - 1) // ps * ps
     ph, seg_offs = [phdr(4, 64 + 56 * phnum, 0, 0, len(notes), len(notes))], []
-    linear = (1 << 64) - (1 << a.va_bits)  # PAGE_OFFSET
+    linear = (1 << 64) - (1 << (64 - t1sz))  # PAGE_OFFSET
     for paddr, memsz, filesz in segs:
         seg_offs.append(off)
         ph.append(phdr(1, off, linear + paddr - PHYS_OFFSET, paddr, filesz, memsz))
