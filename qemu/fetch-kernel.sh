@@ -8,6 +8,8 @@
 #                   There `Image` is the uncompressed Image that kexec and QEMU load:
 #                   bookworm's vmlinuz is one already (then Image links to it); a
 #                   gzip-compressed vmlinuz is unpacked
+#   KDC_FLAVOUR     another flavour's meta package, e.g. 6.12-arm64-16k (Debian 12's
+#                   6.12 kernel of 16 KiB pages): its kernel, when KVER is not given
 set -euo pipefail
 cache=${KDUMPCAP_CACHE:-$HOME/.cache/kdumpcap}
 case ${KDC_ARCH:-} in
@@ -15,11 +17,12 @@ arm64) flavour=arm64 pkgarch=:arm64 cache=$cache/arm64 ;;
 '' | x86_64) flavour=amd64 pkgarch= ;;
 *) echo "fetch-kernel: unknown KDC_ARCH '$KDC_ARCH' (x86_64 or arm64)" >&2; exit 1 ;;
 esac
+meta=${KDC_FLAVOUR:-$flavour}
 if [ -z "${KVER:-}" ]; then
-	KVER=$(apt-cache depends "linux-image-$flavour$pkgarch" 2>/dev/null |
+	KVER=$(apt-cache depends "linux-image-$meta$pkgarch" 2>/dev/null |
 		sed -n 's/.*Depends: linux-image-\([^:]*\).*$/\1/p' | grep -v -- '-dbg' | head -1)
 fi
-[ -n "$KVER" ] || { echo "fetch-kernel: cannot find linux-image-$flavour$pkgarch's kernel (run tests/setup-host.sh)" >&2; exit 1; }
+[ -n "$KVER" ] || { echo "fetch-kernel: cannot find linux-image-$meta$pkgarch's kernel (run tests/setup-host.sh)" >&2; exit 1; }
 dir=$cache/kernel/$KVER
 mkdir -p "$dir"
 cd "$dir"
