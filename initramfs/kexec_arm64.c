@@ -17,7 +17,6 @@
 #define IMAGE_MAGIC_OFF    56
 #define IMAGE_FLAG_BE      1ULL
 #define IMAGE_FLAG_PAGE(f) (((f) >> 1) & 3) /* 0 unspecified, 1 4K, 2 16K, 3 64K */
-#define IMAGE_PAGE_4K      1
 #define IMAGE_OLD_OFFSET   0x80000ULL /* text_offset of Images without image_size */
 #define DTB_ALIGN          (2ULL << 20)
 
@@ -132,7 +131,7 @@ int kexec_arm64_image_header(const void *buf, size_t len, uint64_t *text_offset,
 	*text_offset = ld_le64(h + 8);
 	*image_size = ld_le64(h + 16);
 	flags = ld_le64(h + 24);
-	if (flags & IMAGE_FLAG_BE || (IMAGE_FLAG_PAGE(flags) && IMAGE_FLAG_PAGE(flags) != IMAGE_PAGE_4K)) {
+	if (flags & IMAGE_FLAG_BE) {
 		return -ENOEXEC;
 	}
 	if (*image_size == 0) { /* before Linux 3.17: text_offset was 0x80000, no size */
@@ -198,13 +197,16 @@ int kexec_arm64_elfcorehdr(const struct ka_note *notes, unsigned nn, const struc
 }
 
 int kexec_arm64_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *crash, uint64_t text_offset,
-		      uint64_t image_size)
+		      uint64_t image_size, uint64_t page)
 {
 	uint64_t at = align_up(crash->start, KA_IMAGE_ALIGN) + text_offset, limit = crash->end + 1;
 	uint64_t need = image_size > seg[KA_SEG_KERNEL].bufsz ? image_size : seg[KA_SEG_KERNEL].bufsz;
 
 	seg[KA_SEG_KERNEL].mem = at;
-	seg[KA_SEG_KERNEL].memsz = align_up(need, KA_PAGE);
+	if (text_offset % page) {
+		return -EINVAL; /* the Image would not start on a page */
+	}
+	seg[KA_SEG_KERNEL].memsz = align_up(need, page);
 	at += seg[KA_SEG_KERNEL].memsz;
 	for (int i = KA_SEG_INITRD; i < KA_NR_SEGS; i++) {
 		struct ka_seg *s = &seg[i];
@@ -213,7 +215,7 @@ int kexec_arm64_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *cras
 			s->mem = s->memsz = 0;
 			continue;
 		}
-		s->memsz = align_up(s->bufsz, KA_PAGE);
+		s->memsz = align_up(s->bufsz, page);
 		if (i == KA_SEG_DTB && at / DTB_ALIGN != (at + s->memsz - 1) / DTB_ALIGN) {
 			at = align_up(at, DTB_ALIGN);
 		}

@@ -68,11 +68,12 @@ struct ka_seg {
 
 /* Place the segments whose bufsz are set (kernel: its file, memsz = the
  * header's image_size) in [crash->start, crash->end]: the Image at the first
- * 2 MiB boundary + text_offset, the others after it, page-aligned, the device
- * tree not crossing a 2 MiB boundary. An initrd of size 0 is left out.
- * -ENOSPC when they do not fit. */
+ * 2 MiB boundary + text_offset, the others after it, each beginning and
+ * ending on a PAGE boundary (the running kernel's page size: kexec_load
+ * refuses segments that do not), the device tree not crossing a 2 MiB
+ * boundary. An initrd of size 0 is left out. -ENOSPC when they do not fit. */
 int kexec_arm64_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *crash, uint64_t text_offset,
-		      uint64_t image_size);
+		      uint64_t image_size, uint64_t page);
 
 /* The capture kernel's device tree: FDT (the running kernel's) with /chosen's
  * bootargs, linux,initrd-start/end (or none), linux,elfcorehdr,

@@ -203,7 +203,7 @@ static int read_inputs(struct image *im, const char *kernel, const char *initrd)
 		return r;
 	}
 	if (kexec_arm64_image_header(im->kernel, im->klen, &im->text_offset, &im->image_size) < 0) {
-		log_err("load: %s is not an arm64 Image (little-endian, 4 KiB pages): kexec_load needs the "
+		log_err("load: %s is not a little-endian arm64 Image: kexec_load needs the "
 			"uncompressed Image (gunzip a compressed vmlinuz)", kernel);
 		return -ENOEXEC;
 	}
@@ -335,7 +335,8 @@ static int build_segments(struct image *im, const char *cmdline)
 		[KA_SEG_PURGATORY] = { im->purg, im->purglen, 0, 0 },
 	};
 	memcpy(im->seg, segs, sizeof(segs));
-	r = kexec_arm64_place(im->seg, &im->crash.r[im->crash.n - 1], im->text_offset, im->image_size);
+	r = kexec_arm64_place(im->seg, &im->crash.r[im->crash.n - 1], im->text_offset, im->image_size,
+			      (uint64_t)sysconf(_SC_PAGESIZE));
 	if (r < 0) {
 		log_err("the crashkernel= reservation is too small for the kernel (%zu MiB in memory) and the "
 			"initrd (%zu MiB): boot with a bigger crashkernel= or use a smaller initrd",

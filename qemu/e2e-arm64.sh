@@ -16,7 +16,9 @@
 #   qemu/e2e-arm64.sh [--keep] [--kaslr on|off]
 # (--kaslr off: nokaslr and no kaslr-seed in QEMU's device tree; default on)
 # Environment: KDUMPCAP_BIN (host binary, default build/kdumpcap),
-# KDUMPCAP_ARM64_BIN (default build/arm64/kdumpcap), KDUMPCAP_CACHE.
+# KDUMPCAP_ARM64_BIN (default build/arm64/kdumpcap), KDUMPCAP_CACHE,
+# KDC_FLAVOUR (qemu/fetch-kernel.sh: 6.12-arm64-16k runs it all on Debian 12's
+# 6.12 kernel of 16 KiB pages, make test's second arm64-e2e run).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -67,7 +69,7 @@ truncate -s $((mem + 64))M "$work/full.disk"
 aarch64-linux-musl-gcc -static -O2 -o "$work/fullcopy" "$here/guest/fullcopy.c" || die "qemu/guest/fullcopy.c builds"
 printf 'ext4 UUID=%s\npath /var/crash\ncore_collector kdumpcap -d 31 -z\nfinal_action poweroff\nfailure_action reboot\nkdump_pre %s\n' \
 	"$uuid" "$work/fullcopy" >"$work/kdump.conf"
-check "mkinitrd --binary $(basename "$arm") builds the arm64 capture image" \
+check "$kver: mkinitrd --binary $(basename "$arm") builds the arm64 capture image" \
 	"$bin" mkinitrd -o "$work/capture.img" --kver "$kver" --moddir "$kdir/lib/modules/$kver" \
 	--sysroot "$work/sysroot" --config "$work/kdump.conf" --binary "$arm"
 [ -s "$work/capture.img" ] || die "capture image made"

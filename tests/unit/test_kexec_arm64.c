@@ -103,8 +103,10 @@ TEST(test_kexec_image_header)
 	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == 0 && to == 0 && sz == 0x2710000);
 	image_hdr(h, 0, 0x2710000, 0xb); /* big-endian */
 	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
-	image_hdr(h, 0, 0x2710000, 0x6); /* 64K pages */
-	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == -ENOEXEC);
+	image_hdr(h, 0, 0x2710000, 0x6); /* 64K pages: any page size boots */
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == 0 && sz == 0x2710000);
+	image_hdr(h, 0, 0x2c10000, 0xc); /* Debian 6.12 arm64-16k */
+	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == 0 && sz == 0x2c10000);
 	image_hdr(h, 0, 0, 0); /* before 3.17 */
 	CHECK(kexec_arm64_image_header(h, sizeof(h), &to, &sz) == 0 && to == 0x80000 && sz == 4096);
 	h[0] = 0x1f, h[1] = 0x8b, h[56] = 0; /* a gzip'ed vmlinuz */
@@ -153,17 +155,28 @@ TEST(test_kexec_place)
 		[KA_SEG_PURGATORY] = { NULL, 0x2730, 0, 0 },
 	};
 
-	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000) == 0);
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000, 0x1000) == 0);
 	CHECK(s[KA_SEG_KERNEL].mem == 0xa0200000 && s[KA_SEG_KERNEL].memsz == 0x2710000);
 	CHECK(s[KA_SEG_INITRD].mem == 0xa2910000 && s[KA_SEG_INITRD].memsz == 0x124000);
 	CHECK(s[KA_SEG_DTB].mem == 0xa2a34000 && s[KA_SEG_ELFHDR].mem == 0xa2a36000 && s[KA_SEG_ELFHDR].memsz == 0x1000);
 	CHECK(s[KA_SEG_PURGATORY].mem == 0xa2a37000 && s[KA_SEG_PURGATORY].memsz == 0x3000);
 	/* a device tree that would cross a 2 MiB boundary starts at the next */
 	s[KA_SEG_INITRD].bufsz = 0x2ef000;
-	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000) == 0 && s[KA_SEG_DTB].mem == 0xa2c00000);
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000, 0x1000) == 0 && s[KA_SEG_DTB].mem == 0xa2c00000);
+	/* a running kernel of 16 KiB pages: every segment starts and ends on one */
+	s[KA_SEG_INITRD].bufsz = 0x123456;
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000, 0x4000) == 0);
+	for (int n = 0; n < KA_NR_SEGS; n++) {
+		CHECK(s[n].mem % 0x4000 == 0 && s[n].memsz % 0x4000 == 0 && s[n].memsz >= s[n].bufsz);
+	}
+	CHECK(s[KA_SEG_INITRD].mem == 0xa2910000 && s[KA_SEG_INITRD].memsz == 0x124000);
+	CHECK(s[KA_SEG_ELFHDR].memsz == 0x4000 && s[KA_SEG_PURGATORY].mem == s[KA_SEG_ELFHDR].mem + 0x4000);
+	/* 64 KiB, and an Image placed off a page */
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000, 0x10000) == 0 && s[KA_SEG_PURGATORY].memsz == 0x10000);
+	CHECK(kexec_arm64_place(s, &crash, 0x80000 + 0x1000, 0x2710000, 0x10000) == -EINVAL);
 	/* too small a reservation */
 	crash.end = 0xa2000000 - 1;
-	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000) == -ENOSPC);
+	CHECK(kexec_arm64_place(s, &crash, 0, 0x2710000, 0x1000) == -ENOSPC);
 }
 
 /* A device tree written by hand, as QEMU's virt machine gives it (cut down). */
