@@ -39,7 +39,9 @@
 #define DESC_PA_MASK 0x0000ffffffffffffull /* output address bits [47:page_shift] */
 #define DESC_PA_MASK_LPA2 0x0003ffffffffffffull /* LPA2: bits [49:page_shift], ... */
 #define DESC_LPA2_HI_SHIFT 8  /* ... and PA[51:50] in bits [9:8] */
+#define DESC_LPA2_HI_MASK 0x3ull
 #define DESC_LPA_HI_SHIFT 12  /* 64 KiB LPA: PA[51:48] in bits [15:12] */
+#define DESC_LPA_HI_MASK 0xfull
 #define PA_HI_LPA2 50
 #define PA_HI_LPA 48
 #define T1SZ_BITS 64
@@ -128,10 +130,10 @@ static uint64_t desc_oa(const struct vmcore *vc, uint64_t d)
 	uint64_t low = ~(uint64_t)(vc->page_size - 1);
 
 	if (vc->page_size == PAGE_SIZE_64K) {
-		return (d & DESC_PA_MASK & low) | ((d >> DESC_LPA_HI_SHIFT) & 0xf) << PA_HI_LPA;
+		return (d & DESC_PA_MASK & low) | ((d >> DESC_LPA_HI_SHIFT) & DESC_LPA_HI_MASK) << PA_HI_LPA;
 	}
 	if (vc->as.arm64.walk_bits == VA_BITS_MAX) {
-		return (d & DESC_PA_MASK_LPA2 & low) | ((d >> DESC_LPA2_HI_SHIFT) & 0x3) << PA_HI_LPA2;
+		return (d & DESC_PA_MASK_LPA2 & low) | ((d >> DESC_LPA2_HI_SHIFT) & DESC_LPA2_HI_MASK) << PA_HI_LPA2;
 	}
 	return d & DESC_PA_MASK & low;
 }
