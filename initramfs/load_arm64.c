@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "initramfs/kexec_arm64.h"
+#include "initramfs/kimage.h"
 #include "initramfs/load_legacy.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -194,6 +195,30 @@ static void image_free(struct image *im)
 	free(im->purg);
 }
 
+/* A compressed kernel (gzip, EFI zboot) made into its Image in place. */
+static int unpack_kernel(struct image *im, const char *kernel)
+{
+	uint8_t *out;
+	size_t outlen;
+	const char *what;
+	int r = kimage_unpack(im->kernel, im->klen, FILE_MAX, &out, &outlen, &what);
+
+	if (r == -ENOTSUP) {
+		log_err("load: %s is an EFI zboot image compressed with %s: kdumpcap unpacks gzip and zstd; give "
+			"the uncompressed Image with --kernel", kernel, what);
+	} else if (r < 0) {
+		log_err("load: %s (%s) cannot be unpacked: %s", kernel, what, strerror(-r));
+	}
+	if (r < 0 || !out) {
+		return r;
+	}
+	log_info("load: %s is a %s kernel: unpacked its Image (%zu MiB)", kernel, what, outlen >> 20);
+	free(im->kernel);
+	im->kernel = out;
+	im->klen = outlen;
+	return 0;
+}
+
 static int read_inputs(struct image *im, const char *kernel, const char *initrd)
 {
 	int r = slurp(kernel, &im->kernel, &im->klen);
@@ -202,9 +227,13 @@ static int read_inputs(struct image *im, const char *kernel, const char *initrd)
 		log_err("load: cannot read capture kernel %s: %s; give it with --kernel", kernel, strerror(-r));
 		return r;
 	}
+	r = unpack_kernel(im, kernel);
+	if (r < 0) {
+		return r;
+	}
 	if (kexec_arm64_image_header(im->kernel, im->klen, &im->text_offset, &im->image_size) < 0) {
-		log_err("load: %s is not a little-endian arm64 Image: kexec_load needs the "
-			"uncompressed Image (gunzip a compressed vmlinuz)", kernel);
+		log_err("load: %s is not a little-endian arm64 Image, nor a gzip or EFI zboot kernel holding one",
+			kernel);
 		return -ENOEXEC;
 	}
 	r = initrd ? slurp(initrd, &im->initrd, &im->ilen) : 0;

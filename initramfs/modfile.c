@@ -17,14 +17,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "initramfs/modfile.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/unpack.h"
 
-#define CHUNK (256u << 10)
 #define EXIT_NO_EXEC 127 /* the shell's "command not found" status */
 
 static const struct {
@@ -85,73 +83,8 @@ int modfile_init_flags(const char *path)
 	return modfile_comp(path) == MODFILE_PLAIN ? 0 : MODULE_INIT_COMPRESSED_FILE;
 }
 
-/* The output buffer: grows by CHUNK, never past MODFILE_MAX. */
-struct grow {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int grow_room(struct grow *g)
-{
-	uint8_t *n;
-
-	if (g->cap - g->len >= CHUNK / 2) {
-		return 0;
-	}
-	if (g->cap + CHUNK > MODFILE_MAX) {
-		return -EFBIG;
-	}
-	n = realloc(g->p, g->cap + CHUNK);
-	if (!n) {
-		return -ENOMEM;
-	}
-	g->p = n;
-	g->cap += CHUNK;
-	return 0;
-}
-
-static int gunzip(const void *in, size_t inlen, struct grow *g)
-{
-	z_stream z;
-	int zr = Z_OK, r = 0;
-
-	memset(&z, 0, sizeof(z));
-	if (inlen > UINT32_MAX || inflateInit2(&z, 15 + 16) != Z_OK) { /* 16: gzip wrapper */
-		return -EINVAL;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)inlen;
-	while (zr == Z_OK && !(r = grow_room(g))) {
-		z.next_out = g->p + g->len;
-		z.avail_out = (uInt)(g->cap - g->len);
-		zr = inflate(&z, Z_NO_FLUSH);
-		g->len = g->cap - z.avail_out;
-	}
-	inflateEnd(&z);
-	return r ? r : zr == Z_STREAM_END ? 0 : -EBADMSG;
-}
-
-static int unzstd(const void *in, size_t inlen, struct grow *g)
-{
-	ZSTD_DCtx *d = ZSTD_createDCtx();
-	ZSTD_inBuffer ib = { in, inlen, 0 };
-	size_t left = 1; /* 0 at the end of a frame; more frames may follow */
-	int r = d ? 0 : -ENOMEM;
-
-	while (!r && (left || ib.pos < ib.size) && !(r = grow_room(g))) {
-		ZSTD_outBuffer ob = { g->p, g->cap, g->len };
-		left = ZSTD_decompressStream(d, &ob, &ib);
-		g->len = ob.pos;
-		if (ZSTD_isError(left) || (left && ib.pos == ib.size && ob.pos < ob.size)) {
-			r = -EBADMSG; /* corrupt, or cut short */
-		}
-	}
-	ZSTD_freeDCtx(d);
-	return r;
-}
-
 /* `xz -dc PATH` into G. -EOPNOTSUPP when xz cannot be started. */
-static int unxz(const char *path, struct grow *g)
+static int unxz(const char *path, struct unpack_buf *g)
 {
 	int p[2], status, r = 0;
 	ssize_t n = 1;
@@ -175,7 +108,7 @@ static int unxz(const char *path, struct grow *g)
 		_exit(EXIT_NO_EXEC);
 	}
 	io_close(p[1]);
-	while (n > 0 && !(r = grow_room(g))) {
+	while (n > 0 && !(r = unpack_room(g))) {
 		n = io_read(p[0], g->p + g->len, g->cap - g->len);
 		g->len += n > 0 ? (size_t)n : 0;
 		r = n < 0 ? (int)n : 0;
@@ -194,12 +127,12 @@ static int unxz(const char *path, struct grow *g)
 
 int modfile_decompress(const char *path, const void *in, size_t inlen, void **out, size_t *outlen)
 {
-	struct grow g = { NULL, 0, 0 };
+	struct unpack_buf g = { NULL, 0, 0, MODFILE_MAX };
 	int r;
 
 	switch (modfile_comp(path)) {
-	case MODFILE_GZIP: r = gunzip(in, inlen, &g); break;
-	case MODFILE_ZSTD: r = unzstd(in, inlen, &g); break;
+	case MODFILE_GZIP: r = unpack_gzip(in, inlen, &g); break;
+	case MODFILE_ZSTD: r = unpack_zstd(in, inlen, &g); break;
 	case MODFILE_XZ: r = unxz(path, &g); break;
 	default: r = -EINVAL; break;
 	}

@@ -13,8 +13,9 @@
 # every page equals the vmcore's, drgn answers on it as on the vmcore
 # (tests/tools/drgn-compare.py), vmcore-dmesg.txt equals --dump-dmesg of the
 # vmcore and holds the sysrq line. Prints "ok - ..."/"not ok - ..." lines.
-#   qemu/e2e-arm64.sh [--keep] [--kaslr on|off]
-# (--kaslr off: nokaslr and no kaslr-seed in QEMU's device tree; default on)
+#   qemu/e2e-arm64.sh [--keep] [--kaslr on|off] [--gzip-image]
+# (--kaslr off: nokaslr and no kaslr-seed in QEMU's device tree; default on;
+# --gzip-image: the first kernel's /boot/Image is gzip'ed, as Ubuntu's vmlinuz)
 # Environment: KDUMPCAP_BIN (host binary, default build/kdumpcap),
 # KDUMPCAP_ARM64_BIN (default build/arm64/kdumpcap), KDUMPCAP_CACHE,
 # KDC_FLAVOUR (qemu/fetch-kernel.sh: 6.12-arm64-16k runs it all on Debian 12's
@@ -27,12 +28,13 @@ root=$(cd "$here/.." && pwd)
 cache=${KDUMPCAP_CACHE:-$HOME/.cache/kdumpcap}/arm64
 bin=${KDUMPCAP_BIN:-$root/build/kdumpcap}
 arm=${KDUMPCAP_ARM64_BIN:-$root/build/arm64/kdumpcap}
-mem=1024 ck=256M keep=0 kaslr=on
+mem=1024 ck=256M keep=0 kaslr=on gzip_image=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1; shift ;;
 	--kaslr) kaslr=${2:?}; shift 2 ;;
-	*) echo "usage: $0 [--keep] [--kaslr on|off]" >&2; exit 2 ;;
+	--gzip-image) gzip_image=1; shift ;;
+	*) echo "usage: $0 [--keep] [--kaslr on|off] [--gzip-image]" >&2; exit 2 ;;
 	esac
 done
 uuid=3f6c1a52-7e0b-4d8e-9c1f-2a3b4c5d6e7f serial=kdc-e2e
@@ -81,7 +83,11 @@ r=$work/first
 skel "$r" "$bb"
 mkdir -p "$r/boot"
 cp "$arm" "$r/bin/kdumpcap"
-cp -L "$kdir/Image" "$r/boot/Image"
+if [ $gzip_image = 1 ]; then
+	gzip -1 -c "$kdir/Image" >"$r/boot/Image" # a compressed vmlinuz, as Ubuntu ships
+else
+	cp -L "$kdir/Image" "$r/boot/Image"
+fi
 cp "$work/capture.img" "$r/boot/capture.img"
 cat >"$r/init" <<'INIT'
 #!/bin/sh
@@ -139,6 +145,7 @@ check "QEMU ended by itself within ${tmo}s, the capture kernel within ${boot_tmo
 	test $rc = 0 -a -z "$stopped" || keep_console
 check "load, unload and load again in the first kernel (kexec_load)" bash -c "! grep -a 'E2E-FAIL' '$c' && grep -aq 'E2E: crashing' '$c'"
 check "load used kexec_load (no kexec_file_load in this kernel)" grep -aq 'no kexec_file_load in this kernel: kexec_load' "$c"
+[ $gzip_image = 1 ] && check "load unpacked the gzip'ed kernel it was given" grep -aq 'is a gzip kernel: unpacked its Image' "$c"
 check "the capture kernel booted with the device tree load built (usable memory, elfcorehdr)" \
 	bash -c "sed -n '/Starting crashdump kernel/,\$p' '$c' >'$work/capture.console' &&
 	grep -a 'Kernel command line' '$work/capture.console' | grep -q 'kdumpcap.wait=30 nr_cpus=1' &&

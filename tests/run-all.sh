@@ -23,7 +23,7 @@ suites=(
 	"filter:tests/integration/filter.sh"
 	"arm64:tests/integration/arm64.sh"
 	"arm64-e2e:qemu/e2e-arm64.sh"
-	"arm64-e2e:env KDC_FLAVOUR=6.12-arm64-16k qemu/e2e-arm64.sh"
+	"arm64-e2e:env KDC_FLAVOUR=6.12-arm64-16k qemu/e2e-arm64.sh --gzip-image"
 )
 for f in qemu/e2e-all.sh; do
 	[ -x "$f" ] && suites+=("$(basename "$f" .sh):$f")

@@ -1,12 +1,13 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "initramfs/modfile.h"
 #include "lib/log.h"
 #include "tests/unit/t.h"
+#include "tests/unit/tzip.h"
 
 #define PLAIN_LEN (1u << 20) /* several of modfile.c's output chunks */
 
@@ -20,24 +21,6 @@ static unsigned char *plain_module(void)
 		p[i] = i % 4096 < 2048 ? (unsigned char)(x >> 24) : (unsigned char)(i / 4096); /* half noise */
 	}
 	return p;
-}
-
-static size_t gzip_of(const unsigned char *in, size_t len, unsigned char *out, size_t cap)
-{
-	z_stream z;
-	size_t n;
-
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		return 0;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	n = deflate(&z, Z_FINISH) == Z_STREAM_END ? z.total_out : 0;
-	deflateEnd(&z);
-	return n;
 }
 
 /* Decompressing Z (a module file named NAME) gives back P, or fails with WANT. */
@@ -85,7 +68,7 @@ TEST(test_modfile_decompress)
 	n = half + ZSTD_compress(z + half, cap - half, p + PLAIN_LEN / 2, PLAIN_LEN / 2, 3);
 	log_set_level(LOG_INFO);
 	CHECK(gives("m.ko.zst", z, n, p, 0));
-	n = gzip_of(p, PLAIN_LEN, z, cap);
+	n = t_gzip(p, PLAIN_LEN, z, cap);
 	CHECK(n > 0 && gives("m.ko.gz", z, n, p, 0));
 	log_set_level(0);
 	CHECK(gives("m.ko.gz", z, n - 10, p, -EBADMSG));
