@@ -9,7 +9,7 @@ pkgs=(musl-tools musl-dev qemu-system-x86 busybox-static crash makedumpfile cpio
 	openssh-sftp-server openssh-server nfs-ganesha nfs-ganesha-vfs
 	man-db groff-base bsdextrautils systemd # service suite: man pages rendered, units verified
 	gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev:arm64 qemu-user-static qemu-system-arm
-	debootstrap) # debootstrap: bench's makedumpfile 1.7.6 chroot, test-slow's Debian 12 guest
+	xz-utils debootstrap) # xz-utils: the 6.12 kernel's .ko.xz modules in the QEMU guests; debootstrap: bench's makedumpfile 1.7.6 chroot, test-slow's Debian 12 guest
 src=/etc/apt/sources.list.d/kdumpcap-src.sources
 need_update=0
 # arm64: the cross build (`make ARCH=arm64`: musl-dev:arm64 brings aarch64-linux-musl-gcc,
