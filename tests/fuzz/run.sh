@@ -8,8 +8,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 secs=${1:-120}
 shift || true
-names=${*:-vmcore vmcoreinfo dmesg filter flat conf modules blkid dhcp netlink ipconf sftp}
-declare -A maxlen=([dmesg]=40000 [filter]=48000 [vmcore]=65536 [flat]=20000 [modules]=8192 [blkid]=4096 [dhcp]=4096 [netlink]=16384)
+names=${*:-vmcore vmcoreinfo dmesg filter flat conf modules blkid dhcp netlink ipconf sftp fdt kimage}
+declare -A maxlen=([dmesg]=40000 [filter]=48000 [vmcore]=65536 [flat]=20000 [modules]=8192 [blkid]=4096 [dhcp]=4096 [netlink]=16384 [kimage]=65536)
 for n in $names; do
 	mkdir -p "build/fuzz/corpus/$n" "build/fuzz/artifacts/$n"
 	echo "=== fuzz_$n for ${secs}s"
