@@ -737,7 +737,8 @@ static bool read_page(struct writer *w, uint64_t pfn, uint8_t *buf)
 	uint64_t pa = pfn * w->bs;
 	const struct vmcore_seg *s = vmcore_seg_of(w->vc, pa);
 
-	return s && pa - s->paddr + w->bs <= s->filesz && io_pread(w->vc->fd, buf, w->bs, s->offset + (pa - s->paddr)) == (ssize_t)w->bs;
+	return s && pa - s->paddr + w->bs <= s->filesz &&
+	       io_pread(w->vc->fd, buf, w->bs, s->offset + (pa - s->paddr)) == (ssize_t)w->bs;
 }
 
 /* Whether the pages at pfns A and B hold the same bytes. */

@@ -16,7 +16,6 @@
 #define IMAGE_HDR_LEN      64
 #define IMAGE_MAGIC_OFF    56
 #define IMAGE_FLAG_BE      1ULL
-#define IMAGE_FLAG_PAGE(f) (((f) >> 1) & 3) /* 0 unspecified, 1 4K, 2 16K, 3 64K */
 #define IMAGE_OLD_OFFSET   0x80000ULL /* text_offset of Images without image_size */
 #define DTB_ALIGN          (2ULL << 20)
 
@@ -131,6 +130,7 @@ int kexec_arm64_image_header(const void *buf, size_t len, uint64_t *text_offset,
 	*text_offset = ld_le64(h + 8);
 	*image_size = ld_le64(h + 16);
 	flags = ld_le64(h + 24);
+	/* bits 1-2 name the page size: any boots, whatever the running kernel's */
 	if (flags & IMAGE_FLAG_BE) {
 		return -ENOEXEC;
 	}
@@ -202,10 +202,10 @@ int kexec_arm64_place(struct ka_seg seg[KA_NR_SEGS], const struct ka_range *cras
 	uint64_t at = align_up(crash->start, KA_IMAGE_ALIGN) + text_offset, limit = crash->end + 1;
 	uint64_t need = image_size > seg[KA_SEG_KERNEL].bufsz ? image_size : seg[KA_SEG_KERNEL].bufsz;
 
-	seg[KA_SEG_KERNEL].mem = at;
 	if (text_offset % page) {
 		return -EINVAL; /* the Image would not start on a page */
 	}
+	seg[KA_SEG_KERNEL].mem = at;
 	seg[KA_SEG_KERNEL].memsz = align_up(need, page);
 	at += seg[KA_SEG_KERNEL].memsz;
 	for (int i = KA_SEG_INITRD; i < KA_NR_SEGS; i++) {

@@ -366,6 +366,11 @@ static int build_segments(struct image *im, const char *cmdline)
 	memcpy(im->seg, segs, sizeof(segs));
 	r = kexec_arm64_place(im->seg, &im->crash.r[im->crash.n - 1], im->text_offset, im->image_size,
 			      (uint64_t)sysconf(_SC_PAGESIZE));
+	if (r == -EINVAL) {
+		log_err("load: the Image's text_offset 0x%" PRIx64 " is not on a page of this kernel (%ld bytes): "
+			"kexec_load cannot place it", im->text_offset, sysconf(_SC_PAGESIZE));
+		return r;
+	}
 	if (r < 0) {
 		log_err("the crashkernel= reservation is too small for the kernel (%zu MiB in memory) and the "
 			"initrd (%zu MiB): boot with a bigger crashkernel= or use a smaller initrd",
