@@ -116,8 +116,8 @@ void compress_fini(struct compressor *c)
  * page on such pages before giving up. Only repeats of whole strings inside
  * the page could still shrink it; zstd finds few of those on such a page.
  * The test looks at a sample, not the whole page: first a glance at the
- * first bytes, so that other pages pay little, then 16 chunks spread evenly
- * over the page. On the kept pages of the QEMU vmcores it calls the same
+ * first bytes, so that other pages pay little, then 16 chunks spread over
+ * the page. On the kept pages of the QEMU vmcores it calls the same
  * pages noise as a count over the whole page did, in 0.4 of the time, and
  * wrongly calls 3-5 pages in 100,000 noise, for about 600 bytes each. */
 #define NOISE_GLANCE 256        /* random bytes hold about 162 values */
@@ -151,7 +151,11 @@ static bool count_noise(const uint8_t *p, size_t n)
 	size_t stride = n / NOISE_CHUNKS;
 	unsigned values = 0;
 
-	for (const uint8_t *q = p; q < p + n; q += stride) {
+	for (size_t k = 0; k < NOISE_CHUNKS; k++) {
+		/* the chunk's place in its stride turns through four phases, so
+		 * that a layout repeating with the stride is seen whole */
+		const uint8_t *q = p + k * stride + (k % 4) * (stride - NOISE_CHUNK) / 3;
+
 		for (size_t i = 0; i < NOISE_CHUNK; i += 4) {
 			cnt[0][q[i]]++;
 			cnt[1][q[i + 1]]++;
