@@ -5,12 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* zstd's level when --zstd-level is not given. On 4 KiB pages level 2 is
- * level 1 with matches from 4 bytes: on the 1.5 GB QEMU vmcore's kept pages
- * (tight loop, medians of 4) it was as fast or faster than 1 (-d 31: 338
- * vs 362 ms, -d 1 sample: 205 vs 216 ms) and smaller (-0.7% at -d 31);
- * -1 halves the time but grows the dump by 11%; 3 cost +15% in a whole -d 31 run. */
-#define ZSTD_LEVEL_DEFAULT 2
+/* zstd's level when --zstd-level is not given: makedumpfile's. On the QEMU
+ * vmcores' kept pages level 2 made dumps 0.6% smaller than 1 at -d 31 but
+ * cost 2-4% more CPU in a tight loop and 4-9% in whole 1-thread runs;
+ * level 1's dumps are already a little smaller than makedumpfile -z's (no
+ * content size in the frames, random pages stored raw). -1 halves the time
+ * but grows the dump by 11%; 3 cost +15% in a whole -d 31 run. */
+#define ZSTD_LEVEL_DEFAULT 1
 #define ZSTD_LEVEL_MIN (-50)
 #define ZSTD_LEVEL_MAX 19
 
