@@ -128,20 +128,24 @@ void compress_fini(struct compressor *c)
 #define NOISE_MAX_COUNT 28      /* expected 4 of each value, rarely over 13 */
 
 /* Values among the first NOISE_GLANCE bytes: one byte per value marked
- * (stores that do not wait on each other), then counted eight at a time. */
+ * (stores that do not wait on each other), then counted eight at a time:
+ * the words' sum holds in each byte lane how many of its 32 bytes were
+ * marked (at most 32, no carry); pairs of lanes are added into 16-bit
+ * lanes (at most 64), and the multiply adds those (at most 256). */
 static bool glance_noise(const uint8_t *p)
 {
 	uint64_t seen[256 / 8] = { 0 };
 	uint8_t *mark = (uint8_t *)seen;
-	unsigned values = 0;
+	uint64_t lanes = 0;
 
 	for (size_t i = 0; i < NOISE_GLANCE; i++) {
 		mark[p[i]] = 1;
 	}
 	for (size_t i = 0; i < 256 / 8; i++) {
-		values += (unsigned)__builtin_popcountll(seen[i]);
+		lanes += seen[i];
 	}
-	return values >= NOISE_GLANCE_VALUES;
+	lanes = (lanes & 0x00ff00ff00ff00ffull) + ((lanes >> 8) & 0x00ff00ff00ff00ffull);
+	return (lanes * 0x0001000100010001ull) >> 48 >= NOISE_GLANCE_VALUES;
 }
 
 /* The sample's count, for a page that passed the glance. */

@@ -308,8 +308,8 @@ static bool page_is_zero(const uint8_t *p, size_t n)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
 
-	for (size_t i = 0; i < n / 8; i++) {
-		if (q[i]) {
+	for (size_t i = 0; i < n / 8; i += 8) {
+		if (q[i] | q[i + 1] | q[i + 2] | q[i + 3] | q[i + 4] | q[i + 5] | q[i + 6] | q[i + 7]) {
 			return false;
 		}
 	}
