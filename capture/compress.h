@@ -9,8 +9,9 @@
  * vmcores' kept pages level 2 made dumps 0.6% smaller than 1 at -d 31 but
  * cost 2-4% more CPU in a tight loop and 4-9% in whole 1-thread runs;
  * level 1's dumps are already a little smaller than makedumpfile -z's (no
- * content size in the frames, random pages stored raw). -1 halves the time
- * but grows the dump by 11%; 3 cost +15% in a whole -d 31 run. */
+ * content size in the frames, random pages stored raw). -1 took about a
+ * third less CPU than 2 but made -d 31 dumps up to 11% larger than 2's;
+ * 3 cost +15% in a whole -d 31 run. */
 #define ZSTD_LEVEL_DEFAULT 1
 #define ZSTD_LEVEL_MIN (-50)
 #define ZSTD_LEVEL_MAX 19

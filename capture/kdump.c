@@ -304,6 +304,7 @@ static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
 
 /* ---- pass 2's units: read, zero check and compress in the threads ---- */
 
+/* N is a page size (VMCORE_PAGE_SIZES), so a multiple of eight words. */
 static bool page_is_zero(const uint8_t *p, size_t n)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
