@@ -429,6 +429,7 @@ static void decide_chunk(struct filter *f, uint64_t start, uint64_t a, uint64_t 
 {
 	struct filter_impl *x = f->impl;
 	uint64_t n = b - a, nread = n;
+	const uint8_t *base;
 	int64_t got;
 	struct win_arg w = { .start = a, .n = n, .bm = x->inseg, .shift = f->vc->page_shift };
 
@@ -437,10 +438,16 @@ static void decide_chunk(struct filter *f, uint64_t start, uint64_t a, uint64_t 
 	if (b < memmap_section_end(&x->mm, a)) {
 		nread++; /* the next struct page: compound data of a head at b - 1 */
 	}
-	got = memmap_read(&x->mm, a, nread, x->buf, x->ok);
+	if (memmap_map(&x->mm, a, nread, &base) == 0) {
+		memset(x->ok, 1, (size_t)nread);
+		got = (int64_t)nread;
+	} else {
+		base = x->buf;
+		got = memmap_read(&x->mm, a, nread, x->buf, x->ok);
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t pfn = a + i, bit = pfn - start, nr;
-		const uint8_t *pg = x->buf + i * x->psize, *next;
+		const uint8_t *pg = base + i * x->psize, *next;
 		enum cat c;
 
 		if (pfn < s->end) {

@@ -197,6 +197,24 @@ int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
 	return -EINVAL;
 }
 
+int memmap_map(struct memmap *m, uint64_t pfn, uint64_t n, const uint8_t **out)
+{
+	uint64_t va, pa, span, len = n * m->page_size;
+	int r = memmap_vaddr(m, pfn, &va);
+
+	if (!r) {
+		r = vmcore_vtop_span(m->vc, va, &pa, &span);
+	}
+	if (r) {
+		return r;
+	}
+	if (span < len) {
+		return -ERANGE;
+	}
+	*out = vmcore_map_phys(m->vc, pa, (size_t)len);
+	return *out ? 0 : -ENOENT;
+}
+
 int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, uint8_t *ok)
 {
 	uint64_t va, len = n * m->page_size, done = 0, slow_until = 0;

@@ -12,6 +12,10 @@
 #include "vmcore/vmcore.h"
 
 #define WIN_SIZE (4u << 20)
+/* a window over a range that crosses a WIN_SIZE boundary starts on a
+ * WIN_ALIGN one: ranges of up to WIN_SPAN_MAX bytes always fit */
+#define WIN_ALIGN (1u << 20)
+#define WIN_SPAN_MAX (WIN_SIZE - WIN_ALIGN)
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
 
 #define PT_LOAD 1
@@ -366,6 +370,7 @@ void vmcore_close(struct vmcore *vc)
 {
 	win_drop(&vc->data);
 	win_drop(&vc->meta);
+	win_drop(&vc->spans);
 	free(vc->ptc);
 	if (vc->fd >= 0) {
 		close(vc->fd);
@@ -382,6 +387,7 @@ int vmcore_view(const struct vmcore *vc, struct vmcore *view)
 	*view = *vc;
 	view->data = (struct vmcore_win){ 0 };
 	view->meta = (struct vmcore_win){ 0 };
+	view->spans = (struct vmcore_win){ 0 };
 	view->ptc = NULL;
 	view->pagebuf = malloc(vc->page_size);
 	return view->pagebuf ? 0 : -ENOMEM;
@@ -391,6 +397,7 @@ void vmcore_view_close(struct vmcore *view)
 {
 	win_drop(&view->data);
 	win_drop(&view->meta);
+	win_drop(&view->spans);
 	free(view->ptc);
 	view->ptc = NULL;
 	free(view->pagebuf);
@@ -432,18 +439,26 @@ bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
 }
 
 /* Pointer to n bytes at file offset off through window w; NULL when the
- * range crosses the window's natural boundary or mmap is unavailable. */
+ * range does not fit a window or mmap is unavailable. A window starts on a
+ * WIN_SIZE boundary, or for a range that crosses one, on the WIN_ALIGN
+ * boundary below it (so any range of up to WIN_SPAN_MAX bytes fits). */
 static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t off, size_t n, int *err)
 {
 	uint64_t base = off & ~(uint64_t)(WIN_SIZE - 1);
 	size_t len;
 
 	*err = 0;
-	if (__atomic_load_n(&vc->no_mmap, __ATOMIC_RELAXED) || off + n > base + WIN_SIZE || off + n > vc->file_size) {
+	if (__atomic_load_n(&vc->no_mmap, __ATOMIC_RELAXED) || off + n > vc->file_size) {
 		return NULL;
 	}
-	if (w->map && w->off == base) {
-		return w->map + (off - base);
+	if (w->map && off >= w->off && off + n <= w->off + w->len) {
+		return w->map + (off - w->off);
+	}
+	if (off + n > base + WIN_SIZE) {
+		base = off & ~(uint64_t)(WIN_ALIGN - 1);
+		if (off + n > base + WIN_SIZE) {
+			return NULL;
+		}
 	}
 	win_drop(w);
 	len = (size_t)(vc->file_size - base < WIN_SIZE ? vc->file_size - base : WIN_SIZE);
@@ -457,6 +472,18 @@ static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t 
 	w->off = base;
 	w->len = len;
 	return w->map + (off - base);
+}
+
+const void *vmcore_map_phys(struct vmcore *vc, uint64_t paddr, size_t n)
+{
+	const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
+	uint64_t rel = s ? paddr - s->paddr : 0;
+	int err;
+
+	if (!s || n > WIN_SPAN_MAX || rel > s->filesz || n > s->filesz - rel) {
+		return NULL;
+	}
+	return win_get(vc, &vc->spans, s->offset + rel, n, &err);
 }
 
 /* Copy [paddr, paddr+n) from a single segment into buf. */

@@ -158,6 +158,53 @@ TEST(vmcore_page_from_every_segment)
 	unlink(path);
 }
 
+static bool bytes_ok(const uint8_t *p, uint64_t paddr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != mem_at(paddr + i)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The page filter reads a section's struct pages in place: a range across
+ * a 4 MiB boundary of the file maps whole; ranges past file data, across a
+ * hole or too large for a window are refused, and so is all of it when mmap
+ * is refused (the filter then copies). */
+TEST(vmcore_map_phys_in_place)
+{
+	const struct seg s[] = { { 0x100000, 10ull << 20, 9ull << 20 }, { 0x1000000, PG, PG } };
+	uint64_t across = 0x100000 + (4ull << 20) - DATA_OFF - PG; /* file offset 4 MiB - 4 KiB */
+	size_t two = (2u << 20) + 64;
+	char path[64];
+	struct vmcore vc;
+	const uint8_t *p;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/tmp/kdc-vmcore-%d.core", (int)getpid());
+	CHECK(write_core(path, s, 2, vmci) == 0);
+	CHECK(vmcore_open(&vc, path) == 0);
+	p = vmcore_map_phys(&vc, across, two);
+	CHECK(p && bytes_ok(p, across, two));
+	p = vmcore_map_phys(&vc, across + 8192, 64); /* inside the same window */
+	CHECK(p && bytes_ok(p, across + 8192, 64));
+	p = vmcore_map_phys(&vc, 0x100000 + (9ull << 20) - 3 * PG, 3 * PG); /* to the end of file data */
+	CHECK(p && bytes_ok(p, 0x100000 + (9ull << 20) - 3 * PG, 3 * PG));
+	CHECK(!vmcore_map_phys(&vc, 0x100000 + (9ull << 20) - PG, 2 * PG)); /* past file data */
+	CHECK(!vmcore_map_phys(&vc, 0xfff000, 2 * PG));                     /* across a hole */
+	CHECK(!vmcore_map_phys(&vc, 0x100000, 4u << 20));                  /* larger than a window */
+	p = vmcore_page(&vc, (across + PG) / PG, &err); /* the page window past the boundary */
+	CHECK(p && bytes_ok(p, across + PG, PG));
+	vmcore_close(&vc);
+	CHECK(io_fault_setup("mmap:1:ENOMEM") == 0);
+	CHECK(vmcore_open(&vc, path) == 0);
+	CHECK(!vmcore_map_phys(&vc, across, two));
+	vmcore_close(&vc);
+	CHECK(io_fault_setup(NULL) == 0);
+	unlink(path);
+}
+
 TEST(vmcore_clips_past_max_physmem_bits)
 {
 	char path[64];
