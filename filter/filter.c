@@ -502,6 +502,7 @@ static void decide_chunk(struct filter *f, uint64_t start, uint64_t a, uint64_t 
 			start_skip(x, s, pfn, nr, c);
 		}
 	}
+	vmcore_unmap_phys(x->mm.vc);
 }
 
 /* X's buffers for reads of up to CHUNK struct pages (rounded down to

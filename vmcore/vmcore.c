@@ -12,10 +12,9 @@
 #include "vmcore/vmcore.h"
 
 #define WIN_SIZE (4u << 20)
-/* a window over a range that crosses a WIN_SIZE boundary starts on a
- * WIN_ALIGN one: ranges of up to WIN_SPAN_MAX bytes always fit */
-#define WIN_ALIGN (1u << 20)
-#define WIN_SPAN_MAX (WIN_SIZE - WIN_ALIGN)
+/* vmcore_map_phys maps ranges of up to WIN_SIZE from a multiple of
+ * SPAN_ALIGN below them: the largest page size a host may have */
+#define SPAN_ALIGN (64u << 10)
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
 
 #define PT_LOAD 1
@@ -439,26 +438,18 @@ bool vmcore_pfn_present(const struct vmcore *vc, uint64_t pfn)
 }
 
 /* Pointer to n bytes at file offset off through window w; NULL when the
- * range does not fit a window or mmap is unavailable. A window starts on a
- * WIN_SIZE boundary, or for a range that crosses one, on the WIN_ALIGN
- * boundary below it (so any range of up to WIN_SPAN_MAX bytes fits). */
+ * range crosses the window's natural boundary or mmap is unavailable. */
 static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t off, size_t n, int *err)
 {
 	uint64_t base = off & ~(uint64_t)(WIN_SIZE - 1);
 	size_t len;
 
 	*err = 0;
-	if (__atomic_load_n(&vc->no_mmap, __ATOMIC_RELAXED) || off + n > vc->file_size) {
+	if (__atomic_load_n(&vc->no_mmap, __ATOMIC_RELAXED) || off + n > base + WIN_SIZE || off + n > vc->file_size) {
 		return NULL;
 	}
-	if (w->map && off >= w->off && off + n <= w->off + w->len) {
-		return w->map + (off - w->off);
-	}
-	if (off + n > base + WIN_SIZE) {
-		base = off & ~(uint64_t)(WIN_ALIGN - 1);
-		if (off + n > base + WIN_SIZE) {
-			return NULL;
-		}
+	if (w->map && w->off == base) {
+		return w->map + (off - base);
 	}
 	win_drop(w);
 	len = (size_t)(vc->file_size - base < WIN_SIZE ? vc->file_size - base : WIN_SIZE);
@@ -474,16 +465,37 @@ static const uint8_t *win_get(struct vmcore *vc, struct vmcore_win *w, uint64_t 
 	return w->map + (off - base);
 }
 
+/* Only the range is mapped, and only until vmcore_unmap_phys: the page
+ * filter's struct pages stay out of the collector's resident set once
+ * classified. */
 const void *vmcore_map_phys(struct vmcore *vc, uint64_t paddr, size_t n)
 {
 	const struct vmcore_seg *s = vmcore_seg_of(vc, paddr);
-	uint64_t rel = s ? paddr - s->paddr : 0;
+	uint64_t rel = s ? paddr - s->paddr : 0, off, base;
 	int err;
 
-	if (!s || n > WIN_SPAN_MAX || rel > s->filesz || n > s->filesz - rel) {
+	win_drop(&vc->spans);
+	if (!s || n == 0 || n > WIN_SIZE || rel > s->filesz || n > s->filesz - rel ||
+	    __atomic_load_n(&vc->no_mmap, __ATOMIC_RELAXED)) {
 		return NULL;
 	}
-	return win_get(vc, &vc->spans, s->offset + rel, n, &err);
+	off = s->offset + rel;
+	base = off & ~(uint64_t)(SPAN_ALIGN - 1);
+	if (off > vc->file_size || n > vc->file_size - off) {
+		return NULL; /* a truncated file: copying says so */
+	}
+	vc->spans.map = io_mmap_ro(vc->fd, (size_t)(off + n - base), base, &err);
+	if (!vc->spans.map) {
+		return NULL;
+	}
+	vc->spans.off = base;
+	vc->spans.len = (size_t)(off + n - base);
+	return vc->spans.map + (off - base);
+}
+
+void vmcore_unmap_phys(struct vmcore *vc)
+{
+	win_drop(&vc->spans);
 }
 
 /* Copy [paddr, paddr+n) from a single segment into buf. */

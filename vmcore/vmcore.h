@@ -95,11 +95,12 @@ void vmcore_win_drop(struct vmcore_win *w);
 /* Copy physical memory, across segments; 0 or -errno (-ENOENT: some byte is
  * in no segment: kdumpcap's own reads never take a hole for zeros). */
 int vmcore_read_phys(struct vmcore *vc, uint64_t paddr, void *buf, size_t n);
-/* [paddr, paddr + n) in place, valid until the next call with VC: the
- * page filter reads a section's struct pages without copying them. NULL
- * when the range is not all file data of one segment, is larger than
- * 3 MiB, or mmap is unavailable; then copy it with vmcore_read_phys. */
+/* [paddr, paddr + n) in place, valid until the next call with VC or
+ * vmcore_unmap_phys: the page filter reads a section's struct pages without
+ * copying them. NULL when the range is not all file data of one segment,
+ * is larger than 4 MiB, or mmap fails; then copy it with vmcore_read_phys. */
 const void *vmcore_map_phys(struct vmcore *vc, uint64_t paddr, size_t n);
+void vmcore_unmap_phys(struct vmcore *vc);
 /* The same for one 8-byte page-table entry (the architectures' walks),
  * through a small cache of the blocks that hold the tables. */
 int vmcore_read_pte(struct vmcore *vc, uint64_t paddr, uint64_t *entry);

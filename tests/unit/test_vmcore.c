@@ -169,13 +169,14 @@ static bool bytes_ok(const uint8_t *p, uint64_t paddr, size_t n)
 }
 
 /* The page filter reads a section's struct pages in place: a range across
- * a 4 MiB boundary of the file maps whole; ranges past file data, across a
- * hole or too large for a window are refused, and so is all of it when mmap
- * is refused (the filter then copies). */
+ * a 4 MiB boundary of the file maps whole, only until unmapped; ranges past
+ * file data, across a hole or larger than 4 MiB are refused, and so is all
+ * of it when mmap is refused (the filter then copies). */
 TEST(vmcore_map_phys_in_place)
 {
 	const struct seg s[] = { { 0x100000, 10ull << 20, 9ull << 20 }, { 0x1000000, PG, PG } };
 	uint64_t across = 0x100000 + (4ull << 20) - DATA_OFF - PG; /* file offset 4 MiB - 4 KiB */
+	uint64_t end = 0x100000 + (9ull << 20);                    /* file data ends */
 	size_t two = (2u << 20) + 64;
 	char path[64];
 	struct vmcore vc;
@@ -187,14 +188,17 @@ TEST(vmcore_map_phys_in_place)
 	CHECK(vmcore_open(&vc, path) == 0);
 	p = vmcore_map_phys(&vc, across, two);
 	CHECK(p && bytes_ok(p, across, two));
-	p = vmcore_map_phys(&vc, across + 8192, 64); /* inside the same window */
-	CHECK(p && bytes_ok(p, across + 8192, 64));
-	p = vmcore_map_phys(&vc, 0x100000 + (9ull << 20) - 3 * PG, 3 * PG); /* to the end of file data */
-	CHECK(p && bytes_ok(p, 0x100000 + (9ull << 20) - 3 * PG, 3 * PG));
-	CHECK(!vmcore_map_phys(&vc, 0x100000 + (9ull << 20) - PG, 2 * PG)); /* past file data */
-	CHECK(!vmcore_map_phys(&vc, 0xfff000, 2 * PG));                     /* across a hole */
-	CHECK(!vmcore_map_phys(&vc, 0x100000, 4u << 20));                  /* larger than a window */
-	p = vmcore_page(&vc, (across + PG) / PG, &err); /* the page window past the boundary */
+	p = vmcore_map_phys(&vc, end - 3 * PG - 8, 3 * PG + 8); /* to the end of file data */
+	CHECK(p && bytes_ok(p, end - 3 * PG - 8, 3 * PG + 8));
+	vmcore_unmap_phys(&vc);
+	CHECK(!vc.spans.map);
+	p = vmcore_map_phys(&vc, 0x100000, 4u << 20);
+	CHECK(p && bytes_ok(p, 0x100000, 4u << 20));
+	CHECK(!vmcore_map_phys(&vc, 0x100000, (4u << 20) + 1)); /* larger than a window */
+	CHECK(!vc.spans.map);                                     /* a refusal unmaps too */
+	CHECK(!vmcore_map_phys(&vc, end - PG, 2 * PG));          /* past file data */
+	CHECK(!vmcore_map_phys(&vc, 0xfff000, 2 * PG));          /* across a hole */
+	p = vmcore_page(&vc, (across + PG) / PG, &err);
 	CHECK(p && bytes_ok(p, across + PG, PG));
 	vmcore_close(&vc);
 	CHECK(io_fault_setup("mmap:1:ENOMEM") == 0);
