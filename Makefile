@@ -137,7 +137,11 @@ $(O)/benchfloor: $(O)/obj/tests/tools/benchfloor.o $(O)/obj/lib/rd.o $(DEPLIBS)
 $(O)/synthbig: $(O)/obj/tests/tools/synthbig.o $(SYNTH_OBJS) $(O)/obj/lib/rd.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-bench: $(O)/kdumpcap $(O)/benchfloor $(O)/synthbig
+# The benchmark's stopwatch (GNU time at microsecond resolution).
+$(O)/runstat: $(O)/obj/tests/tools/runstat.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+bench: $(O)/kdumpcap $(O)/benchfloor $(O)/synthbig $(O)/runstat
 	./tests/bench.sh $(if $(README),--readme) $(BENCH_ARGS)
 
 # Fuzz targets replayed over their committed corpora: each tests/fuzz/fuzz_NAME.c
@@ -222,7 +226,7 @@ demo: $(O)/kdumpcap
 
 clean:
 	rm -rf $(O)/obj $(O)/gen $(O)/purgatory $(O)/kdumpcap $(O)/unit $(O)/synthcore $(O)/fuzz-replay $(O)/deb $(O)/*.deb $(O)/doc \
-		$(O)/benchfloor $(O)/synthbig
+		$(O)/benchfloor $(O)/synthbig $(O)/runstat
 
 # The package installed on a debootstrapped Debian 12 guest booted by systemd:
 # crashes captured to ext4, after a kernel upgrade, to a raw disk (qemu/sysguest.sh).
@@ -231,4 +235,4 @@ test-slow: $(O)/kdumpcap $(DEB)
 
 .PHONY: test-slow all check test clean demo fuzz-replay dbclient install deb docs bench bench-capture
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SYNTH_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(O)/obj/tests/tools/synthcore.d \
-	   $(O)/obj/tests/tools/benchfloor.d $(O)/obj/tests/tools/synthbig.d
+	   $(O)/obj/tests/tools/benchfloor.d $(O)/obj/tests/tools/synthbig.d $(O)/obj/tests/tools/runstat.d
