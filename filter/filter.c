@@ -435,6 +435,9 @@ static void decide_chunk(struct filter *f, uint64_t start, uint64_t a, uint64_t 
 
 	memset(x->inseg, 0, (size_t)((n + 7) / 8));
 	for_each_seg(f->vc, data_range, &w);
+	if (!bits_count(x->inseg, n)) {
+		return; /* no page here has data (a hole in RAM): nothing to decide */
+	}
 	if (b < memmap_section_end(&x->mm, a)) {
 		nread++; /* the next struct page: compound data of a head at b - 1 */
 	}

@@ -222,12 +222,11 @@ int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, ui
 	int64_t good = 0;
 	int r = memmap_vaddr(m, pfn, &va);
 
-	memset(buf, 0, len);
-	memset(ok, 1, n);
 	if (r) {
 		memset(ok, 0, n);
 		return r;
 	}
+	memset(ok, 1, n);
 	while (done < len) {
 		uint64_t pa, span, chunk;
 
@@ -242,23 +241,19 @@ int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, ui
 		chunk = span < len - done ? span : len - done;
 		if (!r) {
 			r = vmcore_read_phys(m->vc, pa, buf + done, (size_t)chunk);
-			if (r) {
-				memset(buf + done, 0, (size_t)chunk);
-			}
 			if (r && chunk > pg) {
 				/* a large mapping partly outside the vmcore: retry page by page */
 				slow_until = done + chunk;
 				chunk = pg - ((va + done) & (pg - 1));
 				r = vmcore_read_phys(m->vc, pa, buf + done, (size_t)chunk);
-				if (r) {
-					memset(buf + done, 0, (size_t)chunk);
-				}
 			}
 		}
 		if (r) {
+			/* what was not read reads as zero, its pfns as not read */
 			uint64_t a = done / m->page_size;
 			uint64_t b = (done + chunk + m->page_size - 1) / m->page_size;
 
+			memset(buf + done, 0, (size_t)chunk);
 			memset(ok + a, 0, (size_t)(b - a));
 		}
 		done += chunk;

@@ -37,7 +37,8 @@ uint64_t memmap_section_end(const struct memmap *m, uint64_t pfn);
 int memmap_vaddr(struct memmap *m, uint64_t pfn, uint64_t *vaddr);
 /* Copy the struct pages of [pfn, pfn + n) (one section) into buf, n *
  * page_size bytes; ok[i] tells whether pfn + i was read (its bytes are
- * zero otherwise). Returns the number read, or -errno when none was. */
+ * zero otherwise). Returns the number read, or -errno when none was (buf
+ * is then untouched when the section has no mem_map). */
 int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, uint8_t *ok);
 /* The same struct pages in place (vmcore_map_phys), valid until the next
  * call: 0, or -errno when they are not one physically contiguous range of
