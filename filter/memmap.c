@@ -199,19 +199,23 @@ int memmap_init(struct memmap *m, struct vmcore *vc, const char **why)
 
 int memmap_map(struct memmap *m, uint64_t pfn, uint64_t n, const uint8_t **out)
 {
-	uint64_t va, pa, span, len = n * m->page_size;
+	uint64_t va, pa0 = 0, len = n * m->page_size;
 	int r = memmap_vaddr(m, pfn, &va);
 
-	if (!r) {
-		r = vmcore_vtop_span(m->vc, va, &pa, &span);
+	/* one translation block (a 2 MiB vmemmap page), or several that follow
+	 * each other in physical memory too (4 KiB or 64 KiB vmemmap pages) */
+	for (uint64_t done = 0, pa, span; !r && done < len; done += span) {
+		r = vmcore_vtop_span(m->vc, va + done, &pa, &span);
+		if (!r && done == 0) {
+			pa0 = pa;
+		} else if (!r && pa != pa0 + done) {
+			r = -ERANGE;
+		}
 	}
 	if (r) {
 		return r;
 	}
-	if (span < len) {
-		return -ERANGE;
-	}
-	*out = vmcore_map_phys(m->vc, pa, (size_t)len);
+	*out = vmcore_map_phys(m->vc, pa0, (size_t)len);
 	return *out ? 0 : -ENOENT;
 }
 

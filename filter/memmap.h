@@ -42,7 +42,7 @@ int memmap_vaddr(struct memmap *m, uint64_t pfn, uint64_t *vaddr);
 int64_t memmap_read(struct memmap *m, uint64_t pfn, uint64_t n, uint8_t *buf, uint8_t *ok);
 /* The same struct pages in place (vmcore_map_phys), valid until the next
  * call: 0, or -errno when they are not one physically contiguous range of
- * the file (then memmap_read copies what it can). */
+ * the file or cannot be mapped (then memmap_read copies what it can). */
 int memmap_map(struct memmap *m, uint64_t pfn, uint64_t n, const uint8_t **out);
 /* A plausible kernel pointer (the architecture's kernel address range). */
 bool memmap_is_kaddr(const struct memmap *m, uint64_t v);

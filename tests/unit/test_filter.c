@@ -25,8 +25,9 @@
 static uint8_t *mem; /* the synthetic RAM */
 
 /* Build the fixture in PATH, with a PT_LOAD of ORPHAN_NPFN pages at
- * ORPHAN_PFN if ORPHAN; returns 0 or -1. */
-static int make_vmcore(const char *path, bool orphan)
+ * ORPHAN_PFN if ORPHAN, the vmemmap through 4 KiB pages unless HUGE;
+ * returns 0 or -1. */
+static int make_vmcore(const char *path, bool orphan, bool huge)
 {
 	static uint8_t other[ORPHAN_NPFN * 4096];
 	struct synthvm_seg seg[2] = { { 0 } };
@@ -38,7 +39,7 @@ static int make_vmcore(const char *path, bool orphan)
 		return -1;
 	}
 	/* vmemmap through a 2 MiB page; mem_section roots @0x10000 -> sections @0x11000 */
-	synthmm_init(&m, NPFN, MEMSEC_PA, true);
+	synthmm_init(&m, NPFN, MEMSEC_PA, huge);
 	synthmm_page_set(&m, 100, SYNTHMM_PG(LRU), KPTR, -1, 2);                              /* cache */
 	synthmm_page_set(&m, 101, SYNTHMM_PG(LRU) | SYNTHMM_PG(PRIVATE), KPTR, -1, 2);        /* cache, private */
 	synthmm_page_set(&m, 102, SYNTHMM_PG(LRU) | SYNTHMM_PG(SWAPBACKED), KPTR | 1, 0, 2);  /* anon */
@@ -72,6 +73,8 @@ struct run {
 	struct filter_stats st;
 };
 
+static bool refuse_mmap; /* run_filter reads with pread only: struct pages are copied */
+
 static int run_filter(const char *path, unsigned level, uint64_t win, size_t budget, struct run *out)
 {
 	struct vmcore vc;
@@ -82,6 +85,7 @@ static int run_filter(const char *path, unsigned level, uint64_t win, size_t bud
 	if (vmcore_open(&vc, path)) {
 		return -1;
 	}
+	vc.no_mmap = refuse_mmap;
 	r = filter_init(&f, &vc, level, budget);
 	for (uint64_t s = 0; !r && s < NPFN; s += win) {
 		uint8_t ram2[NPFN / 8] = { 0 }, dump2[NPFN / 8] = { 0 };
@@ -126,7 +130,7 @@ static void test_orphan_segment(const uint8_t *want)
 
 	CHECK(fd >= 0);
 	close(fd);
-	CHECK(make_vmcore(path, true) == 0);
+	CHECK(make_vmcore(path, true, true) == 0);
 	CHECK(vmcore_open(&vc, path) == 0);
 	log_set_level(LOG_ERR);
 	CHECK(filter_init(&f, &vc, 31, 0) == 0);
@@ -153,7 +157,7 @@ TEST(test_filter_levels)
 
 	CHECK(fd >= 0);
 	close(fd);
-	CHECK(make_vmcore(path, false) == 0);
+	CHECK(make_vmcore(path, false, true) == 0);
 	log_set_level(LOG_ERR); /* the fixture's garbage is meant to be reported */
 	CHECK(run_filter(path, 0, NPFN, 0, &r0) == 0);
 	CHECK(run_filter(path, 2, NPFN, 0, &r2) == 0);
@@ -191,6 +195,19 @@ TEST(test_filter_levels)
 	CHECK(!memcmp(rw.dump, r31.dump, sizeof(rw.dump)) && rw.st.free == r31.st.free && rw.st.user == r31.st.user);
 	CHECK(run_filter(path, 31, 1024, 1, &rw) == 0);
 	CHECK(!memcmp(rw.dump, r31.dump, sizeof(rw.dump)));
+	/* struct pages copied instead of read in place: the same outcome */
+	refuse_mmap = true;
+	CHECK(run_filter(path, 31, NPFN, 0, &rw) == 0);
+	CHECK(!memcmp(rw.dump, r31.dump, sizeof(rw.dump)) && rw.st.free == r31.st.free && rw.st.user == r31.st.user);
+	CHECK(run_filter(path, 16, 8, 1, &rw) == 0);
+	CHECK(!memcmp(rw.dump, r16.dump, sizeof(rw.dump)));
+	refuse_mmap = false;
+	/* a vmemmap of 4 KiB pages, one after the other in physical memory: the
+	 * first chunks are read in place across pages, the last is copied */
+	free(mem);
+	CHECK(make_vmcore(path, false, false) == 0);
+	CHECK(run_filter(path, 31, 1024, 1, &rw) == 0);
+	CHECK(!memcmp(rw.dump, r31.dump, sizeof(rw.dump)) && rw.st.free == r31.st.free);
 	log_set_level(ll);
 	unlink(path);
 	free(mem);
