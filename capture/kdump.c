@@ -55,7 +55,20 @@
  * the space it saves is worth in the capture kernel. */
 #define DEDUP_ENV "KDUMPCAP_DEDUP"
 
-enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD, PAGE_SHARED };
+enum page_kind { PAGE_DATA, PAGE_ZERO, PAGE_BAD, PAGE_SHARED, PAGE_FILL };
+
+/* Pages whose bytes all hold one value (zero pages too at levels that do
+ * not exclude them) are not compressed one by one: the writer stores one
+ * copy per value, the first time it meets the value in pfn order, and
+ * every such page points at it, as zero pages point at the zero page. On
+ * the 1.5 GB QEMU vmcore 7% of the pages kept at -d 31 are such pages (most
+ * of them hold 0xcc); zstd took 3 us for each, a quarter of its time for a
+ * page of kernel data, and made 18 bytes of it. */
+struct fill_copy {
+	uint64_t off;  /* its data, and size (0: not stored yet) */
+	uint32_t size;
+	bool packed;
+};
 
 /* A stored page that later equal pages may point to. */
 struct dedup_slot {
@@ -81,6 +94,7 @@ struct unit_page {
 	uint64_t off;   /* PAGE_SHARED: the equal page's data */
 	uint32_t size;  /* bytes in the unit's data */
 	uint8_t kind;   /* enum page_kind */
+	uint8_t fill;   /* PAGE_FILL: the byte every byte of the page holds */
 	bool packed;    /* compressed (else stored raw) */
 };
 
@@ -139,6 +153,8 @@ struct writer {
 	size_t data_len;
 	uint64_t data_off;   /* file offset of data[0] */
 	uint64_t zero_off;   /* where the shared zero page lies */
+	struct fill_copy fills[256]; /* PAGE_FILL's copies, by byte value */
+	uint8_t *fill_z;     /* bound bytes: a fill copy being compressed */
 	struct dedup_slot *dedup; /* DEDUP_SLOTS, or NULL: no sharing */
 	uint64_t hash_mask;       /* ~0, or 0 for DEDUP_ENV=collide */
 	uint8_t *cmp_a, *cmp_b;   /* two pages, to compare equal hashes */
@@ -304,17 +320,26 @@ static int add_data(struct writer *w, const void *p, size_t n, uint64_t *at)
 
 /* ---- pass 2's units: read, zero check and compress in the threads ---- */
 
-/* N is a page size (VMCORE_PAGE_SIZES), so a multiple of eight words. */
-static bool page_is_zero(const uint8_t *p, size_t n)
+#define BYTE_REPEAT 0x0101010101010101ull
+
+/* The byte every byte of the page holds, or -1: the zero test and the
+ * fill test in one look at each word. N is a page size
+ * (VMCORE_PAGE_SIZES), so a multiple of eight words. */
+static int page_fill(const uint8_t *p, size_t n)
 {
 	const uint64_t *q = (const uint64_t *)(const void *)p;
+	const uint64_t v = q[0];
 
+	if (v != (v & 0xff) * BYTE_REPEAT) {
+		return -1;
+	}
 	for (size_t i = 0; i < n / 8; i += 8) {
-		if (q[i] | q[i + 1] | q[i + 2] | q[i + 3] | q[i + 4] | q[i + 5] | q[i + 6] | q[i + 7]) {
-			return false;
+		if ((q[i] ^ v) | (q[i + 1] ^ v) | (q[i + 2] ^ v) | (q[i + 3] ^ v) | (q[i + 4] ^ v) |
+		    (q[i + 5] ^ v) | (q[i + 6] ^ v) | (q[i + 7] ^ v)) {
+			return -1;
 		}
 	}
-	return true;
+	return (int)(v & 0xff);
 }
 
 #define HASH_MUL 0x9e3779b97f4a7c15ull
@@ -347,6 +372,7 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 	ssize_t cs = 0;
 	int err;
 	const uint8_t *p = vmcore_page_in(w->vc, &wk->win, wk->pagebuf, pfn, &err);
+	int fill;
 
 	pg->pfn = pfn;
 	pg->size = 0;
@@ -359,8 +385,10 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 		}
 		return;
 	}
-	if ((w->o->level & DL_ZERO) && page_is_zero(p, w->bs)) {
-		pg->kind = PAGE_ZERO;
+	fill = page_fill(p, w->bs);
+	if (fill >= 0) {
+		pg->kind = fill == 0 && (w->o->level & DL_ZERO) ? PAGE_ZERO : PAGE_FILL;
+		pg->fill = (uint8_t)fill;
 		return;
 	}
 	pg->kind = PAGE_DATA;
@@ -786,6 +814,32 @@ static void share_pages(struct writer *w, struct unit *u, uint64_t at)
 	u->len = keep;
 }
 
+/* The copy of the page filled with BYTE, stored the first time (after the
+ * data of the unit being emitted: a descriptor still never precedes its
+ * data), compressed on this thread with the 1st worker's context (this
+ * thread is that worker). */
+static int store_fill(struct writer *w, uint8_t byte, struct fill_copy *c)
+{
+	struct worker *wk = &w->workers[0];
+	ssize_t cs = 0;
+
+	memset(wk->pagebuf, byte, w->bs);
+	if (w->o->compress != COMPRESS_NONE) {
+		cs = compress_page(&wk->comp, wk->pagebuf, w->bs, w->fill_z, w->bound);
+	}
+	c->packed = cs > 0;
+	c->size = cs > 0 ? (uint32_t)cs : w->bs;
+	return add_data(w, cs > 0 ? w->fill_z : wk->pagebuf, c->size, &c->off);
+}
+
+static int add_fill(struct writer *w, uint8_t byte)
+{
+	struct fill_copy *c = &w->fills[byte];
+	int r = c->size ? 0 : store_fill(w, byte, c);
+
+	return r ? r : add_desc(w, c->off, c->size, c->packed ? (uint32_t)w->o->compress : 0);
+}
+
 static int emit_unit(struct writer *w, struct unit *u, uint64_t *seen)
 {
 	unsigned n = u->npages;
@@ -813,6 +867,10 @@ static int emit_unit(struct writer *w, struct unit *u, uint64_t *seen)
 		case PAGE_SHARED:
 			r = add_desc(w, pg->off, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
 			w->res->shared++;
+			break;
+		case PAGE_FILL:
+			r = add_fill(w, pg->fill);
+			w->res->fill++;
 			break;
 		default:
 			r = add_desc(w, at, pg->size, pg->packed ? (uint32_t)w->o->compress : 0);
@@ -1037,8 +1095,9 @@ static int writer_setup(struct writer *w)
 	w->desc = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
 	w->data = malloc(DATA_BUF);
 	w->hdr = calloc(1, w->bs);
-	if (!w->hdr || !w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) || dedup_setup(w) ||
-	    units_setup(w, nt)) {
+	w->fill_z = malloc(w->bound);
+	if (!w->hdr || !w->fill_z || !w->bm_ram || !w->bm_dump || !w->desc || !w->data || keep_setup(w) ||
+	    dedup_setup(w) || units_setup(w, nt)) {
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&w->mu, NULL);
@@ -1093,6 +1152,7 @@ static void writer_teardown(struct writer *w)
 	free(w->bm_z);
 	free(w->desc);
 	free(w->data);
+	free(w->fill_z);
 	free(w->dedup);
 	free(w->cmp_a);
 	free(w->hdr);
@@ -1162,8 +1222,8 @@ int kdump_write(struct vmcore *vc, struct filter *f, const struct collect_opts *
 	if (r) {
 		goto out;
 	}
-	log_debug("%llu pages share the data of an equal page written before them",
-		  (unsigned long long)res->shared);
+	log_debug("%llu pages share the data of an equal page written before them, %llu a copy of a page "
+		  "filled with one byte value", (unsigned long long)res->shared, (unsigned long long)res->fill);
 	/* the data area ends the file; the sink's count includes header rewrites */
 	res->bytes = w->data_off;
 	if (res->unreadable) {

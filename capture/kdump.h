@@ -20,6 +20,7 @@ struct kdump_result {
 	uint64_t data_pages; /* pages whose contents were written */
 	uint64_t zero;       /* pages that share the zero page */
 	uint64_t shared;     /* pages that share an equal page's data */
+	uint64_t fill;       /* pages that share the copy of a page filled with their byte */
 	uint64_t unreadable; /* pages the vmcore could not give (descriptor left empty) */
 	uint64_t bytes;      /* size of the dump (its end offset when complete) */
 	uint64_t filter_ns;  /* pass 1: the page filter and the bitmaps */

@@ -39,8 +39,21 @@ check "same dump when pass 2 reuses only one window's kept bitmap and classifies
 		cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/m'\$b) || exit 1
 	done"
 
-# equal pages share one copy of their data (at -d 0 the vmcore's zero pages
-# are equal pages); the bytes are compared, never only the hashes
+# pages filled with one byte value share one copy per value, in every
+# compression, in a file and through -F | -R
+for c in -z -l -c ""; do
+	check "pages filled with one byte share one copy per value ($c -d 0 and -d 1), every page right, -F|-R too" bash -c "
+		for d in 0 1; do
+			'$KDUMPCAP' $c -d \$d --message-level 31 '$W/core' '$W/fi$c'\$d 2>'$W/fi.log' &&
+			grep -Eq ', [1-9][0-9]* a copy of a page filled' '$W/fi.log' &&
+			'$PY' '$TOP/tests/tools/checkdump.py' '$W/fi$c'\$d '$W/core' --level \$d --filtered --fills-shared &&
+			'$KDUMPCAP' $c -d \$d -F --message-level 0 '$W/core' | '$KDUMPCAP' -R '$W/fiR' &&
+			cmp <(tail -c +4097 '$W/fi$c'\$d) <(tail -c +4097 '$W/fiR') && rm -f '$W/fiR' || exit 1
+		done"
+done
+
+# equal pages share one copy of their data (the vmcore holds copies of two
+# random pages); the bytes are compared, never only the hashes
 for c in -z -l ""; do
 	check "KDUMPCAP_DEDUP=1: equal pages share data ($c -d 0): fewer bytes than by default (off), every page right" bash -c "
 		KDUMPCAP_DEDUP=1 '$KDUMPCAP' $c -d 0 --message-level 31 '$W/core' '$W/sh$c' 2>'$W/sh.log' &&

@@ -7,7 +7,7 @@ contents are decompressed here (zlib, raw) or, for zstd, read through
 libkdumpfile when it is installed (Debian python3-libkdumpfile), else the
 zstd command. Exit 0 when all checks pass.
   checkdump.py DUMP VMCORE [--level N] [--compress none|zlib|zstd]
-               [--expect-incomplete [--pad BYTES]] [--pages-out FILE]
+               [--expect-incomplete [--pad BYTES]] [--pages-out FILE] [--fills-shared]
 """
 import argparse
 import mmap
@@ -124,6 +124,9 @@ def main():
     ap.add_argument("--pages-out", help="write the dumped pfns (and zero-shared ones) to this file")
     ap.add_argument("--uts-node", help="the nodename the header's utsname must carry")
     ap.add_argument("--filtered", action="store_true", help="2nd bitmap may be a subset of RAM")
+    ap.add_argument("--fills-shared", action="store_true",
+                    help="pages filled with one byte value (zero pages too, at levels without bit 1) "
+                         "share exactly one copy per value, and at least one such copy serves two pages")
     ap.add_argument("--pad", type=int, default=64 << 20,
                     help="with --expect-incomplete: zero bytes read past the end of a cut dump")
     a = ap.parse_args()
@@ -234,8 +237,27 @@ def main():
         zeros = sum(1 for l in offsets.values() for pfn in l if vm.page(pfn) == bytes(PAGE))
         if zeros > 1 and (len(zero_offs) != 1 or len(offsets[min(zero_offs)]) != zeros):
             fail("zero pages do not share exactly one descriptor offset")
+    if a.fills_shared:
+        check_fills(vm, offsets, level)
     print("checkdump: OK %s: %d pages dumped of %d RAM, %d pfns, status 0x%x%s" %
           (a.dump, len(dumped), ram, vm.max_pfn, status, ", %d missing" % missing if missing else ""))
+
+
+def check_fills(vm, offsets, level):
+    """kdumpcap stores one copy of a page filled with one byte value and
+    points every such page at it (zero pages at levels with bit 1 share the
+    zero page instead, checked above)."""
+    by_value = {}
+    for off, pfns in offsets.items():
+        for pfn in pfns:
+            page = vm.page(pfn)
+            if page == bytes([page[0]]) * PAGE and not (level & 1 and page[0] == 0):
+                by_value.setdefault(page[0], set()).add(off)
+    for v, offs in sorted(by_value.items()):
+        if len(offs) != 1:
+            fail("pages filled with 0x%02x have %d copies, not one" % (v, len(offs)))
+    if not any(len(offsets[min(o)]) > 1 for o in by_value.values()):
+        fail("no copy of a filled page serves two pages (%d values)" % len(by_value))
 
 
 def open_kdumpfile(path):

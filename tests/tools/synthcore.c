@@ -4,9 +4,10 @@
  * 512 KiB of RAM at physical 0 with page tables, a SPARSEMEM_EXTREME
  * mem_section and struct pages (tests/synth/synthmm.h), its pages a mix of
  * page cache, private cache, anonymous, free buddy blocks, an anonymous
- * THP, hwpoison and plain pages, holding zero, compressible and random
- * bytes. Each PADDR:PAGES adds a PT_LOAD of random pages whose section has
- * no mem_map: the filter must keep all of them. */
+ * THP, hwpoison and plain pages, holding zero, compressible, random or
+ * one-valued bytes, or a copy of one of two random pages (fill_page). Each
+ * PADDR:PAGES adds a PT_LOAD of such pages whose section has no mem_map:
+ * the filter must keep all of them. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +31,25 @@ static uint64_t next_rand(void)
 	return synthmm_rand(&rng);
 }
 
-/* Zero, repeated short pattern, random, or its pfn repeated. */
+/* Bytes of the two pages that recur (random, so only sharing equal pages
+ * makes them smaller) and the values pages are filled with. */
+#define COPY_SEED 0x5851f42d4c957f2dull
+static const uint8_t fill_bytes[] = { 0xff, 0x6b, 0xa5 };
+
+/* Zero, repeated short pattern, random, its pfn repeated, one byte value
+ * (the writer stores one copy per value), or a copy of one of two random
+ * pages (the same bytes at several pfns). */
 static void fill_page(uint8_t *p, uint64_t pfn)
 {
-	uint64_t kind = next_rand() % 4, pat = next_rand();
+	uint64_t kind = next_rand() % 6, pat = next_rand(), copy = COPY_SEED + pat % 2;
 
+	if (kind == 4) {
+		memset(p, fill_bytes[pat % sizeof(fill_bytes)], PAGE);
+		return;
+	}
 	for (unsigned i = 0; i < PAGE; i += 8) {
-		uint64_t v = kind == 0 ? 0 : kind == 1 ? pat : kind == 2 ? next_rand() : pfn;
+		uint64_t v = kind == 0 ? 0 : kind == 1 ? pat : kind == 2 ? next_rand() : kind == 3 ? pfn :
+			     synthmm_rand(&copy);
 
 		st_le64(p + i, v);
 	}
