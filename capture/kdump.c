@@ -362,6 +362,13 @@ static uint64_t page_hash(const uint8_t *p, size_t n)
 	return h;
 }
 
+/* Page P compressed with C into OUT (w->bound bytes): its size, 0 to store
+ * it raw (no compression, or it does not shrink), or -errno. */
+static ssize_t pack_page(const struct writer *w, struct compressor *c, const uint8_t *p, uint8_t *out)
+{
+	return w->o->compress == COMPRESS_NONE ? 0 : compress_page(c, p, w->bs, out, w->bound);
+}
+
 /* One kept page into U: compressed straight from the vmcore's mapping
  * (copied only when stored raw). */
 static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
@@ -369,7 +376,7 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 	struct writer *w = wk->w;
 	struct unit_page *pg = &u->pages[u->npages++];
 	uint8_t *out = u->data + u->len;
-	ssize_t cs = 0;
+	ssize_t cs;
 	int err;
 	const uint8_t *p = vmcore_page_in(w->vc, &wk->win, wk->pagebuf, pfn, &err);
 	int fill;
@@ -393,9 +400,7 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 	}
 	pg->kind = PAGE_DATA;
 	pg->hash = w->dedup ? page_hash(p, w->bs) : 0;
-	if (w->o->compress != COMPRESS_NONE) {
-		cs = compress_page(&wk->comp, p, w->bs, out, w->bound);
-	}
+	cs = pack_page(w, &wk->comp, p, out);
 	if (cs < 0) {
 		u->comp_errs++;
 	}
@@ -821,12 +826,10 @@ static void share_pages(struct writer *w, struct unit *u, uint64_t at)
 static int store_fill(struct writer *w, uint8_t byte, struct fill_copy *c)
 {
 	struct worker *wk = &w->workers[0];
-	ssize_t cs = 0;
+	ssize_t cs;
 
 	memset(wk->pagebuf, byte, w->bs);
-	if (w->o->compress != COMPRESS_NONE) {
-		cs = compress_page(&wk->comp, wk->pagebuf, w->bs, w->fill_z, w->bound);
-	}
+	cs = pack_page(w, &wk->comp, wk->pagebuf, w->fill_z);
 	c->packed = cs > 0;
 	c->size = cs > 0 ? (uint32_t)cs : w->bs;
 	return add_data(w, cs > 0 ? w->fill_z : wk->pagebuf, c->size, &c->off);
