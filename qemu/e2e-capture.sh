@@ -180,14 +180,25 @@ server_pids() {
 	echo $all
 }
 
+# console_tail NAME CONSOLE: keeps the console in /tmp and prints where the guest
+# got to (its last lines), so a CI log that has nothing else still says it
+console_tail() {
+	cp "$2" "/tmp/kdc-e2e-$1.console" 2>/dev/null
+	echo "e2e: $1 console: /tmp/kdc-e2e-$1.console; its last lines:" >&2
+	tail -n 25 "$2" | tr -cd '\11\12\40-\176' | sed "s/^/e2e: $1 | /" >&2
+}
+
 # run NAME TIMEOUT [qemu disk args...]: boots, crashes, waits for the capture
 # kernel to end by itself. Sets $console, $elapsed (sysrq-c -> QEMU exit).
+# Returns 2 when the first kernel (the harness's, before any kdumpcap code ran)
+# did not reach its /init within $boot_tmo s: a TCG boot that stalled.
+boot_tmo=${E2E_BOOT_TMO:-240}
 run() {
 	local name=$1 tmo=$2
 	shift 2
 	console=$work/$name.console
 	: >"$console"
-	local t0 t1 tc=
+	local t0 t1 tc= up= s0=$SECONDS
 	t0=$(date +%s.%N)
 	timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu max,la57=off -smp 2 -m "$mem" \
 		-no-reboot -display none -monitor none -serial "file:$console" \
@@ -195,6 +206,13 @@ run() {
 		-append "console=ttyS0 crashkernel=$ck panic=-1 no_timer_check" "$@" 2>"$work/$name.qemu" &
 	local qpid=$!
 	while kill -0 $qpid 2>/dev/null; do
+		if [ -z "$up" ] && grep -aq 'E2E: first kernel up' "$console"; then up=1; fi
+		if [ -z "$up" ] && [ $((SECONDS - s0)) -ge $boot_tmo ]; then
+			kill $qpid 2>/dev/null
+			wait $qpid || true
+			elapsed=$((SECONDS - s0))
+			return 2
+		fi
 		if [ -z "$tc" ] && grep -aq 'sysrq: Trigger a crash' "$console"; then tc=$(date +%s.%N); fi
 		if [ -n "$stop_at" ] && grep -aq -- "$stop_at" "$console"; then
 			stopped=$(server_pids)
@@ -212,6 +230,20 @@ run() {
 	grep -a 'E2E-FAIL' "$console" && return 1
 	grep -aq 'sysrq: Trigger a crash' "$console" || { echo "e2e: $name: never crashed" >&2; return 1; }
 	return 0
+}
+
+# run_retry NAME TIMEOUT [qemu args...]: run, and once more if the first kernel's
+# boot stalled (said, with where it stopped: never silent)
+run_retry() {
+	local rc=0
+	run "$@" || rc=$?
+	[ $rc = 2 ] || return $rc
+	echo "e2e: $1: the first kernel did not reach its /init in ${boot_tmo}s; one more boot" >&2
+	console_tail "$1-stalled" "$console"
+	rc=0
+	run "$@" || rc=$?
+	[ $rc != 2 ] || { echo "e2e: $1: the first kernel stalled again" >&2; return 1; }
+	return $rc
 }
 
 mkimage() { # conf [mkinitrd options] -> $work/capture.img, $imgsize; twice: same inputs, same bytes
@@ -677,7 +709,7 @@ for s in "${scen[@]}"; do
 		net=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:22-cmd:/bin/busybox nc 127.0.0.1 $sport"
 			-device "virtio-net-pci,netdev=n0,mac=$nicmac") ;;
 	esac
-	run "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
+	run_retry "$s" 600 -drive "file=$work/disk.img,format=raw,if=none,id=d0,cache=unsafe" \
 		-device virtio-blk-pci,drive=d0,serial=$serial "${net[@]}" || ok=0
 	ganesha_stop
 	ssh_down
@@ -888,7 +920,7 @@ for s in "${scen[@]}"; do
 		extra=
 		;;
 	esac
-	[ $ok = 1 ] || { fail=1; cp "$c" "/tmp/kdc-e2e-$s.console" 2>/dev/null; echo "e2e: $s console: /tmp/kdc-e2e-$s.console" >&2; }
+	[ $ok = 1 ] || { fail=1; console_tail "$s" "$c"; }
 	# in-guest figures PID 1 printed: its CPUs, its memory at /init, /init to the final action
 	cpus=$(sed -n 's/.*kdumpcap: \([0-9]*\) CPU(s) online.*/\1/p' "$c" | head -1)
 	avail=$(sed -n 's/.*MemAvailable \([0-9]*\) KiB.*/\1/p' "$c" | head -1)

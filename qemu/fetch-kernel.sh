@@ -26,6 +26,9 @@ fi
 dir=$cache/kernel/$KVER
 mkdir -p "$dir"
 cd "$dir"
+# one fetch at a time: scenarios started together would unpack into the same dirs
+exec 9>.lock
+flock 9
 if [ ! -f vmlinuz ] || [ ! -d lib/modules/$KVER ]; then
 	rm -rf dl && mkdir dl
 	(cd dl && apt-get download -q "linux-image-$KVER$pkgarch" >&2 ||
