@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <zlib.h>
@@ -17,6 +18,12 @@ static int lzo_ok;
 static void lzo_setup(void)
 {
 	lzo_ok = lzo_init() == LZO_E_OK;
+}
+
+void compress_versions(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "zlib %s, zstd %s, lzo %s", zlibVersion(), ZSTD_versionString(),
+		 lzo_version_string());
 }
 
 size_t compress_bound(int method, size_t page_size)

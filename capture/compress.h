@@ -24,6 +24,8 @@ struct compressor {
 };
 
 /* Worst-case output size for one page. */
+/* The libraries linked, as "zlib V, zstd V, lzo V", into BUF */
+void compress_versions(char *buf, size_t cap);
 size_t compress_bound(int method, size_t page_size);
 /* LEVEL is zstd's (ignored by the others). zstd's frames are made for
  * single pages read back whole: no content size, checksum or dictionary id

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "capture/cmds.h"
+#include "capture/compress.h"
 
 #ifndef KDC_VERSION
 #define KDC_VERSION "unknown" /* set by the Makefile from VERSION */
@@ -38,7 +39,10 @@ int main(int argc, char **argv)
 		return init_main(argc, argv);
 	}
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		printf("kdumpcap %s\n", KDC_VERSION);
+		char libs[128];
+
+		compress_versions(libs, sizeof(libs));
+		printf("kdumpcap %s (%s)\n", KDC_VERSION, libs);
 		return 0;
 	}
 	if (argc > 1) {

@@ -22,6 +22,13 @@ if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-s
 	sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$src"
 	need_update=1
 fi
+# Debian 13's sources, for its libzstd only (tests/build-deps.sh names the release
+# per package); deb-src alone, so no binary package comes from it
+zsrc=/etc/apt/sources.list.d/kdumpcap-trixie-src.sources
+if [ ! -f "$zsrc" ]; then
+	printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' >"$zsrc"
+	need_update=1
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
