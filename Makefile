@@ -112,7 +112,7 @@ $(O)/obj/capture/main.o: CFLAGS += -DKDC_VERSION='"$(VERSION)"'
 $(O)/obj/capture/main.o: VERSION
 $(O)/obj/initramfs/mkinitrd.o: CFLAGS += -DKDC_LIBEXECDIR='"$(LIBEXECDIR)"'
 
-$(DEPLIBS) &:
+$(DEPLIBS) &: tests/build-deps.sh
 	+KDC_ARCH=$(ARCH) ./tests/build-deps.sh $(DEPS)
 
 # Unit tests link the product's objects (minus main) and the synthetic
@@ -169,7 +169,7 @@ test: $(O)/kdumpcap $(O)/unit $(O)/synthcore
 # not need it): $(DEPS)/bin/dbclient and $(DEPS)/bin/dropbearconvert.
 dbclient: $(DEPS)/bin/dbclient
 
-$(DEPS)/bin/dbclient:
+$(DEPS)/bin/dbclient: tests/build-deps.sh
 	KDC_ARCH=$(ARCH) ./tests/build-deps.sh $(DEPS) dbclient
 
 DOCS := $(O)/doc/kdump.conf $(O)/doc/kdumpcap.8 $(O)/doc/kdump.conf.5

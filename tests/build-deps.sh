@@ -20,6 +20,14 @@ command -v "$cc" >/dev/null || { echo "build-deps: $cc not found; run tests/setu
 src=$out/src
 host_release=$(. /etc/os-release && echo "$VERSION_CODENAME")
 mkdir -p "$src" "$out/lib" "$out/include"
+# What an earlier version of this script built is built again: its hash is kept
+# beside the results, and a different one clears them (make reruns the script
+# when it is newer than the libraries).
+recipe=$(sha256sum <"$0" | cut -c1-16)
+if [ "$(cat "$out/recipe" 2>/dev/null)" != "$recipe" ]; then
+	rm -f "$out"/lib/*.a "$out/bin/dbclient" "$out/bin/dropbearconvert"
+	echo "$recipe" >"$out/recipe"
+fi
 cd "$src"
 
 # fetch_src PKG DIR [RELEASES]: unpack the newest version of source package PKG
@@ -105,4 +113,5 @@ if [ ! -f "$out/lib/liblzo2.a" ]; then
 		make -s src/liblzo2.la >/dev/null && cp src/.libs/liblzo2.a "$out/lib/" &&
 		mkdir -p "$out/include/lzo" && cp include/lzo/*.h "$out/include/lzo/")
 fi
+touch "$out"/lib/*.a # newer than this script: make has nothing more to do
 echo "deps ready in $out"
