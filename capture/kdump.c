@@ -658,8 +658,11 @@ static int decide_batch(struct writer *w, struct decider *d, unsigned n, uint64_
 	if (!r) {
 		r = record_window(w, start, w->bm_ram, w->bm_dump);
 	}
-	for (unsigned i = 0; i < n && !r && d[i].start < w->max_mapnr; i++) {
-		r = d[i].r ? d[i].r : record_window(w, d[i].start, d[i].ram, d[i].dump);
+	for (unsigned i = 0; i < n && d[i].start < w->max_mapnr; i++) {
+		filter_gather(w->f, &d[i].f);
+		if (!r) {
+			r = d[i].r ? d[i].r : record_window(w, d[i].start, d[i].ram, d[i].dump);
+		}
 	}
 	return r;
 }

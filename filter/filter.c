@@ -53,7 +53,13 @@ struct filter_impl {
 	uint8_t *inseg;         /* chunk bits: pfn's first byte is in a segment's file data */
 	uint8_t look[2 * 1024]; /* lookback: two struct pages */
 	uint8_t look_ok[2];
-	bool said_unreadable, said_suspect, said_order;
+	bool said_unreadable, said_suspect;
+	bool is_copy; /* filter_clone's: warnings are held for filter_gather */
+	struct held_warning {
+		uint64_t pfn;
+		int err;
+		bool due;
+	} unreadable, suspect;
 };
 
 /* A range being dropped page by page: the rest of a free block or of a compound page. */
@@ -404,23 +410,45 @@ static void lookback(struct filter *f, uint64_t start, struct skip *s)
 	}
 }
 
+static void warn_unreadable(uint64_t pfn, int err)
+{
+	log_warn("page filter: struct page of pfn 0x%llx (and maybe others) cannot be read (%s); "
+		 "keeping those pages", (unsigned long long)pfn,
+		 err == -ENOENT ? "no mem_map for its section" : "mem_map not in the vmcore");
+}
+
+static void warn_suspect(uint64_t pfn, int err)
+{
+	(void)err;
+	log_warn("page filter: struct page of pfn 0x%llx (and maybe others) reads as garbage; "
+		 "keeping those pages", (unsigned long long)pfn);
+}
+
+/* Each kind of warning is said once, naming the first pfn it met. A copy
+ * holds its first for filter_gather, which says the copies' in window
+ * order: the words do not depend on which thread got there first. */
+static void say(struct filter_impl *x, bool *said, struct held_warning *h, uint64_t pfn, int err,
+		void (*warn)(uint64_t, int))
+{
+	if (*said || h->due) {
+		return;
+	}
+	if (x->is_copy) {
+		*h = (struct held_warning){ .pfn = pfn, .err = err, .due = true };
+		return;
+	}
+	*said = true;
+	warn(pfn, err);
+}
+
 static void say_unreadable(struct filter *f, uint64_t pfn, int err)
 {
-	if (!f->impl->said_unreadable) {
-		f->impl->said_unreadable = true;
-		log_warn("page filter: struct page of pfn 0x%llx (and maybe others) cannot be read (%s); "
-			 "keeping those pages", (unsigned long long)pfn,
-			 err == -ENOENT ? "no mem_map for its section" : "mem_map not in the vmcore");
-	}
+	say(f->impl, &f->impl->said_unreadable, &f->impl->unreadable, pfn, err, warn_unreadable);
 }
 
 static void say_suspect(struct filter *f, uint64_t pfn)
 {
-	if (!f->impl->said_suspect) {
-		f->impl->said_suspect = true;
-		log_warn("page filter: struct page of pfn 0x%llx (and maybe others) reads as garbage; "
-			 "keeping those pages", (unsigned long long)pfn);
-	}
+	say(f->impl, &f->impl->said_suspect, &f->impl->suspect, pfn, 0, warn_suspect);
 }
 
 /* Decide pfns [a, b), one section, all in the window at START. */
@@ -650,6 +678,8 @@ int filter_clone(const struct filter *f, struct filter *c, struct vmcore *view, 
 		return -ENOMEM;
 	}
 	*x = *f->impl;
+	x->is_copy = true;
+	x->unreadable.due = x->suspect.due = false;
 	x->mm.vc = view;
 	x->mm.cur_valid = false;
 	if (impl_buffers(x, f->impl->chunk / (share ? share : 1))) {
@@ -674,12 +704,28 @@ void filter_merge(struct filter *f, struct filter *c)
 	a->hwpoison += b->hwpoison;
 	a->offline += b->offline;
 	a->kept += b->kept;
-	if (f->impl && c->impl) {
-		f->impl->said_unreadable |= c->impl->said_unreadable;
-		f->impl->said_suspect |= c->impl->said_suspect;
-		f->impl->said_order |= c->impl->said_order;
-	}
+	filter_gather(f, c);
 	filter_close(c);
+}
+
+static void gather_one(bool *said, bool *copy_said, struct held_warning *h, void (*warn)(uint64_t, int))
+{
+	if (h->due && !*said) {
+		*said = true;
+		warn(h->pfn, h->err);
+	}
+	h->due = false;
+	*copy_said = *said;
+}
+
+void filter_gather(struct filter *f, struct filter *c)
+{
+	struct filter_impl *x = f->impl, *y = c->impl;
+
+	if (x && y) {
+		gather_one(&x->said_unreadable, &y->said_unreadable, &y->unreadable, warn_unreadable);
+		gather_one(&x->said_suspect, &y->said_suspect, &y->suspect, warn_suspect);
+	}
 }
 
 void filter_close(struct filter *f)

@@ -52,9 +52,12 @@ int filter_window(struct filter *f, uint64_t start, uint64_t n, uint8_t *ram, ui
 void filter_close(struct filter *f);
 /* A filter for another thread, deciding as F does through VIEW (a
  * vmcore_view of F's vmcore), with its own buffers (1/SHARE of F's) and
- * counts. filter_merge adds C's counts to F and closes C. Each copy warns
- * once of what it meets, so a warning may repeat once per copy. */
+ * counts. A copy holds its warnings: filter_gather says those F has not
+ * said yet (gather the copies in the order of their windows, after F's
+ * own, and each kind is said once, naming its lowest pfn whatever the
+ * threads' timing). filter_merge gathers, adds C's counts to F and closes C. */
 int filter_clone(const struct filter *f, struct filter *c, struct vmcore *view, unsigned share);
+void filter_gather(struct filter *f, struct filter *c);
 void filter_merge(struct filter *f, struct filter *c);
 /* makedumpfile's --show-stats report of f->st for a dump of MAX_MAPNR pfns,
  * into buf (NUL-terminated, truncated to size); returns its length. */

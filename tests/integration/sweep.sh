@@ -28,13 +28,19 @@ check "PT_LOADs without a mem_map keep their pages; the others are still filtere
 '; seq 262144 262151 | xargs printf '%x
 ') \
 		<(cut -d' ' -f1 '$W/p2')"
-# pass 1 decides windows in parallel, so its per-window warnings come in either order
 check "--show-stats is the same whether the 2nd pass reads the kept bitmap or classifies again" bash -c "
 	'$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s1' 2>'$W/st1' &&
 	KDUMPCAP_BITMAP_BUDGET=0 '$KDUMPCAP' -l -d 31 --show-stats --message-level 0 '$W/orphan' '$W/s2' 2>'$W/st2' &&
-	grep -q 'Free pages' '$W/st1' && cmp <(grep -v '^kdumpcap: warning' '$W/st1') <(grep -v '^kdumpcap: warning' '$W/st2') &&
-	cmp <(grep '^kdumpcap: warning' '$W/st1' | sort) <(grep '^kdumpcap: warning' '$W/st2' | sort) &&
-	cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/s2')"
+	grep -q 'Free pages' '$W/st1' && cmp '$W/st1' '$W/st2' && cmp <(tail -c +4097 '$W/s1') <(tail -c +4097 '$W/s2')"
+# both windows lack a mem_map and pass 1 decides them in parallel: the warning is
+# still said once, naming the lowest pfn, whichever thread met its window first
+check "pass 1's warning is said once, for the lowest pfn, with 1, 2 and 4 threads alike (10 runs each)" bash -c "
+	for t in 1 2 4 1 2 4 1 2 4 1 2 4 1 2 4 1 2 4 1 2 4 1 2 4 1 2 4 1 2 4; do
+		rm -f '$W/w'
+		'$KDUMPCAP' -l -d 31 --num-threads \$t --message-level 0 '$W/orphan' '$W/w' 2>&1 | md5sum
+	done | sort -u | wc -l | grep -qx 1 &&
+	rm -f '$W/w' && '$KDUMPCAP' -l -d 31 --num-threads 2 --message-level 0 '$W/orphan' '$W/w' 2>'$W/wl' &&
+	[ \$(grep -c 'cannot be read' '$W/wl') = 1 ] && grep -q 'pfn 0x8000 ' '$W/wl'"
 check "same dump when pass 2 reuses only one window's kept bitmap and classifies the other again" bash -c "
 	for b in 10 40; do
 		KDUMPCAP_BITMAP_BUDGET=\$b '$KDUMPCAP' -l -d 31 --message-level 31 '$W/orphan' '$W/m'\$b 2>'$W/m'\$b.log &&
