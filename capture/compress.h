@@ -23,9 +23,9 @@ struct compressor {
 	void *lzo;  /* LZO1X_1_MEM_COMPRESS bytes of work memory */
 };
 
-/* Worst-case output size for one page. */
 /* The libraries linked, as "zlib V, zstd V, lzo V", into BUF */
 void compress_versions(char *buf, size_t cap);
+/* Worst-case output size for one page. */
 size_t compress_bound(int method, size_t page_size);
 /* LEVEL is zstd's (ignored by the others). zstd's frames are made for
  * single pages read back whole: no content size, checksum or dictionary id
