@@ -53,12 +53,12 @@ struct filter_impl {
 	uint8_t *inseg;         /* chunk bits: pfn's first byte is in a segment's file data */
 	uint8_t look[2 * 1024]; /* lookback: two struct pages */
 	uint8_t look_ok[2];
-	bool said_unreadable, said_suspect;
 	bool is_copy; /* filter_clone's: warnings are held for filter_gather */
-	struct held_warning {
-		uint64_t pfn;
+	struct warning {
+		bool said;   /* by this filter, or (in a copy) by its parent */
+		bool due;    /* a copy's, held for filter_gather */
+		uint64_t pfn; /* the first met */
 		int err;
-		bool due;
 	} unreadable, suspect;
 };
 
@@ -427,28 +427,29 @@ static void warn_suspect(uint64_t pfn, int err)
 /* Each kind of warning is said once, naming the first pfn it met. A copy
  * holds its first for filter_gather, which says the copies' in window
  * order: the words do not depend on which thread got there first. */
-static void say(struct filter_impl *x, bool *said, struct held_warning *h, uint64_t pfn, int err,
-		void (*warn)(uint64_t, int))
+static void say(const struct filter_impl *x, struct warning *w, uint64_t pfn, int err, void (*warn)(uint64_t, int))
 {
-	if (*said || h->due) {
+	if (w->said || w->due) {
 		return;
 	}
+	w->pfn = pfn;
+	w->err = err;
 	if (x->is_copy) {
-		*h = (struct held_warning){ .pfn = pfn, .err = err, .due = true };
+		w->due = true;
 		return;
 	}
-	*said = true;
+	w->said = true;
 	warn(pfn, err);
 }
 
 static void say_unreadable(struct filter *f, uint64_t pfn, int err)
 {
-	say(f->impl, &f->impl->said_unreadable, &f->impl->unreadable, pfn, err, warn_unreadable);
+	say(f->impl, &f->impl->unreadable, pfn, err, warn_unreadable);
 }
 
 static void say_suspect(struct filter *f, uint64_t pfn)
 {
-	say(f->impl, &f->impl->said_suspect, &f->impl->suspect, pfn, 0, warn_suspect);
+	say(f->impl, &f->impl->suspect, pfn, 0, warn_suspect);
 }
 
 /* Decide pfns [a, b), one section, all in the window at START. */
@@ -708,14 +709,15 @@ void filter_merge(struct filter *f, struct filter *c)
 	filter_close(c);
 }
 
-static void gather_one(bool *said, bool *copy_said, struct held_warning *h, void (*warn)(uint64_t, int))
+/* F's warning W says copy C's held one if F has not said its kind yet. */
+static void gather_one(struct warning *w, struct warning *c, void (*warn)(uint64_t, int))
 {
-	if (h->due && !*said) {
-		*said = true;
-		warn(h->pfn, h->err);
+	if (c->due && !w->said) {
+		w->said = true;
+		warn(c->pfn, c->err);
 	}
-	h->due = false;
-	*copy_said = *said;
+	c->due = false;
+	c->said = w->said;
 }
 
 void filter_gather(struct filter *f, struct filter *c)
@@ -723,8 +725,8 @@ void filter_gather(struct filter *f, struct filter *c)
 	struct filter_impl *x = f->impl, *y = c->impl;
 
 	if (x && y) {
-		gather_one(&x->said_unreadable, &y->said_unreadable, &y->unreadable, warn_unreadable);
-		gather_one(&x->said_suspect, &y->said_suspect, &y->suspect, warn_suspect);
+		gather_one(&x->unreadable, &y->unreadable, warn_unreadable);
+		gather_one(&x->suspect, &y->suspect, warn_suspect);
 	}
 }
 
