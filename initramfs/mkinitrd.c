@@ -411,7 +411,17 @@ static void usage(void)
 			"                          in IMAGE" INPUTS_SUFFIX " (kdumpcap start rebuilds when one changes)\n");
 }
 
-int mkinitrd_main(int argc, char **argv)
+/* What the command line asks for. */
+struct mk_args {
+	const char *out, *kver, *cfg, *moddir, *bin, *dbclient, *kernel;
+	struct hosttarget_opts ho;
+	bool gzip;
+	char mdir[PATH_MAX];
+	struct utsname u;
+};
+
+/* 0, or the exit status 2 after a usage error. */
+static int parse_args(int argc, char **argv, struct mk_args *a)
 {
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' }, { "kver", required_argument, NULL, 'k' },
@@ -421,167 +431,230 @@ int mkinitrd_main(int argc, char **argv)
 		{ "sysroot", required_argument, NULL, 'S' },  { "dbclient", required_argument, NULL, 'D' },
 		{ "kernel", required_argument, NULL, 'K' },   { NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *kver = NULL, *cfg = "/etc/kdump.conf", *moddir = NULL, *bin = "/proc/self/exe";
-	const char *dbclient = DBCLIENT_DEFAULT, *kernel = NULL;
-	static struct inputs in;
-	static struct image im;
-	static struct kdump_conf conf;
-	static char extra[CONF_EXTRA];
-	struct hosttarget_opts ho = { .sysroot = "" };
-	char mdir[PATH_MAX], name[PATH_MAX], *dep, *softdep, *cargv[CONF_MAX_ARGS + 3];
-	struct collect_opts o;
-	enum collect_mode mode;
-	const char *pin, *pout;
-	struct cpio_buf cb;
-	struct moddb db;
-	struct utsname u;
-	bool gzip = false;
-	size_t zlen, total = 0;
-	ssize_t dl, sl;
-	void *z;
-	int c, r;
+	int c;
 
+	a->cfg = "/etc/kdump.conf";
+	a->bin = "/proc/self/exe";
+	a->dbclient = DBCLIENT_DEFAULT;
+	a->ho.sysroot = "";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:k:c:m:z:b:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'k': kver = optarg; break;
-		case 'c': cfg = optarg; break;
-		case 'm': moddir = optarg; break;
-		case 'b': bin = optarg; break;
-		case 'A': ho.allow_missing = true; break;
-		case 'S': ho.sysroot = optarg; break;
-		case 'D': dbclient = optarg; break;
-		case 'K': kernel = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'k': a->kver = optarg; break;
+		case 'c': a->cfg = optarg; break;
+		case 'm': a->moddir = optarg; break;
+		case 'b': a->bin = optarg; break;
+		case 'A': a->ho.allow_missing = true; break;
+		case 'S': a->ho.sysroot = optarg; break;
+		case 'D': a->dbclient = optarg; break;
+		case 'K': a->kernel = optarg; break;
 		case 'z':
 			if (strcmp(optarg, "zstd") && strcmp(optarg, "gzip")) {
 				log_err("--compress %s: use zstd or gzip", optarg);
 				return 2;
 			}
-			gzip = !strcmp(optarg, "gzip");
+			a->gzip = !strcmp(optarg, "gzip");
 			break;
 		default:
 			usage();
 			return 2;
 		}
 	}
-	if (!out || optind != argc) {
+	if (!a->out || optind != argc) {
 		usage();
 		return 2;
 	}
-	uname(&u);
-	kver = kver ? kver : u.release;
-	if (!moddir) {
-		snprintf(mdir, sizeof(mdir), "/lib/modules/%s", kver);
-		moddir = mdir;
+	uname(&a->u);
+	a->kver = a->kver ? a->kver : a->u.release;
+	if (!a->moddir) {
+		snprintf(a->mdir, sizeof(a->mdir), "/lib/modules/%s", a->kver);
+		a->moddir = a->mdir;
 	}
-	conf_defaults(&conf);
-	r = conf_load(&conf, cfg);
-	if (r == -EFBIG) {
-		log_err("%s is over %u bytes: the capture would read only its start; shorten it", cfg, CONF_MAX_FILE);
-		return 1;
+	a->ho.cfg = a->cfg;
+	return 0;
+}
+
+/* The core_collector line, checked as PID 1 will check it: followed by
+ * the two paths. */
+static int collector_usable(const struct kdump_conf *conf, const char *cfg)
+{
+	char *cargv[CONF_MAX_ARGS + 3];
+	struct collect_opts o;
+	enum collect_mode mode;
+	const char *pin, *pout;
+
+	for (int i = 0; i < conf->argc; i++) {
+		cargv[i] = conf->argv[i];
 	}
-	if (r) {
-		log_err("cannot build an image without %s (pass --config)", cfg);
-		return 1;
-	}
-	if (conf.problems) {
-		log_err("%s: %d line(s) above cannot be honoured: fix them; the image would not do what the file says",
-			cfg, conf.problems);
-		return 1;
-	}
-	ho.cfg = cfg;
-	if (conf.target == TGT_NONE && defaulttarget_find(&conf, &ho, extra, sizeof(extra))) {
-		return 1;
-	}
-	if (!target_ops_of(conf.target)) {
-		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs, nfs or ssh): the capture would have nowhere "
-			"to save; add one", cfg);
-		return 1;
-	}
-	/* checked as PID 1 will check them: followed by the two paths */
-	for (int i = 0; i < conf.argc; i++) {
-		cargv[i] = conf.argv[i];
-	}
-	cargv[conf.argc] = "/proc/vmcore";
-	cargv[conf.argc + 1] = "vmcore";
-	cargv[conf.argc + 2] = NULL;
-	if (collector_parse(conf.argc + 2, cargv, &o, &mode, &pin, &pout) || mode != COLLECT_DUMP) {
+	cargv[conf->argc] = "/proc/vmcore";
+	cargv[conf->argc + 1] = "vmcore";
+	cargv[conf->argc + 2] = NULL;
+	if (collector_parse(conf->argc + 2, cargv, &o, &mode, &pin, &pout) || mode != COLLECT_DUMP) {
 		log_err("%s:%d: the capture could not use these core_collector options (it would fall back to "
-			"'kdumpcap -d 31 -z'): fix them", cfg, conf.collector_line);
-		return 1;
+			"'kdumpcap -d 31 -z'): fix them", cfg, conf->collector_line);
+		return -EINVAL;
 	}
-	ho.cfg = cfg;
-	if (moddb_open(&db, moddir)) {
-		return 1;
+	return 0;
+}
+
+/* kdump.conf, whole and honoured, with a target (the default one found
+ * into EXTRA when it names none) and a usable collector line. */
+static int load_conf(struct mk_args *a, struct kdump_conf *conf, char *extra, size_t n)
+{
+	int r;
+
+	conf_defaults(conf);
+	r = conf_load(conf, a->cfg);
+	if (r == -EFBIG) {
+		log_err("%s is over %u bytes: the capture would read only its start; shorten it", a->cfg,
+			CONF_MAX_FILE);
+		return r;
 	}
-	r = want_image(&db, &conf, &ho, kver, extra, sizeof(extra), dbclient, &im);
 	if (r) {
-		moddb_close(&db);
-		return 1;
+		log_err("cannot build an image without %s (pass --config)", a->cfg);
+		return r;
 	}
-	r = 0;
+	if (conf->problems) {
+		log_err("%s: %d line(s) above cannot be honoured: fix them; the image would not do what the file says",
+			a->cfg, conf->problems);
+		return -EINVAL;
+	}
+	if (conf->target == TGT_NONE && defaulttarget_find(conf, &a->ho, extra, n)) {
+		return -ENOENT;
+	}
+	if (!target_ops_of(conf->target)) {
+		log_err("%s names no dump target (raw, ext4, ext3, ext2, xfs, nfs or ssh): the capture would have nowhere "
+			"to save; add one", a->cfg);
+		return -EINVAL;
+	}
+	return collector_usable(conf, a->cfg);
+}
+
+/* The directories every image has, and its console. */
+static void add_skeleton(struct image *im, const char *kver)
+{
 	static const char *const dirs[] = { "dev", "proc", "sys", "tmp", "mnt", "etc", "lib", "lib/modules" };
+	char name[PATH_MAX];
+
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		add(&im, dirs[i], S_IFDIR | 0755, NULL, 0);
+		add(im, dirs[i], S_IFDIR | 0755, NULL, 0);
 	}
-	add(&im, "dev/console", S_IFCHR | 0600, NULL, 0);
-	im.e[im.n - 1].rmajor = 5;
-	im.e[im.n - 1].rminor = 1;
-	r = add_file(&im, bin, "init", 0755);
-	record_inputs(&in, cfg, bin, kernel, dbclient, &conf);
-	r = r ? r : add_conf(&im, cfg, extra);
+	add(im, "dev/console", S_IFCHR | 0600, NULL, 0);
+	im->e[im->n - 1].rmajor = 5;
+	im->e[im->n - 1].rminor = 1;
 	snprintf(name, sizeof(name), "lib/modules/%s", kver);
-	add(&im, name, S_IFDIR | 0755, NULL, 0);
-	for (size_t i = 0; i < db.n && !r; i++) {
-		if (moddb_wanted(&db, i)) {
-			r = add_module(&im, &in, moddir, kver, &db.m[i]);
+	add(im, name, S_IFDIR | 0755, NULL, 0);
+}
+
+/* The wanted modules of DB, and the modules.dep and modules.softdep
+ * PID 1 loads them by; closes DB. The lists stay allocated: the image
+ * points at them until it is written. */
+static int add_modules(struct image *im, struct inputs *in, struct moddb *db, const struct mk_args *a)
+{
+	char name[PATH_MAX], *dep = malloc(DEP_MAX), *softdep = malloc(DEP_MAX);
+	ssize_t dl, sl;
+	int r = 0;
+
+	for (size_t i = 0; i < db->n && !r; i++) {
+		if (moddb_wanted(db, i)) {
+			r = add_module(im, in, a->moddir, a->kver, &db->m[i]);
 		}
 	}
-	dep = malloc(DEP_MAX);
-	softdep = malloc(DEP_MAX);
-	dl = dep ? moddb_write_dep(&db, dep, DEP_MAX) : -ENOMEM;
-	sl = softdep ? moddb_write_softdep(&db, softdep, DEP_MAX) : -ENOMEM;
-	moddb_close(&db);
+	dl = dep ? moddb_write_dep(db, dep, DEP_MAX) : -ENOMEM;
+	sl = softdep ? moddb_write_softdep(db, softdep, DEP_MAX) : -ENOMEM;
+	moddb_close(db);
 	if (!r && (dl < 0 || sl < 0)) {
 		log_err("the module lists do not fit in %u bytes", DEP_MAX);
 		r = -ENOSPC;
 	}
-	snprintf(name, sizeof(name), "lib/modules/%s/modules.dep", kver);
-	add(&im, name, S_IFREG | 0644, dep, dl > 0 ? (size_t)dl : 0);
-	snprintf(name, sizeof(name), "lib/modules/%s/modules.softdep", kver);
-	add(&im, name, S_IFREG | 0644, softdep, sl > 0 ? (size_t)sl : 0);
-	if (!r && conf.pre[0]) {
-		r = add_hook(&im, "kdump_pre", conf.pre, CONF_PRE_IMAGE);
+	snprintf(name, sizeof(name), "lib/modules/%s/modules.dep", a->kver);
+	add(im, name, S_IFREG | 0644, dep, dl > 0 ? (size_t)dl : 0);
+	snprintf(name, sizeof(name), "lib/modules/%s/modules.softdep", a->kver);
+	add(im, name, S_IFREG | 0644, softdep, sl > 0 ? (size_t)sl : 0);
+	return r;
+}
+
+/* Every file of the image: /init, the config, the modules, the hooks. */
+static int fill_image(struct image *im, struct inputs *in, struct moddb *db, const struct mk_args *a,
+		      const struct kdump_conf *conf, const char *extra)
+{
+	int r;
+
+	add_skeleton(im, a->kver);
+	r = add_file(im, a->bin, "init", 0755);
+	record_inputs(in, a->cfg, a->bin, a->kernel, a->dbclient, conf);
+	r = r ? r : add_conf(im, a->cfg, extra);
+	if (r) {
+		moddb_close(db);
+		return r;
 	}
-	if (!r && conf.post[0]) {
-		r = add_hook(&im, "kdump_post", conf.post, CONF_POST_IMAGE);
+	r = add_modules(im, in, db, a);
+	if (!r && conf->pre[0]) {
+		r = add_hook(im, "kdump_pre", conf->pre, CONF_PRE_IMAGE);
 	}
-	if (!r && im.full) {
+	if (!r && conf->post[0]) {
+		r = add_hook(im, "kdump_post", conf->post, CONF_POST_IMAGE);
+	}
+	if (!r && im->full) {
 		log_err("more than %d files for the image", MAX_ENTRIES);
 		r = -E2BIG;
 	}
-	if (!r) {
-		r = cpio_write(im.e, im.n, &cb);
-		if (r) {
-			log_err("cannot build the cpio archive: %s", strerror(-r));
-		}
-	}
-	if (!r) {
-		r = compress_image(&cb, gzip, &z, &zlen);
-		total = cb.len;
-		free(cb.p);
-	}
-	if (!r) {
-		r = write_image(out, z, zlen);
-		free(z);
-	}
-	r = r ? r : write_inputs(out, &in);
-	inputs_free(&in);
+	return r;
+}
+
+/* The image as a compressed cpio archive at OUT, then its inputs beside it. */
+static int pack_image(struct image *im, const struct mk_args *a, const struct inputs *in)
+{
+	struct cpio_buf cb;
+	size_t zlen, total;
+	void *z;
+	int r = cpio_write(im->e, im->n, &cb);
+
 	if (r) {
+		log_err("cannot build the cpio archive: %s", strerror(-r));
+		return r;
+	}
+	r = compress_image(&cb, a->gzip, &z, &zlen);
+	total = cb.len;
+	free(cb.p);
+	if (r) {
+		return r;
+	}
+	r = write_image(a->out, z, zlen);
+	free(z);
+	r = r ? r : write_inputs(a->out, in);
+	if (!r) {
+		log_info("wrote %s: %zu bytes (%zu uncompressed, %s, %zu entries)", a->out, zlen, total,
+			 a->gzip ? "gzip" : "zstd", im->n);
+	}
+	return r;
+}
+
+int mkinitrd_main(int argc, char **argv)
+{
+	static struct inputs in;
+	static struct image im;
+	static struct kdump_conf conf;
+	static char extra[CONF_EXTRA];
+	static struct mk_args a;
+	struct moddb db;
+	int r;
+
+	a = (struct mk_args){ 0 };
+	r = parse_args(argc, argv, &a);
+	if (r) {
+		return r;
+	}
+	if (load_conf(&a, &conf, extra, sizeof(extra)) || moddb_open(&db, a.moddir)) {
 		return 1;
 	}
-	log_info("wrote %s: %zu bytes (%zu uncompressed, %s, %zu entries)", out, zlen, total, gzip ? "gzip" : "zstd",
-		 im.n);
-	return 0;
+	if (want_image(&db, &conf, &a.ho, a.kver, extra, sizeof(extra), a.dbclient, &im)) {
+		moddb_close(&db);
+		return 1;
+	}
+	r = fill_image(&im, &in, &db, &a, &conf, extra);
+	r = r ? r : pack_image(&im, &a, &in);
+	inputs_free(&in);
+	return r ? 1 : 0;
 }
