@@ -40,6 +40,12 @@ void rd_seek(struct rd *r, size_t off);
 void rd_align(struct rd *r, size_t a);
 
 /* Little-endian loads/stores at a pointer the caller has bounds-checked. */
+static inline uint16_t ld_le16(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
 static inline uint32_t ld_le32(const void *p)
 {
 	const uint8_t *b = p;

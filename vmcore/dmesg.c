@@ -364,95 +364,125 @@ static int read_u32(struct dmesg *d, uint64_t va, uint32_t *v, const char *what)
 	return r;
 }
 
-static int legacy_dump(struct dmesg *d)
-{
-	uint64_t k[L_NR], buf;
-	uint32_t blen, first, next, idx, hdr;
-	bool wrapped = false;
-	int r;
+/* The legacy ring as the dead kernel left it. */
+struct legacy_ring {
+	uint64_t buf;                  /* log_buf */
+	uint32_t blen, first, next;    /* log_buf_len, log_first_idx, log_next_idx */
+	uint32_t hdr;                  /* sizeof(struct printk_log) */
+	bool wrapped;                  /* the walk has passed the buffer's end */
+};
 
-	r = legacy_keys(d, k);
+static int legacy_ring(struct dmesg *d, const uint64_t *k, struct legacy_ring *g)
+{
+	int r = kread(d, k[L_BUF], d->rec, 8, "buffer pointer (log_buf)");
+
+	if (!r) {
+		r = read_u32(d, k[L_BUF_LEN], &g->blen, "length (log_buf_len)");
+	}
+	if (!r) {
+		r = read_u32(d, k[L_FIRST], &g->first, "first index (log_first_idx)");
+	}
+	if (!r) {
+		r = read_u32(d, k[L_NEXT], &g->next, "next index (log_next_idx)");
+	}
 	if (r) {
 		return r;
 	}
-	r = kread(d, k[L_BUF], d->rec, 8, "buffer pointer (log_buf)");
-	if (!r) {
-		r = read_u32(d, k[L_BUF_LEN], &blen, "length (log_buf_len)");
-	}
-	if (!r) {
-		r = read_u32(d, k[L_FIRST], &first, "first index (log_first_idx)");
-	}
-	if (!r) {
-		r = read_u32(d, k[L_NEXT], &next, "next index (log_next_idx)");
-	}
-	if (r) {
-		return r;
-	}
-	buf = ld_le64(d->rec);
-	hdr = (uint32_t)k[L_SIZE];
-	if (blen < hdr || blen > LEGACY_MAX || first >= blen || next >= blen) {
+	g->buf = ld_le64(d->rec);
+	g->hdr = (uint32_t)k[L_SIZE];
+	g->wrapped = false;
+	if (g->blen < g->hdr || g->blen > LEGACY_MAX || g->first >= g->blen || g->next >= g->blen) {
 		log_err("%s: kernel log buffer of %" PRIu32 " bytes with indexes %" PRIu32 "..%" PRIu32
-			": corrupt kernel log", d->vc->path, blen, first, next);
+			": corrupt kernel log", d->vc->path, g->blen, g->first, g->next);
 		return -EINVAL;
 	}
-	/* every record takes at least a header, so this many steps cover the buffer */
-	idx = first;
-	for (uint32_t steps = 0; idx != next; steps++) {
-		uint32_t at = idx, len, tlen;
+	return 0;
+}
 
-		if (steps > blen / hdr + 1) {
+/* The header of the record at *AT into d->rec, its length into *LEN. A
+ * length of 0 marks the end of the buffer: the record is then the one at
+ * index 0. The records from first to next wrap at most once; without
+ * this check a loop of records in a buffer that claims to be large is
+ * walked blen / hdr times (minutes, and as much output). */
+static int legacy_header(struct dmesg *d, const uint64_t *k, struct legacy_ring *g, uint32_t *at, uint32_t *len)
+{
+	int r = kread(d, g->buf + *at, d->rec, g->hdr, "record header");
+
+	if (r) {
+		return r;
+	}
+	*len = ld_le16(d->rec + k[L_LEN]);
+	if (*len) {
+		return 0;
+	}
+	if (g->wrapped) {
+		log_err("%s: kernel log records wrap around twice before log_next_idx %" PRIu32 ": corrupt kernel log",
+			d->vc->path, g->next);
+		return -EINVAL;
+	}
+	g->wrapped = true;
+	*at = 0;
+	r = kread(d, g->buf, d->rec, g->hdr, "record header");
+	*len = ld_le16(d->rec + k[L_LEN]);
+	return r;
+}
+
+/* The record at AT, of LEN bytes with its header in d->rec, to the output. */
+static int legacy_record(struct dmesg *d, const uint64_t *k, const struct legacy_ring *g, uint32_t at, uint32_t len)
+{
+	uint32_t tlen = ld_le16(d->rec + k[L_TEXT_LEN]);
+	int r;
+
+	if (len < g->hdr || len > g->blen - at || tlen > g->blen - at - g->hdr) {
+		log_err("%s: kernel log record at index %" PRIu32 " has length %" PRIu32 " (text %" PRIu32
+			"): corrupt kernel log", d->vc->path, at, len, tlen);
+		return -EINVAL;
+	}
+	if (tlen) {
+		r = kread(d, g->buf + at + g->hdr, d->text, tlen, "record text");
+		if (r) {
+			return r;
+		}
+	}
+	put_record(d->o, ld_le64(d->rec + k[L_TS]), d->text, tlen);
+	return d->o->err;
+}
+
+static int legacy_dump(struct dmesg *d)
+{
+	uint64_t k[L_NR];
+	struct legacy_ring g;
+	uint32_t idx;
+	int r = legacy_keys(d, k);
+
+	r = r ? r : legacy_ring(d, k, &g);
+	if (r) {
+		return r;
+	}
+	/* every record takes at least a header, so this many steps cover the buffer */
+	idx = g.first;
+	for (uint32_t steps = 0; idx != g.next; steps++) {
+		uint32_t at = idx, len;
+
+		if (steps > g.blen / g.hdr + 1) {
 			log_err("%s: kernel log records never reach log_next_idx %" PRIu32 ": corrupt kernel log",
-				d->vc->path, next);
+				d->vc->path, g.next);
 			return -EINVAL;
 		}
-		if (at > blen - hdr) {
+		if (at > g.blen - g.hdr) {
 			log_err("%s: kernel log record at index %" PRIu32 " runs past the buffer: corrupt kernel log",
 				d->vc->path, at);
 			return -EINVAL;
 		}
-		r = kread(d, buf + at, d->rec, hdr, "record header");
+		r = legacy_header(d, k, &g, &at, &len);
+		r = r ? r : legacy_record(d, k, &g, at, len);
 		if (r) {
 			return r;
 		}
-		len = d->rec[k[L_LEN]] | (uint32_t)d->rec[k[L_LEN] + 1] << 8;
-		if (len == 0) {
-			/* end-of-buffer marker: this record is the one at the start.
-			 * The records from first to next wrap at most once; without
-			 * this a loop of records in a buffer that claims to be large
-			 * is walked blen / hdr times (minutes, and as much output). */
-			if (wrapped) {
-				log_err("%s: kernel log records wrap around twice before log_next_idx %" PRIu32
-					": corrupt kernel log", d->vc->path, next);
-				return -EINVAL;
-			}
-			wrapped = true;
-			at = 0;
-			r = kread(d, buf, d->rec, hdr, "record header");
-			if (r) {
-				return r;
-			}
-			len = d->rec[k[L_LEN]] | (uint32_t)d->rec[k[L_LEN] + 1] << 8;
-		}
-		tlen = d->rec[k[L_TEXT_LEN]] | (uint32_t)d->rec[k[L_TEXT_LEN] + 1] << 8;
-		if (len < hdr || len > blen - at || tlen > blen - at - hdr) {
-			log_err("%s: kernel log record at index %" PRIu32 " has length %" PRIu32 " (text %" PRIu32
-				"): corrupt kernel log", d->vc->path, at, len, tlen);
-			return -EINVAL;
-		}
-		if (tlen) {
-			r = kread(d, buf + at + hdr, d->text, tlen, "record text");
-			if (r) {
-				return r;
-			}
-		}
-		put_record(d->o, ld_le64(d->rec + k[L_TS]), d->text, tlen);
-		if (d->o->err) {
-			return d->o->err;
-		}
 		idx = at + len;
-		if ((wrapped || first < next) && idx > next) {
+		if ((g.wrapped || g.first < g.next) && idx > g.next) {
 			log_err("%s: kernel log record at index %" PRIu32 " steps over log_next_idx %" PRIu32
-				": corrupt kernel log", d->vc->path, at, next);
+				": corrupt kernel log", d->vc->path, at, g.next);
 			return -EINVAL;
 		}
 	}

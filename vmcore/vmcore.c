@@ -1,5 +1,7 @@
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,9 +19,6 @@
 #define SPAN_ALIGN (64u << 10)
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
 
-#define PT_LOAD 1
-#define PT_NOTE 4
-#define NT_PRSTATUS 1
 
 static int cmp_seg(const void *a, const void *b)
 {
@@ -64,104 +63,136 @@ static int parse_notes(struct vmcore *vc)
 	return 0;
 }
 
-static int read_headers(struct vmcore *vc)
-{
-	uint8_t eh[64];
-	uint8_t *ph = NULL;
-	char names[ARCH_NAMES_MAX];
-	uint64_t phoff;
-	unsigned phnum, phentsize;
-	ssize_t n;
-	int ret = -EINVAL;
+/* A field of the ELF header (EH) or of a program header (PH), read
+ * little-endian at its offset in Elf64_Ehdr or Elf64_Phdr. */
+#define EH16(eh, f) ld_le16((eh) + offsetof(Elf64_Ehdr, f))
+#define EH64(eh, f) ld_le64((eh) + offsetof(Elf64_Ehdr, f))
+#define PH32(ph, f) ld_le32((ph) + offsetof(Elf64_Phdr, f))
+#define PH64(ph, f) ld_le64((ph) + offsetof(Elf64_Phdr, f))
 
-	n = io_pread(vc->fd, eh, sizeof(eh), 0);
+/* The ELF header: a little-endian ELF64 core of a known architecture,
+ * whose program header table (*PHOFF, *PHNUM) lies in the file. */
+static int check_ehdr(struct vmcore *vc, uint64_t *phoff, unsigned *phnum)
+{
+	uint8_t eh[sizeof(Elf64_Ehdr)];
+	char names[ARCH_NAMES_MAX];
+	ssize_t n = io_pread(vc->fd, eh, sizeof(eh), 0);
+	unsigned type, machine, phentsize;
+
 	if (n < 0) {
 		log_err("%s: cannot read ELF header: %s", vc->path, strerror((int)-n));
 		return (int)n;
 	}
-	if (n < (ssize_t)sizeof(eh) || memcmp(eh, "\177ELF", 4)) {
+	if (n < (ssize_t)sizeof(eh) || memcmp(eh, ELFMAG, SELFMAG)) {
 		log_err("%s: not an ELF file (no ELF magic): not a vmcore", vc->path);
 		return -EINVAL;
 	}
 	arch_names(names, sizeof(names));
-	if (eh[4] != 2 || eh[5] != 1) {
+	if (eh[EI_CLASS] != ELFCLASS64 || eh[EI_DATA] != ELFDATA2LSB) {
 		log_err("%s: not a little-endian ELF64 core; the vmcores read are those of %s", vc->path, names);
 		return -EINVAL;
 	}
-	vc->arch = arch_find(eh[18] | eh[19] << 8);
-	if ((eh[16] | eh[17] << 8) != 4 || !vc->arch) {
-		log_err("%s: ELF type %u machine %u: expected a core (ET_CORE, 4) of %s", vc->path,
-			eh[16] | eh[17] << 8, eh[18] | eh[19] << 8, names);
+	type = EH16(eh, e_type);
+	machine = EH16(eh, e_machine);
+	vc->arch = arch_find(machine);
+	if (type != ET_CORE || !vc->arch) {
+		log_err("%s: ELF type %u machine %u: expected a core (ET_CORE, 4) of %s", vc->path, type, machine,
+			names);
 		return -EINVAL;
 	}
-	phoff = ld_le64(eh + 32);
-	phentsize = eh[54] | eh[55] << 8;
-	phnum = eh[56] | eh[57] << 8;
-	if (phentsize != 56 || phnum == 0 || phnum > VMCORE_MAX_SEGS + 2) {
-		log_err("%s: bad program header table (%u entries of %u bytes): corrupt vmcore", vc->path, phnum,
+	*phoff = EH64(eh, e_phoff);
+	phentsize = EH16(eh, e_phentsize);
+	*phnum = EH16(eh, e_phnum);
+	if (phentsize != sizeof(Elf64_Phdr) || *phnum == 0 || *phnum > VMCORE_MAX_SEGS + 2) {
+		log_err("%s: bad program header table (%u entries of %u bytes): corrupt vmcore", vc->path, *phnum,
 			phentsize);
 		return -EINVAL;
 	}
-	if (phoff > vc->file_size || (uint64_t)phnum * 56 > vc->file_size - phoff) {
+	if (*phoff > vc->file_size || (uint64_t)*phnum * sizeof(Elf64_Phdr) > vc->file_size - *phoff) {
 		log_err("%s: program headers lie beyond the end of the file (truncated vmcore?)", vc->path);
 		return -EINVAL;
 	}
-	ph = malloc((size_t)phnum * 56);
+	return 0;
+}
+
+/* The notes of PT_NOTE segment S, after those read before. */
+static int read_note_seg(struct vmcore *vc, const struct vmcore_seg *s)
+{
+	uint8_t *nn;
+
+	if (s->filesz > VMCORE_MAX_NOTES || vc->notes_len + s->filesz > VMCORE_MAX_NOTES) {
+		log_err("%s: ELF notes of %llu bytes: corrupt vmcore", vc->path, (unsigned long long)s->filesz);
+		return -EINVAL;
+	}
+	if (s->offset > vc->file_size || s->filesz > vc->file_size - s->offset) {
+		log_err("%s: ELF notes lie beyond the end of the file (truncated vmcore?)", vc->path);
+		return -EINVAL;
+	}
+	nn = realloc(vc->notes, vc->notes_len + s->filesz + 1);
+	if (!nn) {
+		return -ENOMEM;
+	}
+	vc->notes = nn;
+	if (io_pread(vc->fd, nn + vc->notes_len, s->filesz, s->offset) != (ssize_t)s->filesz) {
+		log_err("%s: cannot read ELF notes", vc->path);
+		return -EINVAL;
+	}
+	vc->notes_len += s->filesz;
+	return 0;
+}
+
+/* Program header I (at P): notes read, memory segments kept. */
+static int take_phdr(struct vmcore *vc, const uint8_t *p, unsigned i)
+{
+	uint32_t type = PH32(p, p_type);
+	struct vmcore_seg s = {
+		.offset = PH64(p, p_offset), .vaddr = PH64(p, p_vaddr), .paddr = PH64(p, p_paddr),
+		.filesz = PH64(p, p_filesz), .memsz = PH64(p, p_memsz),
+	};
+
+	if (type == PT_NOTE) {
+		return read_note_seg(vc, &s);
+	}
+	if (type == PT_LOAD) {
+		if (s.filesz > s.memsz || s.paddr + s.memsz < s.paddr) {
+			log_err("%s: PT_LOAD %u has file size beyond memory size or wraps: corrupt vmcore", vc->path,
+				i);
+			return -EINVAL;
+		}
+		vc->seg[vc->nseg++] = s;
+	}
+	return 0;
+}
+
+static int read_headers(struct vmcore *vc)
+{
+	uint8_t *ph;
+	uint64_t phoff = 0;
+	unsigned phnum = 0;
+	size_t len;
+	ssize_t n;
+	int r = check_ehdr(vc, &phoff, &phnum);
+
+	if (r) {
+		return r;
+	}
+	len = (size_t)phnum * sizeof(Elf64_Phdr);
+	ph = malloc(len);
 	vc->seg = calloc(phnum, sizeof(*vc->seg));
 	if (!ph || !vc->seg) {
-		ret = -ENOMEM;
-		goto out;
+		free(ph);
+		return -ENOMEM;
 	}
-	n = io_pread(vc->fd, ph, (size_t)phnum * 56, phoff);
-	if (n != (ssize_t)phnum * 56) {
+	n = io_pread(vc->fd, ph, len, phoff);
+	if (n != (ssize_t)len) {
 		log_err("%s: cannot read program headers: %s", vc->path, n < 0 ? strerror((int)-n) : "short read");
-		goto out;
+		r = -EINVAL;
 	}
-	for (unsigned i = 0; i < phnum; i++) {
-		const uint8_t *p = ph + (size_t)i * 56;
-		uint32_t type = ld_le32(p);
-		struct vmcore_seg s = {
-			.offset = ld_le64(p + 8), .vaddr = ld_le64(p + 16), .paddr = ld_le64(p + 24),
-			.filesz = ld_le64(p + 32), .memsz = ld_le64(p + 40),
-		};
-
-		if (type == PT_NOTE) {
-			uint8_t *nn;
-
-			if (s.filesz > VMCORE_MAX_NOTES || vc->notes_len + s.filesz > VMCORE_MAX_NOTES) {
-				log_err("%s: ELF notes of %llu bytes: corrupt vmcore", vc->path,
-					(unsigned long long)s.filesz);
-				goto out;
-			}
-			if (s.offset > vc->file_size || s.filesz > vc->file_size - s.offset) {
-				log_err("%s: ELF notes lie beyond the end of the file (truncated vmcore?)", vc->path);
-				goto out;
-			}
-			nn = realloc(vc->notes, vc->notes_len + s.filesz + 1);
-			if (!nn) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			vc->notes = nn;
-			n = io_pread(vc->fd, nn + vc->notes_len, s.filesz, s.offset);
-			if (n != (ssize_t)s.filesz) {
-				log_err("%s: cannot read ELF notes", vc->path);
-				goto out;
-			}
-			vc->notes_len += s.filesz;
-		} else if (type == PT_LOAD) {
-			if (s.filesz > s.memsz || s.paddr + s.memsz < s.paddr) {
-				log_err("%s: PT_LOAD %u has file size beyond memory size or wraps: corrupt vmcore",
-					vc->path, i);
-				goto out;
-			}
-			vc->seg[vc->nseg++] = s;
-		}
+	for (unsigned i = 0; i < phnum && !r; i++) {
+		r = take_phdr(vc, ph + (size_t)i * sizeof(Elf64_Phdr), i);
 	}
-	ret = 0;
-out:
 	free(ph);
-	return ret;
+	return r;
 }
 
 /* The dead kernel's page size: VMCOREINFO's PAGESIZE, else the
