@@ -24,12 +24,15 @@
 #define DATA_BUF (1u << 20)     /* page data buffered before a write; a unit's data at
 				 * least half this size is written as it is */
 #define MAX_THREADS 16
-/* Pass 2 cuts a window into units of up to UNIT_PFNS_MAX pfns that the
+/* Pass 2 cuts a window into units of up to UNIT_PAGES_MAX kept pages
+ * (however many pfns they span: at -d 31 most pfns are not kept, and
+ * units of a fixed pfn span would hold from 0 to all of them) that the
  * threads read, check for zeros and compress into their own buffers, and
  * the main thread writes in pfn order: the file does not depend on the
- * thread count or the unit size. Units in flight: UNITS_PER_THREAD each. */
-#define UNIT_PFNS_MAX 256u
-#define UNIT_PFNS_MIN 8u
+ * thread count (the unit size, from the memory budget, places the copies
+ * of filled pages). Units in flight: UNITS_PER_THREAD each. */
+#define UNIT_PAGES_MAX 256u
+#define UNIT_PAGES_MIN 8u
 #define UNITS_PER_THREAD 2u
 /* Tests set this to a byte count (0 included) to replace the writer's
  * share of the memory budget for keeping the 2nd bitmap between the
@@ -98,14 +101,14 @@ struct unit_page {
 	bool packed;    /* compressed (else stored raw) */
 };
 
-/* One unit of pass 2: the kept pages of pfns [first, first + unit_pfns)
- * of the current window, ready to be written. */
+/* One unit of pass 2: the kept pages of pfns [a, b) of the current
+ * window (at most unit_pages), ready to be written. */
 struct unit {
-	uint64_t index;          /* in the window */
+	uint64_t a, b;           /* in the window */
 	bool done;
 	unsigned npages;
-	struct unit_page *pages; /* unit_pfns */
-	uint8_t *data;           /* unit_pfns * bound */
+	struct unit_page *pages; /* unit_pages */
+	uint8_t *data;           /* unit_pages * bound */
 	size_t len;
 	int bad_err;             /* first unreadable page: its error and pfn */
 	uint64_t bad_pfn;
@@ -162,10 +165,11 @@ struct writer {
 	/* pass 2's units, a ring of nunits; all below under mu */
 	struct unit *units;
 	unsigned nunits;
-	unsigned unit_pfns;
+	unsigned unit_pages;
 	uint64_t win_start, win_n; /* the window being written */
 	const uint8_t *win_bm;     /* its 2nd bitmap */
-	uint64_t nunits_win, next_claim, next_emit;
+	uint64_t scan;             /* the first pfn of the window not claimed */
+	uint64_t next_claim, next_emit;
 	struct worker workers[MAX_THREADS];
 	unsigned nthreads;
 	pthread_mutex_t mu;
@@ -414,19 +418,17 @@ static void unit_add(struct worker *wk, struct unit *u, uint64_t pfn)
 	u->len += pg->size;
 }
 
-/* Unit K of the current window: its pfns with a bit in the 2nd bitmap. */
-static void unit_fill(struct worker *wk, struct unit *u, uint64_t k)
+/* U's pfns with a bit in the 2nd bitmap. */
+static void unit_fill(struct worker *wk, struct unit *u)
 {
 	struct writer *w = wk->w;
-	uint64_t a = k * w->unit_pfns;
-	uint64_t b = a + w->unit_pfns < w->win_n ? a + w->unit_pfns : w->win_n;
 	const uint8_t *bm = w->win_bm;
 
 	u->npages = 0;
 	u->len = 0;
 	u->bad_err = 0;
 	u->comp_errs = 0;
-	for (uint64_t i = a; i < b; i++) {
+	for (uint64_t i = u->a; i < u->b; i++) {
 		if (!bit_get(bm, i)) {
 			if ((i & 7) == 7 || !bm[i >> 3]) {
 				i |= 7; /* skip the rest of an empty byte */
@@ -437,10 +439,32 @@ static void unit_fill(struct worker *wk, struct unit *u, uint64_t k)
 	}
 }
 
-/* Under mu: a unit is left to claim and the ring has room for it. */
+/* Under mu: pfns are left to claim and the ring has room for a unit. */
 static bool claimable(const struct writer *w)
 {
-	return w->next_claim < w->nunits_win && w->next_claim < w->next_emit + w->nunits;
+	return w->scan < w->win_n && w->next_claim < w->next_emit + w->nunits;
+}
+
+/* The end of the unit that starts at pfn A of the window: after its
+ * unit_pages-th kept pfn, or the window's end. Whole bytes are counted
+ * at once. */
+static uint64_t unit_end(const struct writer *w, uint64_t a)
+{
+	const uint8_t *bm = w->win_bm;
+	unsigned left = w->unit_pages;
+	uint64_t i = a;
+
+	while (i < w->win_n) {
+		if ((i & 7) == 0 && i + 8 <= w->win_n && (unsigned)__builtin_popcount(bm[i >> 3]) < left) {
+			left -= (unsigned)__builtin_popcount(bm[i >> 3]);
+			i += 8;
+			continue;
+		}
+		if (bit_get(bm, i++) && --left == 0) {
+			break;
+		}
+	}
+	return i;
 }
 
 /* Under mu, returns under mu: claim the next unit and fill it. */
@@ -450,10 +474,12 @@ static void claim_and_fill(struct worker *wk)
 	uint64_t k = w->next_claim++;
 	struct unit *u = &w->units[k % w->nunits];
 
-	u->index = k;
+	u->a = w->scan;
+	u->b = unit_end(w, u->a);
+	w->scan = u->b;
 	u->done = false;
 	pthread_mutex_unlock(&w->mu);
-	unit_fill(wk, u, k);
+	unit_fill(wk, u);
 	pthread_mutex_lock(&w->mu);
 	u->done = true;
 	pthread_cond_broadcast(&w->cv_unit);
@@ -900,7 +926,7 @@ static int write_window(struct writer *w, uint64_t start, const uint8_t *bm, uin
 	w->win_start = start;
 	w->win_n = win_len(w, start);
 	w->win_bm = bm;
-	w->nunits_win = (w->win_n + w->unit_pfns - 1) / w->unit_pfns;
+	w->scan = 0;
 	w->next_claim = 0;
 	w->next_emit = 0;
 	pthread_cond_broadcast(&w->cv_work);
@@ -920,7 +946,7 @@ static int write_window(struct writer *w, uint64_t start, const uint8_t *bm, uin
 			pthread_mutex_lock(&w->mu);
 			w->next_emit++;
 			if (r) {
-				w->nunits_win = w->next_claim;
+				w->scan = w->win_n; /* no more claims */
 			}
 			pthread_cond_broadcast(&w->cv_work);
 		} else if (claimable(w)) {
@@ -1033,28 +1059,28 @@ static int dedup_setup(struct writer *w)
 }
 
 /* Units in flight and their size: two per thread, each up to
- * UNIT_PFNS_MAX pages, within a quarter of the memory budget. */
+ * UNIT_PAGES_MAX kept pages, within a quarter of the memory budget. */
 static int units_setup(struct writer *w, unsigned nt)
 {
 	size_t budget = w->o->mem_budget ? w->o->mem_budget : meminfo_budget();
-	size_t per_pfn = w->bound + sizeof(struct unit_page);
+	size_t per_page = w->bound + sizeof(struct unit_page);
 	size_t fit;
 
 	w->nunits = nt * UNITS_PER_THREAD;
-	fit = budget / 4 / w->nunits / per_pfn & ~(size_t)7;
-	w->unit_pfns = fit > UNIT_PFNS_MAX ? UNIT_PFNS_MAX : fit < UNIT_PFNS_MIN ? UNIT_PFNS_MIN : (unsigned)fit;
+	fit = budget / 4 / w->nunits / per_page & ~(size_t)7;
+	w->unit_pages = fit > UNIT_PAGES_MAX ? UNIT_PAGES_MAX : fit < UNIT_PAGES_MIN ? UNIT_PAGES_MIN : (unsigned)fit;
 	w->units = calloc(w->nunits, sizeof(*w->units));
 	if (!w->units) {
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < w->nunits; i++) {
-		w->units[i].pages = malloc(w->unit_pfns * sizeof(struct unit_page));
-		w->units[i].data = malloc(w->unit_pfns * w->bound);
+		w->units[i].pages = malloc(w->unit_pages * sizeof(struct unit_page));
+		w->units[i].data = malloc(w->unit_pages * w->bound);
 		if (!w->units[i].pages || !w->units[i].data) {
 			return -ENOMEM;
 		}
 	}
-	log_debug("pass 2: %u threads, %u units of %u pfns", nt, w->nunits, w->unit_pfns);
+	log_debug("pass 2: %u threads, %u units of up to %u pages", nt, w->nunits, w->unit_pages);
 	return 0;
 }
 
