@@ -164,11 +164,15 @@ debugfs -R "dump /var/crash/$d/vmcore $work/vmcore" "$work/disk.img" >/dev/null 
 debugfs -R "dump /var/crash/$d/vmcore-dmesg.txt $work/dmesg.txt" "$work/disk.img" >/dev/null 2>&1
 check "vmcore and vmcore-dmesg.txt in /var/crash/$d" test -s "$work/vmcore" -a -s "$work/dmesg.txt"
 check "the dump is a complete kdump-compressed file" $PY -c '
-import struct, sys
+import sys
+sys.path.insert(0, sys.argv[2])
+import kdumpfmt as K
 d = open(sys.argv[1], "rb").read(4096)
-assert d[:8] == b"KDUMP   ", "no KDUMP signature"
-assert not struct.unpack_from("<I", d, 424)[0] & 8, "flagged incomplete"
-assert d[12 + 4 * 65:12 + 4 * 65 + 7] == b"aarch64", "utsname machine is not aarch64"' "$work/vmcore"
+h = K.read_header(d)
+assert h, "no KDUMP signature"
+assert not h.status & K.KDUMP_DH_INCOMPLETE, "flagged incomplete"
+m = K.KDUMP_OFF_UTSNAME + K.KDUMP_UTS_MACHINE * K.KDUMP_UTS_LEN
+assert d[m:m + 7] == b"aarch64", "utsname machine is not aarch64"' "$work/vmcore" "$root/tests/tools"
 check "every page of the dump equals the full vmcore's (-d 31, zstd)" \
 	$PY "$root/tests/tools/checkdump.py" "$work/vmcore" "$vmcore" --level 31 --compress zstd --filtered
 check "the host's kdumpcap reads the full vmcore (-d 31 dump written)" "$bin" -d 31 -z --message-level 0 "$vmcore" "$work/host.dump"

@@ -300,10 +300,12 @@ partial_left() {
 	return $r
 }
 header_incomplete() { /usr/bin/python3 -c '
-import struct, sys
-d = open(sys.argv[1], "rb").read(4096)
-assert d[:8] == b"KDUMP   ", "no KDUMP signature"
-sys.exit(0 if struct.unpack_from("<I", d, 424)[0] & 8 else 1)' "$1"; }
+import sys
+sys.path.insert(0, sys.argv[2])
+import kdumpfmt as K
+h = K.read_header(open(sys.argv[1], "rb").read(4096))
+assert h, "no KDUMP signature"
+sys.exit(0 if h.status & K.KDUMP_DH_INCOMPLETE else 1)' "$1" "$root/tests/tools"; }
 
 # Reading the target image on the host without mounting it: debugfs for
 # ext4, xfs_db for xfs ($fst says which).

@@ -7,24 +7,28 @@ as tests/integration/filter-bitmap writes).
   dumpbitmap.py compare A B [MAX_PFN]  -> exit 1 and list differences if the
                                           bitmaps differ (A, B: dump or raw:FILE)
 """
-import struct
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools'))
+import kdumpfmt as K  # noqa: E402 (the format's constants, from lib/kdumpfmt.h)
 
 
 def read_dump(path):
     with open(path, 'rb') as f:
         hdr = f.read(4096)
-        if hdr[:8] != b'KDUMP   ':
-            raise SystemExit('%s: not a kdump-compressed dump (signature %r)' % (path, hdr[:8]))
-        bs, sub_blocks, bm_blocks, max_mapnr = struct.unpack_from('<iiII', hdr, 428)
-        f.seek(bs)
-        sub = f.read(104)
-        if len(sub) >= 104:
-            max64 = struct.unpack_from('<Q', sub, 96)[0]
+        h = K.read_header(hdr)
+        if not h:
+            raise SystemExit('%s: not a kdump-compressed dump (signature %r)' % (path, hdr[:K.KDUMP_SIG_LEN]))
+        max_mapnr = h.max_mapnr32
+        f.seek(h.block_size)
+        sub = f.read(K.KDUMP_SUBHDR_SIZE)
+        if len(sub) >= K.KDUMP_SUBHDR_SIZE:
+            max64 = K.u64(sub, K.KDUMP_SUB_OFF_MAX_MAPNR_64)
             if max64:
                 max_mapnr = max64
-        f.seek((1 + sub_blocks) * bs)
-        bm = f.read(bm_blocks * bs)
+        f.seek(h.bitmap1)
+        bm = f.read(2 * h.half)
         half = len(bm) // 2
         return bm[:half], bm[half:], max_mapnr
 

@@ -11,13 +11,18 @@ zstd command. Exit 0 when all checks pass.
 """
 import argparse
 import mmap
+import os
 import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kdumpfmt as K  # noqa: E402 (the format's constants, from lib/kdumpfmt.h)
+
 PAGE = 4096
 EM_AARCH64 = 183
-ZLIB, LZO, ZSTD, INCOMPLETE = 0x1, 0x2, 0x20, 0x8
+ZLIB, LZO, ZSTD = K.KDUMP_DH_COMPRESSED_ZLIB, K.KDUMP_DH_COMPRESSED_LZO, K.KDUMP_DH_COMPRESSED_ZSTD
+INCOMPLETE = K.KDUMP_DH_INCOMPLETE
 
 
 def fail(msg):
@@ -141,21 +146,22 @@ def main():
         d = bytes(d) + bytes(max(0, a.pad))
     if len(d) < 2 * PAGE:
         fail("file too short (%d bytes) for a header and sub header" % len(d))
-    if d[:8] != b"KDUMP   ":
+    h = K.read_header(d)
+    if not h:
         fail("no KDUMP signature")
-    ver, = struct.unpack_from("<i", d, 8)
-    status, bs, sub_blocks, bm_blocks, max32 = struct.unpack_from("<IiiII", d, 424)
-    nr_cpus, = struct.unpack_from("<i", d, 460)
-    if ver != 6 or bs != PAGE:
-        fail("header version %d block size %d" % (ver, bs))
+    status, bs, max32, nr_cpus = h.status, h.block_size, h.max_mapnr32, h.nr_cpus
+    if h.version != K.KDUMP_HDR_VERSION or bs != PAGE:
+        fail("header version %d block size %d" % (h.version, bs))
     kh = bs
-    node = d[12 + 65:12 + 2 * 65].rstrip(b"\0").decode("latin-1")
+    uts = K.KDUMP_OFF_UTSNAME + K.KDUMP_UTS_LEN  # nodename, the 2nd field
+    node = d[uts:uts + K.KDUMP_UTS_LEN].rstrip(b"\0").decode("latin-1")
     if a.uts_node is not None and node != a.uts_node:
         fail("header utsname nodename %r, expected %r" % (node, a.uts_node))
-    phys_base, level = struct.unpack_from("<Qi", d, kh)
-    off_vi, size_vi, off_note, size_note = struct.unpack_from("<QQQQ", d, kh + 32)
-    max_mapnr, = struct.unpack_from("<Q", d, kh + 96)
-    if a.expect_incomplete and status & INCOMPLETE and not any(d[kh:kh + 104]):
+    level, = struct.unpack_from("<i", d, kh + K.KDUMP_SUB_OFF_DUMP_LEVEL)
+    off_vi, size_vi = K.u64(d, kh + K.KDUMP_SUB_OFF_VMCOREINFO), K.u64(d, kh + K.KDUMP_SUB_OFF_VMCOREINFO_LEN)
+    off_note, size_note = K.u64(d, kh + K.KDUMP_SUB_OFF_NOTE), K.u64(d, kh + K.KDUMP_SUB_OFF_NOTE_LEN)
+    max_mapnr = K.u64(d, kh + K.KDUMP_SUB_OFF_MAX_MAPNR_64)
+    if a.expect_incomplete and status & INCOMPLETE and not any(d[kh:kh + K.KDUMP_SUBHDR_SIZE]):
         print("checkdump: OK %s: cut before the sub header, flagged INCOMPLETE" % a.dump)
         return
     if max_mapnr != vm.max_pfn or max32 != min(vm.max_pfn, 0xffffffff):
@@ -167,19 +173,16 @@ def main():
     if a.level is not None and level != a.level:
         fail("dump level %d, expected %d" % (level, a.level))
     want_c = {"none": 0, "zlib": ZLIB, "lzo": LZO, "zstd": ZSTD}.get(a.compress)
-    if want_c is not None and status & (ZLIB | LZO | ZSTD | 0x4) != want_c:
+    if want_c is not None and status & K.KDUMP_COMPRESSED != want_c:
         fail("status 0x%x does not name compression %s" % (status, a.compress))
     if bool(status & INCOMPLETE) != a.expect_incomplete:
         fail("INCOMPLETE flag is %s" % bool(status & INCOMPLETE))
     if nr_cpus != vm.notes.count(b"CORE\0\0\0\0\x01") and nr_cpus <= 0:
         fail("nr_cpus %d" % nr_cpus)
 
-    half = bm_blocks * bs // 2
-    b1 = (1 + sub_blocks) * bs
-    b2 = b1 + half
+    half, b1 = h.half, h.bitmap1
     bm1 = d[b1:b1 + half]
-    bm2 = d[b2:b2 + half]
-    desc_off = b2 + half
+    bm2 = d[b1 + half:b1 + 2 * half]
     for pfn in range(vm.max_pfn) if not a.expect_incomplete else []:
         isram = vm.ram(pfn)
         if (bm1[pfn >> 3] >> (pfn & 7) & 1) != isram:  # noqa
@@ -198,7 +201,7 @@ def main():
     missing = 0
     out = open(a.pages_out, "w") if a.pages_out else None
     for i, pfn in enumerate(dumped):
-        off, size, flags, pflags = struct.unpack_from("<QIIQ", d, desc_off + 24 * i)
+        off, size, flags, pflags = K.desc(d, h, i)
         if off == 0 and size == 0:
             missing += 1
             if not a.expect_incomplete:
@@ -211,7 +214,7 @@ def main():
             if size != PAGE:
                 fail("raw page of size %d" % size)
             page = raw
-        elif flags != status & (ZLIB | LZO | ZSTD | 0x4):
+        elif flags != status & K.KDUMP_COMPRESSED:
             fail("pfn 0x%x page flags 0x%x do not match the header status 0x%x" % (pfn, flags, status))
         elif flags == ZLIB:
             page = zlib.decompress(raw)

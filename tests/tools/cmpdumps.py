@@ -13,35 +13,34 @@ Prints counts and the first differing pfns; exit 0 when equal.
 import argparse
 import mmap
 import os
-import struct
 import sys
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checkdump import LZO, PAGE, ZLIB, ZSTD, bits, open_kdumpfile  # noqa: E402 (one reader of lzo/zstd pages)
+import kdumpfmt as K  # noqa: E402 (the format's constants, from lib/kdumpfmt.h)
 
 
 class Dump:
     def __init__(self, path):
         self.f = open(path, "rb")
         self.m = m = mmap.mmap(self.f.fileno(), 0, access=mmap.ACCESS_READ)
-        if m[:8] != b"KDUMP   ":
+        self.h = h = K.read_header(m)
+        if not h:
             sys.exit("cmpdumps: %s is not a kdump-compressed file" % path)
-        self.status, bs, sub, bmb, _ = struct.unpack_from("<IiiII", m, 424)
-        self.max_mapnr, = struct.unpack_from("<Q", m, bs + 96)
-        half = bmb * bs // 2
-        off = (1 + sub) * bs
+        self.status = h.status
+        self.max_mapnr = K.u64(m, h.block_size + K.KDUMP_SUB_OFF_MAX_MAPNR_64)
+        off, half = h.bitmap1, h.half
         self.raw2 = m[off + half:off + 2 * half]
         self.bm1 = int.from_bytes(m[off:off + half], "little")
         self.bm2 = int.from_bytes(self.raw2, "little")
-        self.desc = off + 2 * half
         self.path = path
         self.kd = None
 
     def pages(self):
         """(pfn, content) of every dumped page, in pfn order."""
         for i, pfn in enumerate(bits(self.raw2, self.max_mapnr)):
-            o, size, flags, _ = struct.unpack_from("<QIIQ", self.m, self.desc + 24 * i)
+            o, size, flags, _ = K.desc(self.m, self.h, i)
             raw = self.m[o:o + size]
             if flags == 0:
                 yield pfn, raw
@@ -64,7 +63,7 @@ class Dump:
                 continue
             for bit in range(8):
                 if byte >> bit & 1:
-                    o, = struct.unpack_from("<Q", self.m, self.desc + 24 * i)
+                    o = K.desc(self.m, self.h, i)[0]
                     offs.setdefault(o, []).append(byte_no * 8 + bit)
                     i += 1
         best = offs[min(offs)] if offs else []

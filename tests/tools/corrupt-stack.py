@@ -10,6 +10,7 @@ The page is located with drgn on DUMP (task->stack_vm_area->pages, since the
 kernel stacks are vmalloc'd), its descriptor by counting the 2nd bitmap, as
 in /work/shared/FORMAT.md.
 """
+import os
 import shutil
 import struct
 import sys
@@ -17,6 +18,9 @@ import sys
 import drgn
 from drgn.helpers.linux.mm import page_to_pfn
 from drgn.helpers.linux.pid import find_task
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kdumpfmt as K  # noqa: E402 (the format's constants, from lib/kdumpfmt.h)
 
 PAGE = 4096
 
@@ -38,18 +42,17 @@ def stack_page(vmlinux, dump, pid):
 def desc_offset(f, pfn):
 	f.seek(0)
 	head = f.read(PAGE)
-	if head[:8] != b"KDUMP   ":
+	h = K.read_header(head)
+	if not h:
 		sys.exit("corrupt-stack: not a kdump-compressed file")
-	bs, sub, bmb = struct.unpack_from("<iiI", head, 428)
-	half = bmb * bs // 2
-	f.seek((1 + sub) * bs + half)
-	bm2 = f.read(half)
+	f.seek(h.bitmap1 + h.half)
+	bm2 = f.read(h.half)
 	byte, bit = divmod(pfn, 8)
 	if byte >= len(bm2) or not bm2[byte] >> bit & 1:
 		sys.exit("corrupt-stack: pfn %#x is not in the dump" % pfn)
 	n = sum(bin(b).count("1") for b in bm2[:byte])
 	n += bin(bm2[byte] & ((1 << bit) - 1)).count("1")
-	return (1 + sub) * bs + 2 * half + 24 * n
+	return h.desc + K.KDUMP_DESC_SIZE * n
 
 
 def main(argv):
@@ -62,7 +65,9 @@ def main(argv):
 	with open(out, "r+b") as f:
 		d = desc_offset(f, pfn)
 		f.seek(d)
-		off, size, flags = struct.unpack("<QII", f.read(16))
+		e = f.read(K.KDUMP_DESC_SIZE)
+		off = K.u64(e, K.KDUMP_DESC_OFF_OFFSET)
+		size, flags = (struct.unpack_from("<I", e, o)[0] for o in (K.KDUMP_DESC_OFF_SIZE, K.KDUMP_DESC_OFF_FLAGS))
 		if flags == 0:
 			start, n = off + sp_off, min(256, PAGE - sp_off)
 		else:
