@@ -1,7 +1,9 @@
 /* The kdump-compressed format's on-disk definitions (header version 6; see
  * FORMAT.md): the one place its offsets, flags and sizes are written, for the
  * writer (capture/kdump.c), the flattened stream's reader and savecore
- * (transport/flat.c), and the test tools.
+ * (transport/flat.c), and the test tools (the Python ones read these
+ * #defines through tests/tools/kdumpfmt.py: keep each a plain number or
+ * string).
  *
  * It lives in lib/ because every folder may include lib/ and lib/ includes no
  * folder: the writer sits in capture/, above transport/, and the stream reader

@@ -15,7 +15,7 @@ def _macros(path):
     out = {}
     with open(path) as f:
         for line in f:
-            m = re.match(r'#define (KDUMP_\w+) (0x[0-9a-fA-F]+|\d+|"[^"]*")', line)
+            m = re.match(r'#define\s+(KDUMP_\w+)\s+(0x[0-9a-fA-F]+|\d+|"[^"]*")', line)
             if m:
                 v = m.group(2)
                 out[m.group(1)] = v[1:-1].encode() if v.startswith('"') else int(v, 0)
