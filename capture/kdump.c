@@ -445,28 +445,6 @@ static bool claimable(const struct writer *w)
 	return w->scan < w->win_n && w->next_claim < w->next_emit + w->nunits;
 }
 
-/* The end of the unit that starts at pfn A of the window: after its
- * unit_pages-th kept pfn, or the window's end. Whole bytes are counted
- * at once. */
-static uint64_t unit_end(const struct writer *w, uint64_t a)
-{
-	const uint8_t *bm = w->win_bm;
-	unsigned left = w->unit_pages;
-	uint64_t i = a;
-
-	while (i < w->win_n) {
-		if ((i & 7) == 0 && i + 8 <= w->win_n && (unsigned)__builtin_popcount(bm[i >> 3]) < left) {
-			left -= (unsigned)__builtin_popcount(bm[i >> 3]);
-			i += 8;
-			continue;
-		}
-		if (bit_get(bm, i++) && --left == 0) {
-			break;
-		}
-	}
-	return i;
-}
-
 /* Under mu, returns under mu: claim the next unit and fill it. */
 static void claim_and_fill(struct worker *wk)
 {
@@ -474,8 +452,8 @@ static void claim_and_fill(struct worker *wk)
 	uint64_t k = w->next_claim++;
 	struct unit *u = &w->units[k % w->nunits];
 
-	u->a = w->scan;
-	u->b = unit_end(w, u->a);
+	u->a = w->scan; /* to just after its unit_pages-th kept pfn, or the window's end */
+	u->b = bits_after_nth(w->win_bm, u->a, w->win_n, w->unit_pages);
 	w->scan = u->b;
 	u->done = false;
 	pthread_mutex_unlock(&w->mu);

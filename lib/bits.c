@@ -18,6 +18,24 @@ uint64_t bits_count(const uint8_t *bm, uint64_t n)
 	return c;
 }
 
+uint64_t bits_after_nth(const uint8_t *bm, uint64_t a, uint64_t n, uint64_t k)
+{
+	uint64_t i = a;
+
+	while (i < n) {
+		/* set bits in the byte from I; K (step one bit) when I does not start a whole byte */
+		uint64_t c = (i & 7) == 0 && i + 8 <= n ? (uint64_t)__builtin_popcount(bm[i >> 3]) : k;
+
+		if (c < k) {
+			k -= c; /* a whole byte, short of the K-th */
+			i += 8;
+		} else if (bit_get(bm, i++) && --k == 0) {
+			break;
+		}
+	}
+	return i;
+}
+
 static void bit_put(uint8_t *bm, uint64_t i, bool on)
 {
 	if (on) {

@@ -23,6 +23,9 @@ static inline void bit_clear(uint8_t *bm, uint64_t i)
 
 /* Bits set among the first N. */
 uint64_t bits_count(const uint8_t *bm, uint64_t n);
+/* Just after the K-th set bit (K >= 1) at or after bit A, or N when fewer
+ * than K are set in [A, N): whole bytes at once. */
+uint64_t bits_after_nth(const uint8_t *bm, uint64_t a, uint64_t n, uint64_t k);
 /* Set (ON) or clear bits [A, B): whole bytes at once. */
 void bits_fill(uint8_t *bm, uint64_t a, uint64_t b, bool on);
 

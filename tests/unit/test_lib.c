@@ -53,6 +53,24 @@ TEST(test_bits)
 	}
 }
 
+/* bits_after_nth against one bit at a time: every start, every K up to
+ * one past the bits left, on a map of full, empty and mixed bytes */
+TEST(test_bits_after_nth)
+{
+	uint8_t bm[25] = { 0xff, 0, 0x5a, 0x01, 0x80, 0xff, 0xff, 0, 0, 0x10 };
+
+	for (uint64_t a = 0; a <= 90; a++) {
+		for (uint64_t k = 1; k <= 40; k++) {
+			uint64_t i = a, seen = 0;
+
+			while (i < 90 && seen < k) {
+				seen += bit_get(bm, i++);
+			}
+			CHECK(bits_after_nth(bm, a, 90, k) == i);
+		}
+	}
+}
+
 /* io_read_file: the whole file, NUL-terminated, its mode; refusals */
 TEST(test_read_file)
 {
