@@ -4,10 +4,12 @@
  * and soft dependencies), plus modules.dep/modules.softdep for PID 1.
  * Reproducible: sorted entries, zero mtimes and owners, fixed compression
  * settings. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +156,7 @@ static int add_module(struct image *im, struct inputs *in, const char *moddir, c
 static const char *hook_problem(const void *data, size_t len, mode_t mode)
 {
 	struct rd r = rd_init(data, len);
-	const uint8_t *id = rd_bytes(&r, 16);
+	const uint8_t *id = rd_bytes(&r, EI_NIDENT);
 	uint64_t phoff;
 	unsigned phentsize, phnum;
 	bool is64;
@@ -165,13 +167,15 @@ static const char *hook_problem(const void *data, size_t len, mode_t mode)
 	if (len >= 2 && !memcmp(data, "#!", 2)) {
 		return "is a script, and the capture image has no shell: use a static binary";
 	}
-	if (!id || memcmp(id, "\177ELF", 4) || (id[4] != 1 && id[4] != 2) || id[5] != 1) {
+	if (!id || memcmp(id, ELFMAG, SELFMAG) || (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64) ||
+	    id[EI_DATA] != ELFDATA2LSB) {
 		return "is not a little-endian ELF executable";
 	}
-	is64 = id[4] == 2;
-	rd_seek(&r, is64 ? 32 : 28);
+	is64 = id[EI_CLASS] == ELFCLASS64;
+	rd_seek(&r, is64 ? offsetof(Elf64_Ehdr, e_phoff) : offsetof(Elf32_Ehdr, e_phoff));
 	phoff = is64 ? rd_u64(&r) : rd_u32(&r);
-	rd_seek(&r, is64 ? 54 : 42);
+	/* e_phentsize, then e_phnum */
+	rd_seek(&r, is64 ? offsetof(Elf64_Ehdr, e_phentsize) : offsetof(Elf32_Ehdr, e_phentsize));
 	phentsize = rd_u16(&r);
 	phnum = rd_u16(&r);
 	if (r.err || phentsize < 4 || phnum > 1024) {
@@ -179,7 +183,7 @@ static const char *hook_problem(const void *data, size_t len, mode_t mode)
 	}
 	for (unsigned i = 0; i < phnum; i++) {
 		rd_seek(&r, phoff > len ? len + 1 : phoff + (uint64_t)i * phentsize);
-		if (rd_u32(&r) == 3 /* PT_INTERP */) {
+		if (rd_u32(&r) == PT_INTERP) { /* p_type comes first in both classes */
 			return "is dynamically linked, and the capture image has no shared libraries: link it "
 			       "statically";
 		}
@@ -637,12 +641,9 @@ int mkinitrd_main(int argc, char **argv)
 	static struct image im;
 	static struct kdump_conf conf;
 	static char extra[CONF_EXTRA];
-	static struct mk_args a;
+	struct mk_args a = { 0 };
 	struct moddb db;
-	int r;
-
-	a = (struct mk_args){ 0 };
-	r = parse_args(argc, argv, &a);
+	int r = parse_args(argc, argv, &a);
 	if (r) {
 		return r;
 	}

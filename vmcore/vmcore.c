@@ -19,7 +19,6 @@
 #define SPAN_ALIGN (64u << 10)
 #define PHYS_BITS_MIN 32 /* a smaller NUMBER(MAX_PHYSMEM_BITS) is not believed */
 
-
 static int cmp_seg(const void *a, const void *b)
 {
 	const struct vmcore_seg *x = a, *y = b;

@@ -11,9 +11,11 @@
  *     not copied first.
  * Prints one line "pages N in_bytes N out_bytes N cpu_s S wall_s S", where
  * out_bytes counts a page that does not shrink as stored raw. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lzo/lzo1x.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +30,6 @@
 #include "lib/rd.h"
 
 #define PAGE 4096u
-#define ELF_PHOFF 32     /* e_phoff */
-#define ELF_PHENTSIZE 54 /* e_phentsize, then e_phnum */
-#define PT_LOAD 1
 
 struct totals {
 	uint64_t pages, in, out;
@@ -78,20 +77,21 @@ static void floor_read(const char *path, struct totals *t)
 	const uint8_t *f = map_file(path, &len);
 	uint64_t phoff, phentsize, phnum;
 
-	if (len < 64 || memcmp(f, "\177ELF\2", 5)) {
+	if (len < sizeof(Elf64_Ehdr) || memcmp(f, ELFMAG, SELFMAG) || f[EI_CLASS] != ELFCLASS64) {
 		die_format(path, "not an ELF64 vmcore");
 	}
-	phoff = ld_le64(f + ELF_PHOFF);
-	phentsize = f[ELF_PHENTSIZE] | f[ELF_PHENTSIZE + 1] << 8;
-	phnum = f[ELF_PHENTSIZE + 2] | f[ELF_PHENTSIZE + 3] << 8;
-	if (phentsize < 56 || phoff > len || phnum * phentsize > len - phoff) {
+	phoff = ld_le64(f + offsetof(Elf64_Ehdr, e_phoff));
+	phentsize = ld_le16(f + offsetof(Elf64_Ehdr, e_phentsize));
+	phnum = ld_le16(f + offsetof(Elf64_Ehdr, e_phnum));
+	if (phentsize < sizeof(Elf64_Phdr) || phoff > len || phnum * phentsize > len - phoff) {
 		die_format(path, "program headers out of the file");
 	}
 	for (uint64_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = f + phoff + i * phentsize;
-		uint64_t off = ld_le64(ph + 8), fsz = ld_le64(ph + 32);
+		uint64_t off = ld_le64(ph + offsetof(Elf64_Phdr, p_offset));
+		uint64_t fsz = ld_le64(ph + offsetof(Elf64_Phdr, p_filesz));
 
-		if (ld_le32(ph) != PT_LOAD) {
+		if (ld_le32(ph + offsetof(Elf64_Phdr, p_type)) != PT_LOAD) {
 			continue;
 		}
 		if (off > len || fsz > len - off) {
